@@ -1,0 +1,89 @@
+/// Edits to a JSON request body, expressed as byte-range replacements so the server can splice them into
+/// the original buffer without re-encoding the rest of it.
+public struct BodyPatch: Sendable, Equatable {
+    /// A replacement of `range` (which may be empty, for an insertion) by `bytes`.
+    public struct Replacement: Sendable, Equatable {
+        public var range: Range<Int>
+        public var bytes: [UInt8]
+    }
+
+    /// Sorted by position, never overlapping.
+    public private(set) var replacements: [Replacement] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { self.replacements.isEmpty }
+
+    /// The length of the body after the patch is applied to a body of `originalLength` bytes.
+    public func patchedLength(originalLength: Int) -> Int {
+        self.replacements.reduce(originalLength) { $0 - $1.range.count + $1.bytes.count }
+    }
+
+    /// Builds the patch that sets the top-level `model` and the `overrides` (raw JSON values by key; they win
+    /// over the body's values, as Portkey's `override_params` do).
+    /// - Parameters:
+    ///   - body: the original body, already inspected.
+    ///   - inspection: its ``RequestInspection``.
+    ///   - model: the model to send upstream, or `nil` to leave the body's model as it is.
+    ///   - overrides: JSON-encoded values to set, in order.
+    public static func make(
+        body: UnsafeRawBufferPointer,
+        inspection: RequestInspection,
+        model: String?,
+        overrides: [(key: String, json: [UInt8])] = []
+    ) -> BodyPatch {
+        var patch = BodyPatch()
+        var pending = overrides
+        if let model, !pending.contains(where: { $0.key == "model" }) {
+            let encoded = Array(JSONString.quote(model).utf8)
+            if let range = inspection.modelRange {
+                if !body[range].elementsEqual(encoded) {
+                    patch.replacements.append(Replacement(range: range, bytes: encoded))
+                }
+            } else {
+                pending.append((key: "model", json: encoded))
+            }
+        }
+        guard !pending.isEmpty else { return patch }
+        // Overrides need the spans of arbitrary keys: a second scan, off the common path.
+        var found: [Int: Range<Int>] = [:]
+        _ = try? JSONScanner.scanObject(body) { key, value in
+            for (index, override) in pending.enumerated() where key.elementsEqual(override.key.utf8) {
+                found[index] = value.range
+            }
+        }
+        var appended: [UInt8] = []
+        var memberCount = inspection.layout.memberCount
+        for (index, override) in pending.enumerated() {
+            if let range = found[index] {
+                patch.replacements.append(Replacement(range: range, bytes: override.json))
+            } else {
+                if memberCount > 0 { appended.append(UInt8(ascii: ",")) }
+                appended += Array(JSONString.quote(override.key).utf8)
+                appended.append(UInt8(ascii: ":"))
+                appended += override.json
+                memberCount += 1
+            }
+        }
+        if !appended.isEmpty {
+            let brace = inspection.layout.closingBrace
+            patch.replacements.append(Replacement(range: brace..<brace, bytes: appended))
+        }
+        patch.replacements.sort { $0.range.lowerBound < $1.range.lowerBound }
+        return patch
+    }
+
+    /// Applies the patch to a copy of `body` (tests and cold paths; the server splices buffers instead).
+    public func apply(to body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(self.patchedLength(originalLength: body.count))
+        var cursor = 0
+        for replacement in self.replacements {
+            out += body[cursor..<replacement.range.lowerBound]
+            out += replacement.bytes
+            cursor = replacement.range.upperBound
+        }
+        out += body[cursor...]
+        return out
+    }
+}

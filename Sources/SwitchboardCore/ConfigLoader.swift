@@ -1,0 +1,355 @@
+import Yams
+
+/// Reads a YAML configuration into a ``GatewayConfig``, collecting every problem with its key path and line
+/// rather than stopping at the first.
+public struct ConfigLoader {
+    private let file: String
+    private let environment: [String: String]
+    private var issues: [ConfigIssue] = []
+
+    /// Parses and validates `yaml`.
+    /// - Parameters:
+    ///   - yaml: the file's text.
+    ///   - file: the path shown in messages.
+    ///   - environment: used to expand `${NAME}` references.
+    /// - Throws: ``ConfigErrors`` listing every problem.
+    public static func load(yaml: String, file: String, environment: [String: String]) throws(ConfigErrors)
+        -> GatewayConfig
+    {
+        var loader = ConfigLoader(file: file, environment: environment)
+        let config = loader.read(yaml: yaml)
+        guard loader.issues.isEmpty, let config else { throw ConfigErrors(issues: loader.issues) }
+        return config
+    }
+
+    private init(file: String, environment: [String: String]) {
+        self.file = file
+        self.environment = environment
+    }
+
+    // MARK: - Sections
+
+    private mutating func read(yaml: String) -> GatewayConfig? {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            self.report(yamlError: error)
+            return nil
+        } catch {
+            self.issue(nil, "", "cannot parse YAML: \(error)")
+            return nil
+        }
+        var config = GatewayConfig()
+        guard let root, let top = self.mapping(root, "") else {
+            if root == nil { self.issue(nil, "", "the file is empty; it needs at least a 'providers' section") }
+            return nil
+        }
+        for (key, value) in self.pairs(top, "", allowed: ["server", "log", "providers", "default_route"]) {
+            switch key {
+            case "server": self.readServer(value, into: &config.server)
+            case "log": self.readLog(value, into: &config.log)
+            case "providers": config.providers = self.readProviders(value)
+            case "default_route": config.defaultRoute = self.readDefaultRoute(value)
+            default: break
+            }
+        }
+        if config.providers.isEmpty, !self.issues.contains(where: { $0.path.hasPrefix("providers") }) {
+            self.issue(root, "providers", "at least one provider is required")
+        }
+        if let route = config.defaultRoute, config.provider(route.provider) == nil {
+            let node = top.first { $0.key.string == "default_route" }?.value
+            self.issue(
+                node, "default_route.provider",
+                "unknown provider '\(route.provider)'; configured: \(config.providerSlugs.joined(separator: ", "))"
+            )
+        }
+        return config
+    }
+
+    private mutating func readServer(_ node: Node, into server: inout ServerSettings) {
+        guard let map = self.mapping(node, "server") else { return }
+        let keys = [
+            "host", "port", "event_loop_threads", "max_body_bytes", "timeouts", "upstream", "trusted_custom_hosts",
+        ]
+        for (key, value) in self.pairs(map, "server", allowed: keys) {
+            let path = "server.\(key)"
+            switch key {
+            case "host": server.host = self.string(value, path) ?? server.host
+            case "port": server.port = self.int(value, path, in: 0...65535) ?? server.port
+            case "event_loop_threads": server.eventLoopThreads = self.int(value, path, in: 0...256) ?? 0
+            case "max_body_bytes":
+                server.maxBodyBytes = self.int(value, path, in: 1024...(1 << 31)) ?? server.maxBodyBytes
+            case "timeouts":
+                guard let timeouts = self.mapping(value, path) else { continue }
+                let names = ["connect_ms", "response_ms", "idle_ms", "shutdown_grace_ms"]
+                for (name, value) in self.pairs(timeouts, path, allowed: names) {
+                    guard let ms = self.int(value, "\(path).\(name)", in: 1...86_400_000) else { continue }
+                    switch name {
+                    case "connect_ms": server.connectTimeoutMs = ms
+                    case "response_ms": server.responseTimeoutMs = ms
+                    case "idle_ms": server.idleTimeoutMs = ms
+                    default: server.shutdownGraceMs = ms
+                    }
+                }
+            case "upstream":
+                guard let upstream = self.mapping(value, path) else { continue }
+                let names = ["max_idle_connections_per_host", "idle_connection_timeout_ms"]
+                for (name, value) in self.pairs(upstream, path, allowed: names) {
+                    if name == "max_idle_connections_per_host" {
+                        server.maxIdleConnectionsPerHost =
+                            self.int(value, "\(path).\(name)", in: 0...10_000) ?? server.maxIdleConnectionsPerHost
+                    } else {
+                        server.idleConnectionTimeoutMs =
+                            self.int(value, "\(path).\(name)", in: 1...86_400_000) ?? server.idleConnectionTimeoutMs
+                    }
+                }
+            case "trusted_custom_hosts":
+                server.trustedCustomHosts = self.stringList(value, path) ?? server.trustedCustomHosts
+            default: break
+            }
+        }
+    }
+
+    private mutating func readLog(_ node: Node, into log: inout LogSettings) {
+        guard let map = self.mapping(node, "log") else { return }
+        for (key, value) in self.pairs(map, "log", allowed: ["level", "access_log"]) {
+            if key == "level" {
+                guard let text = self.string(value, "log.level") else { continue }
+                if let level = LogSettings.Level(rawValue: text.lowercased()) {
+                    log.level = level
+                } else {
+                    let names = LogSettings.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                    self.issue(value, "log.level", "unknown level '\(text)'; use one of \(names)")
+                }
+            } else {
+                log.accessLog = self.bool(value, "log.access_log") ?? log.accessLog
+            }
+        }
+    }
+
+    private mutating func readProviders(_ node: Node) -> [ProviderConfig] {
+        guard let map = self.mapping(node, "providers") else { return [] }
+        var providers: [ProviderConfig] = []
+        for (slug, value) in self.pairs(map, "providers", allowed: nil) {
+            let path = "providers.\(slug)"
+            if !Self.isValidSlug(slug) {
+                self.issue(
+                    value, path,
+                    "invalid provider slug; use lowercase letters, digits, '-' and '_' (it is the prefix in \"\(slug)/MODEL\")"
+                )
+                continue
+            }
+            if slug == "preset" {
+                self.issue(value, path, "'preset' is reserved for OpenRouter presets (@preset/NAME)")
+                continue
+            }
+            if let provider = self.readProvider(value, slug: slug, path: path) { providers.append(provider) }
+        }
+        return providers
+    }
+
+    private mutating func readProvider(_ node: Node, slug: String, path: String) -> ProviderConfig? {
+        guard let map = self.mapping(node, path) else { return nil }
+        let keys = ["kind", "base_url", "api_key", "headers", "models", "aliases", "description"]
+        var kind: ProviderKind?
+        var baseURL: UpstreamURL?
+        var baseURLNode: Node?
+        var apiKey: String?
+        var headers: [HeaderField] = []
+        var models: [String] = []
+        var aliases: [String: String] = [:]
+        for (key, value) in self.pairs(map, path, allowed: keys) {
+            let keyPath = "\(path).\(key)"
+            switch key {
+            case "kind":
+                guard let text = self.string(value, keyPath) else { continue }
+                kind = ProviderKind(rawValue: text)
+                if kind == nil {
+                    let kinds = ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")
+                    self.issue(value, keyPath, "unknown kind '\(text)'; use one of \(kinds)")
+                }
+            case "base_url":
+                baseURLNode = value
+                guard let text = self.expandedString(value, keyPath) else { continue }
+                baseURL = UpstreamURL(parsing: text)
+                if baseURL == nil {
+                    self.issue(value, keyPath, "'\(text)' is not an absolute http:// or https:// URL")
+                }
+            case "api_key":
+                guard let text = self.expandedString(value, keyPath) else { continue }
+                apiKey = text.isEmpty ? nil : text
+            case "headers":
+                guard let headerMap = self.mapping(value, keyPath) else { continue }
+                for (name, headerValue) in self.pairs(headerMap, keyPath, allowed: nil) {
+                    guard let text = self.expandedString(headerValue, "\(keyPath).\(name)") else { continue }
+                    headers.append(HeaderField(name: name, value: text))
+                }
+            case "models":
+                models = self.stringList(value, keyPath) ?? []
+            case "aliases":
+                guard let aliasMap = self.mapping(value, keyPath) else { continue }
+                for (alias, target) in self.pairs(aliasMap, keyPath, allowed: nil) {
+                    if let text = self.string(target, "\(keyPath).\(alias)") { aliases[alias] = text }
+                }
+            default:
+                break
+            }
+        }
+        guard let kind else {
+            if !self.issues.contains(where: { $0.path == "\(path).kind" }) {
+                let kinds = ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")
+                self.issue(node, "\(path).kind", "missing; use one of \(kinds)")
+            }
+            return nil
+        }
+        if kind == .mock, baseURLNode != nil {
+            self.issue(
+                baseURLNode, "\(path).base_url",
+                "a 'mock' provider is started in-process and takes no base_url; to reach a separate "
+                    + "switchboard-mock process use kind: openai"
+            )
+        } else if kind != .mock, baseURLNode == nil {
+            self.issue(node, "\(path).base_url", "missing; e.g. https://api.openai.com/v1")
+        }
+        var provider = ProviderConfig(slug: slug, kind: kind, baseURL: baseURL, apiKey: apiKey)
+        provider.headers = headers
+        provider.models = models
+        provider.aliases = aliases
+        return provider
+    }
+
+    private mutating func readDefaultRoute(_ node: Node) -> DefaultRoute? {
+        guard let map = self.mapping(node, "default_route") else { return nil }
+        var provider: String?
+        var model: String?
+        for (key, value) in self.pairs(map, "default_route", allowed: ["provider", "model"]) {
+            if key == "provider" {
+                provider = self.string(value, "default_route.provider")
+            } else {
+                model = self.string(value, "default_route.model")
+            }
+        }
+        guard let provider else {
+            self.issue(node, "default_route.provider", "missing; name one of the providers")
+            return nil
+        }
+        return DefaultRoute(provider: provider, model: model)
+    }
+
+    // MARK: - Typed reads
+
+    private mutating func mapping(_ node: Node, _ path: String) -> Node.Mapping? {
+        if let map = node.mapping { return map }
+        if node.null != nil, path.isEmpty == false { return Node.Mapping([]) }
+        self.issue(node, path, "expected a mapping (key: value pairs)")
+        return nil
+    }
+
+    /// The pairs of `map` with string keys; unknown keys are reported when `allowed` is given.
+    private mutating func pairs(_ map: Node.Mapping, _ path: String, allowed: [String]?) -> [(String, Node)] {
+        var out: [(String, Node)] = []
+        var seen = Set<String>()
+        for (keyNode, value) in map {
+            let keyPath = path.isEmpty ? "" : "\(path)."
+            guard let key = keyNode.string else {
+                self.issue(keyNode, path, "keys must be strings")
+                continue
+            }
+            if !seen.insert(key).inserted {
+                self.issue(keyNode, keyPath + key, "duplicate key")
+                continue
+            }
+            if let allowed, !allowed.contains(key) {
+                self.issue(keyNode, keyPath + key, "unknown key; expected one of \(allowed.joined(separator: ", "))")
+                continue
+            }
+            out.append((key, value))
+        }
+        return out
+    }
+
+    private mutating func string(_ node: Node, _ path: String) -> String? {
+        if let scalar = node.scalar, node.null == nil || scalar.style != .plain { return scalar.string }
+        self.issue(node, path, "expected a string")
+        return nil
+    }
+
+    private mutating func expandedString(_ node: Node, _ path: String) -> String? {
+        guard let text = self.string(node, path) else { return nil }
+        do {
+            return try EnvironmentExpansion.expand(text, environment: self.environment)
+        } catch .unset(let name) {
+            self.issue(
+                node, path,
+                "environment variable \(name) is not set; set it, or write ${\(name):-} to allow it to be empty"
+            )
+        } catch {
+            self.issue(node, path, "malformed ${...} reference; write ${NAME} or ${NAME:-default}")
+        }
+        return nil
+    }
+
+    private mutating func int(_ node: Node, _ path: String, in range: ClosedRange<Int>) -> Int? {
+        guard let scalar = node.scalar, scalar.style == .plain, let value = Int(scalar.string) else {
+            self.issue(node, path, "expected an integer")
+            return nil
+        }
+        guard range.contains(value) else {
+            self.issue(node, path, "\(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    private mutating func bool(_ node: Node, _ path: String) -> Bool? {
+        if let value = node.bool, node.scalar?.style == .plain { return value }
+        self.issue(node, path, "expected true or false")
+        return nil
+    }
+
+    private mutating func stringList(_ node: Node, _ path: String) -> [String]? {
+        guard let sequence = node.sequence else {
+            self.issue(node, path, "expected a list")
+            return nil
+        }
+        var out: [String] = []
+        for (index, item) in sequence.enumerated() {
+            if let text = self.string(item, "\(path)[\(index)]") { out.append(text) }
+        }
+        return out
+    }
+
+    // MARK: - Issues
+
+    private mutating func issue(_ node: Node?, _ path: String, _ message: String) {
+        let mark = node?.mark
+        self.issues.append(
+            ConfigIssue(file: self.file, line: mark?.line ?? 0, column: mark?.column ?? 0, path: path, message: message)
+        )
+    }
+
+    private mutating func report(yamlError error: YamlError) {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            self.issues.append(
+                ConfigIssue(
+                    file: self.file, line: mark.line, column: mark.column, path: "",
+                    message: "invalid YAML: \(problem)"
+                )
+            )
+        default:
+            self.issue(nil, "", "invalid YAML: \(error)")
+        }
+    }
+
+    static func isValidSlug(_ slug: String) -> Bool {
+        !slug.isEmpty && slug.count <= 64
+            && slug.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+            }
+    }
+}

@@ -1,0 +1,100 @@
+/// The gateway's configuration, as read from `config/switchboard.yaml` (documented in docs/configuration.md).
+public struct GatewayConfig: Sendable {
+    public var server = ServerSettings()
+    public var log = LogSettings()
+    /// In file order; slugs are unique.
+    public var providers: [ProviderConfig] = []
+    public var defaultRoute: DefaultRoute?
+
+    public init() {}
+
+    /// The provider with `slug`, if configured.
+    public func provider(_ slug: String) -> ProviderConfig? {
+        self.providers.first { $0.slug == slug }
+    }
+
+    /// The slugs of the configured providers, for error messages.
+    public var providerSlugs: [String] { self.providers.map(\.slug) }
+}
+
+/// Listener, limits and timeouts.
+public struct ServerSettings: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// 0 means one event loop per core.
+    public var eventLoopThreads = 0
+    public var maxBodyBytes = 10 * 1024 * 1024
+    public var connectTimeoutMs = 5_000
+    /// Longest wait for the upstream's response head.
+    public var responseTimeoutMs = 300_000
+    /// Longest silence between two chunks of an upstream response.
+    public var idleTimeoutMs = 300_000
+    /// How long in-flight requests may run after SIGTERM before connections are closed.
+    public var shutdownGraceMs = 30_000
+    /// Idle keep-alive connections kept per upstream host and event loop.
+    public var maxIdleConnectionsPerHost = 64
+    /// Idle upstream connections are closed after this long.
+    public var idleConnectionTimeoutMs = 60_000
+    /// Custom hosts (`x-portkey-custom-host`, config `custom_host`) allowed even though they are local.
+    public var trustedCustomHosts = ["localhost", "127.0.0.1", "::1", "host.docker.internal"]
+
+    public init() {}
+}
+
+/// Logging.
+public struct LogSettings: Sendable {
+    public enum Level: String, Sendable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+
+    public var level: Level = .info
+    /// One line per request at INFO.
+    public var accessLog = true
+
+    public init() {}
+}
+
+/// One upstream provider.
+public struct ProviderConfig: Sendable {
+    public var slug: String
+    public var kind: ProviderKind
+    /// `nil` only for `kind: mock` before the in-process mock has started.
+    public var baseURL: UpstreamURL?
+    /// The provider's own key; when `nil` the client's `Authorization` is passed through.
+    public var apiKey: String?
+    /// Sent on every request to this provider (after the credential headers, so they can override them).
+    public var headers: [HeaderField] = []
+    /// Model names this provider serves; listed by `GET /v1/models` and used to route bare model names.
+    public var models: [String] = []
+    /// Alias → upstream model name.
+    public var aliases: [String: String] = [:]
+
+    public init(slug: String, kind: ProviderKind, baseURL: UpstreamURL?, apiKey: String? = nil) {
+        self.slug = slug
+        self.kind = kind
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+    }
+
+    /// Whether `model` (a name or an alias) is listed for this provider.
+    public func lists(_ model: String) -> Bool {
+        self.aliases[model] != nil || self.models.contains(model)
+    }
+
+    /// The model name to send upstream for `model`, resolving aliases.
+    public func upstreamModel(for model: String) -> String {
+        self.aliases[model] ?? model
+    }
+}
+
+/// Where requests go when nothing else in the request picks a provider.
+public struct DefaultRoute: Sendable {
+    public var provider: String
+    /// Used when the request names no model.
+    public var model: String?
+
+    public init(provider: String, model: String? = nil) {
+        self.provider = provider
+        self.model = model
+    }
+}

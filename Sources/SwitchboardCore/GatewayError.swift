@@ -1,0 +1,189 @@
+/// An error the gateway itself answers with, rendered in the OpenAI envelope
+/// `{"error":{"message","type","param","code"}}`.
+///
+/// Status is a plain integer so that Core stays free of any HTTP library.
+public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var status: Int
+    public var type: String
+    public var code: String?
+    public var param: String?
+    public var message: String
+    public var format: Format
+
+    /// The body shape: OpenAI's error envelope, or Portkey's `{"status":"failure","message"}` used for
+    /// gateway-side validation of `x-portkey-*` headers and configs.
+    public enum Format: Sendable, Equatable {
+        case openai, portkey
+    }
+
+    public init(
+        status: Int, type: String, code: String? = nil, param: String? = nil, message: String,
+        format: Format = .openai
+    ) {
+        self.status = status
+        self.type = type
+        self.code = code
+        self.param = param
+        self.message = message
+        self.format = format
+    }
+
+    public var description: String { "\(self.status) \(self.type): \(self.message)" }
+
+    /// A short, value-free label for metrics and logs.
+    public var shortDescription: String { self.code ?? self.type }
+
+    /// The JSON body sent to the client.
+    public var jsonBody: [UInt8] {
+        if self.format == .portkey {
+            return Array((#"{"status":"failure","message":"# + JSONString.quote(self.message) + "}").utf8)
+        }
+        var out = #"{"error":{"message":"#
+        out += JSONString.quote(self.message)
+        out += #","type":"#
+        out += JSONString.quote(self.type)
+        out += #","param":"#
+        out += self.param.map(JSONString.quote) ?? "null"
+        out += #","code":"#
+        out += self.code.map(JSONString.quote) ?? "null"
+        out += "}}"
+        return Array(out.utf8)
+    }
+
+    // MARK: - The errors the data plane raises
+
+    public static func invalidJSON(_ error: JSONSyntaxError) -> GatewayError {
+        GatewayError(
+            status: 400, type: "invalid_request_error", code: "invalid_json",
+            message: "The request body is not valid JSON: \(error.description)."
+        )
+    }
+
+    public static func invalidField(_ field: String, _ problem: String) -> GatewayError {
+        GatewayError(
+            status: 400, type: "invalid_request_error", code: "invalid_type", param: field,
+            message: "'\(field)' \(problem)."
+        )
+    }
+
+    public static func missingModel(endpoint: String) -> GatewayError {
+        GatewayError(
+            status: 400, type: "invalid_request_error", code: "missing_model", param: "model",
+            message: "The request to \(endpoint) has no 'model'. Name one as \"PROVIDER/MODEL\" "
+                + "(for example \"mock/gpt-4o\"), or configure default_route.model."
+        )
+    }
+
+    public static func bodyTooLarge(limit: Int) -> GatewayError {
+        GatewayError(
+            status: 413, type: "invalid_request_error", code: "body_too_large",
+            message: "The request body is larger than the limit of \(limit) bytes (server.max_body_bytes)."
+        )
+    }
+
+    public static func notFound(method: String, path: String) -> GatewayError {
+        GatewayError(
+            status: 404, type: "invalid_request_error", code: "not_found",
+            message: "No route for \(method) \(path). The API is served under /v1 and /api/v1."
+        )
+    }
+
+    public static func upstreamUnavailable(provider: String, reason: String) -> GatewayError {
+        GatewayError(
+            status: 502, type: "upstream_error", code: "upstream_unavailable",
+            message: "Provider '\(provider)' could not be reached: \(reason)."
+        )
+    }
+
+    public static func upstreamTimeout(provider: String, milliseconds: Int) -> GatewayError {
+        GatewayError(
+            status: 504, type: "timeout_error", code: "upstream_timeout",
+            message: "Provider '\(provider)' did not answer within \(milliseconds) ms."
+        )
+    }
+
+    public static func shuttingDown() -> GatewayError {
+        GatewayError(
+            status: 503, type: "server_error", code: "shutting_down",
+            message: "The gateway is shutting down; retry against another instance."
+        )
+    }
+}
+
+/// JSON string quoting for the few strings the gateway writes itself.
+public enum JSONString {
+    /// Returns `value` as a quoted, escaped JSON string.
+    public static func quote(_ value: String) -> String {
+        var out = "\""
+        out.reserveCapacity(value.utf8.count + 2)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+        return out
+    }
+
+    /// Decodes the bytes of a JSON string value (quotes included); `nil` if they are not a valid string.
+    public static func decode(_ quoted: UnsafeRawBufferPointer) -> String? {
+        guard quoted.count >= 2 else { return nil }
+        let inner = UnsafeRawBufferPointer(rebasing: quoted[1..<(quoted.count - 1)])
+        if !inner.contains(UInt8(ascii: "\\")) {
+            return String(decoding: inner, as: UTF8.self)
+        }
+        var scalars = String.UnicodeScalarView()
+        var bytes: [UInt8] = []
+        var index = 0
+        func flush() {
+            if !bytes.isEmpty {
+                scalars.append(contentsOf: String(decoding: bytes, as: UTF8.self).unicodeScalars)
+                bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= inner.count else { return nil }
+            return UInt32(String(decoding: inner[at..<(at + 4)], as: UTF8.self), radix: 16)
+        }
+        while index < inner.count {
+            let byte = inner[index]
+            guard byte == UInt8(ascii: "\\") else {
+                bytes.append(byte)
+                index += 1
+                continue
+            }
+            guard index + 1 < inner.count else { return nil }
+            let escape = inner[index + 1]
+            index += 2
+            switch escape {
+            case UInt8(ascii: "n"): bytes.append(0x0A)
+            case UInt8(ascii: "t"): bytes.append(0x09)
+            case UInt8(ascii: "r"): bytes.append(0x0D)
+            case UInt8(ascii: "b"): bytes.append(0x08)
+            case UInt8(ascii: "f"): bytes.append(0x0C)
+            case UInt8(ascii: "u"):
+                guard var code = hex4(index) else { return nil }
+                index += 4
+                if (0xD800..<0xDC00).contains(code), index + 6 <= inner.count, inner[index] == UInt8(ascii: "\\"),
+                    inner[index + 1] == UInt8(ascii: "u"), let low = hex4(index + 2), (0xDC00..<0xE000).contains(low)
+                {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    index += 6
+                }
+                flush()
+                scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+            default: bytes.append(escape)
+            }
+        }
+        flush()
+        return String(scalars)
+    }
+}

@@ -1,0 +1,69 @@
+/// The wire dialect a provider speaks; decides how credentials are sent and which endpoints it serves.
+public enum ProviderKind: String, Sendable, CaseIterable {
+    /// Any OpenAI-compatible server (OpenAI, Groq, Together, vLLM, Ollama, LM Studio, OpenRouter …).
+    case openai
+    /// Anthropic's API: `x-api-key` and `anthropic-version` headers, `/v1/messages`.
+    case anthropic
+    /// The bundled demo provider, started in-process; speaks both dialects.
+    case mock
+
+    /// Whether a provider of this kind serves `endpoint` natively.
+    public func serves(_ endpoint: Endpoint) -> Bool {
+        switch (self, endpoint) {
+        case (.mock, _): true
+        case (.openai, .messages): false
+        case (.openai, _): true
+        case (.anthropic, .messages), (.anthropic, .chatCompletions), (.anthropic, .models),
+            (.anthropic, .passthrough):
+            true
+        case (.anthropic, _): false
+        }
+    }
+
+    /// The headers that carry `apiKey` to a provider of this kind.
+    public func credentialHeaders(apiKey: String) -> [HeaderField] {
+        switch self {
+        case .openai, .mock: [HeaderField(name: "authorization", value: "Bearer \(apiKey)")]
+        case .anthropic: [HeaderField(name: "x-api-key", value: apiKey)]
+        }
+    }
+
+    /// Headers the provider needs on every request unless the client sent its own.
+    public var defaultHeaders: [HeaderField] {
+        switch self {
+        case .anthropic: [HeaderField(name: "anthropic-version", value: "2023-06-01")]
+        case .openai, .mock: []
+        }
+    }
+}
+
+/// A header name and value; names are kept lowercase.
+public struct HeaderField: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name.lowercased()
+        self.value = value
+    }
+}
+
+/// Provider ids that Portkey clients send in `x-portkey-provider`, with their public base URLs, so that
+/// `x-portkey-provider: openai` plus the client's own key works without any configuration.
+public enum KnownProviders {
+    public static let all: [String: (kind: ProviderKind, baseURL: String)] = [
+        "openai": (.openai, "https://api.openai.com/v1"),
+        "anthropic": (.anthropic, "https://api.anthropic.com/v1"),
+        "groq": (.openai, "https://api.groq.com/openai/v1"),
+        "mistral-ai": (.openai, "https://api.mistral.ai/v1"),
+        "together-ai": (.openai, "https://api.together.xyz/v1"),
+        "deepseek": (.openai, "https://api.deepseek.com/v1"),
+        "fireworks-ai": (.openai, "https://api.fireworks.ai/inference/v1"),
+        "perplexity-ai": (.openai, "https://api.perplexity.ai"),
+        "openrouter": (.openai, "https://openrouter.ai/api/v1"),
+        "x-ai": (.openai, "https://api.x.ai/v1"),
+        "cerebras": (.openai, "https://api.cerebras.ai/v1"),
+        "ollama": (.openai, "http://localhost:11434/v1"),
+        "lm-studio": (.openai, "http://localhost:1234/v1"),
+    ]
+}

@@ -1,0 +1,64 @@
+/// What the gateway reads from a JSON request body to route it: nothing more is decoded.
+public struct RequestInspection: Sendable, Equatable {
+    /// The `model` string, escapes decoded.
+    public var model: String?
+    /// Byte range of the `model` value (quotes included), for rewriting it in place.
+    public var modelRange: Range<Int>?
+    public var stream: Bool = false
+    /// `stream_options.include_usage`, when the client sent it.
+    public var includeUsage: Bool?
+    public var layout: JSONObjectLayout
+
+    /// Scans `body` once, validating all of it, and picks out the routing fields.
+    /// - Throws: ``GatewayError`` (400) naming the place of a syntax error or the field with a wrong type.
+    public static func inspect(_ body: UnsafeRawBufferPointer) throws(GatewayError) -> RequestInspection {
+        var model: String?
+        var modelRange: Range<Int>?
+        var stream = false
+        var includeUsage: Bool?
+        var fieldError: GatewayError?
+        let layout: JSONObjectLayout
+        do {
+            layout = try JSONScanner.scanObject(body) { key, value in
+                if key.equals("model") {
+                    switch value.kind {
+                    case .string:
+                        model = JSONString.decode(UnsafeRawBufferPointer(rebasing: body[value.range]))
+                        modelRange = value.range
+                    case .null: break
+                    default: fieldError = fieldError ?? .invalidField("model", "must be a string")
+                    }
+                } else if key.equals("stream") {
+                    switch value.kind {
+                    case .bool: stream = body[value.range.lowerBound] == UInt8(ascii: "t")
+                    case .null: break
+                    default: fieldError = fieldError ?? .invalidField("stream", "must be a boolean")
+                    }
+                } else if key.equals("stream_options"), value.kind == .object {
+                    try JSONScanner.scanNestedObject(body, at: value) { key, value in
+                        guard key.equals("include_usage") else { return }
+                        if value.kind == .bool {
+                            includeUsage = body[value.range.lowerBound] == UInt8(ascii: "t")
+                        } else if value.kind != .null {
+                            fieldError =
+                                fieldError ?? .invalidField("stream_options.include_usage", "must be a boolean")
+                        }
+                    }
+                } else if key.equals("stream_options"), value.kind != .null {
+                    fieldError = fieldError ?? .invalidField("stream_options", "must be an object")
+                }
+            }
+        } catch let error as JSONSyntaxError {
+            throw .invalidJSON(error)
+        } catch {
+            throw .invalidJSON(JSONSyntaxError(offset: 0, line: 1, column: 1, reason: "\(error)"))
+        }
+        if let fieldError { throw fieldError }
+        var result = RequestInspection(layout: layout)
+        result.model = model
+        result.modelRange = modelRange
+        result.stream = stream
+        result.includeUsage = includeUsage
+        return result
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+
+/// Turns a request's model and `x-portkey-*` headers into a ``RouteTarget``.
+///
+/// Precedence (DESIGN.md §1): `x-portkey-config`, then `x-portkey-provider` (with `x-portkey-custom-host`),
+/// then a `PROVIDER/MODEL` (or `@PROVIDER/MODEL`) prefix, then a provider that lists the bare model name,
+/// then the default route. Built once per configuration; `resolve` reads only immutable state.
+public struct RouteResolver: Sendable {
+    public let config: GatewayConfig
+    private let indexBySlug: [String: Int]
+    private let hostValidator: CustomHostValidator
+
+    public init(config: GatewayConfig) {
+        self.config = config
+        var index: [String: Int] = [:]
+        for (position, provider) in config.providers.enumerated() { index[provider.slug] = position }
+        self.indexBySlug = index
+        self.hostValidator = CustomHostValidator(trustedHosts: config.server.trustedCustomHosts)
+    }
+
+    /// Resolves `request`.
+    /// - Throws: ``GatewayError`` (4xx) naming what is wrong and what would work.
+    public func resolve(_ request: RoutingRequest) throws(GatewayError) -> RouteTarget {
+        var target: RouteTarget
+        if let config = request.config {
+            target = try self.resolveInlineConfig(config, request: request)
+        } else if let provider = request.provider {
+            target = try self.adHocTarget(provider, customHost: request.customHost, apiKey: nil)
+            target.model = nil
+        } else if let model = request.model {
+            target = try self.resolveModel(model)
+        } else if let route = self.config.defaultRoute, let index = self.indexBySlug[route.provider] {
+            target = try self.configuredTarget(index)
+            target.model = route.model
+        } else {
+            throw self.noRoute(model: nil)
+        }
+        if request.endpoint.inspectsBody, request.model == nil, target.model == nil,
+            !target.overrides.contains(where: { $0.key == "model" })
+        {
+            throw .missingModel(endpoint: "/v1/\(request.endpoint.label)")
+        }
+        guard target.kind.serves(request.endpoint) else {
+            throw GatewayError(
+                status: 400, type: "invalid_request_error", code: "unsupported_endpoint",
+                message: "Provider '\(target.provider)' (kind: \(target.kind.rawValue)) does not serve "
+                    + "/v1/\(request.endpoint.label); choose a provider that speaks it."
+            )
+        }
+        return target
+    }
+
+    // MARK: - Model names
+
+    private func resolveModel(_ model: String) throws(GatewayError) -> RouteTarget {
+        var name = Substring(model)
+        if name.hasPrefix("@") { name = name.dropFirst() }
+        if let slash = name.firstIndex(of: "/") {
+            let prefix = String(name[..<slash])
+            if let index = self.indexBySlug[prefix] {
+                var target = try self.configuredTarget(index)
+                target.model = self.config.providers[index].upstreamModel(for: String(name[name.index(after: slash)...]))
+                return target
+            }
+        }
+        // A bare (or namespaced) model listed by one provider goes there.
+        if let index = self.config.providers.firstIndex(where: { $0.lists(model) }) {
+            var target = try self.configuredTarget(index)
+            target.model = self.config.providers[index].upstreamModel(for: model)
+            return target
+        }
+        if model.contains("/") { throw self.noRoute(model: model) }
+        guard let route = self.config.defaultRoute, let index = self.indexBySlug[route.provider] else {
+            throw self.noRoute(model: model)
+        }
+        var target = try self.configuredTarget(index)
+        target.model = self.config.providers[index].upstreamModel(for: model)
+        return target
+    }
+
+    private func configuredTarget(_ index: Int) throws(GatewayError) -> RouteTarget {
+        let provider = self.config.providers[index]
+        guard let upstream = provider.baseURL else {
+            throw .upstreamUnavailable(provider: provider.slug, reason: "it has no address yet (still starting)")
+        }
+        return RouteTarget(
+            provider: provider.slug, configuredIndex: index, kind: provider.kind, upstream: upstream,
+            apiKey: provider.apiKey, headers: provider.headers
+        )
+    }
+
+    /// A target named by `x-portkey-provider` or a config's `provider`: a configured slug (optionally `@slug`),
+    /// or a well-known provider id used with the client's own key.
+    private func adHocTarget(_ name: String, customHost: String?, apiKey: String?) throws(GatewayError)
+        -> RouteTarget
+    {
+        let slug = name.hasPrefix("@") ? String(name.dropFirst()) : name
+        var target: RouteTarget
+        if let index = self.indexBySlug[slug] {
+            target = try self.configuredTarget(index)
+        } else if let known = KnownProviders.all[slug], let upstream = UpstreamURL(parsing: known.baseURL) {
+            target = RouteTarget(
+                provider: slug, configuredIndex: nil, kind: known.kind, upstream: upstream, apiKey: nil
+            )
+        } else {
+            throw GatewayError(
+                status: 400, type: "invalid_request_error", code: "unknown_provider", param: "x-portkey-provider",
+                message: "Invalid provider passed: '\(name)'. Configured providers: "
+                    + "\(self.config.providerSlugs.joined(separator: ", ")); well-known ids: "
+                    + "\(KnownProviders.all.keys.sorted().joined(separator: ", ")).",
+                format: .portkey
+            )
+        }
+        if let customHost {
+            switch self.hostValidator.validate(customHost) {
+            case .success(let url): target.upstream = url
+            case .failure(let error): throw error
+            }
+        }
+        if let apiKey { target.apiKey = apiKey }
+        return target
+    }
+
+    // MARK: - Inline configs
+
+    private func resolveInlineConfig(_ text: String, request: RoutingRequest) throws(GatewayError) -> RouteTarget {
+        guard text.hasPrefix("{") else {
+            throw Self.configError(
+                "x-portkey-config '\(text.prefix(64))' is not a JSON object. Saved configs referenced by id are "
+                    + "not supported by this version; send the config inline as JSON."
+            )
+        }
+        guard let data = text.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
+            throw Self.configError("Invalid config passed. You need to pass a valid json")
+        }
+        for unsupported in ["strategy", "targets", "retry", "cache", "virtual_key"] where object[unsupported] != nil {
+            throw Self.configError(
+                "Config field '\(unsupported)' is not supported by this version of Switchboard yet; "
+                    + "use a single target with provider, api_key, custom_host, override_params, request_timeout."
+            )
+        }
+        func string(_ key: String) throws(GatewayError) -> String? {
+            guard let value = object[key] else { return nil }
+            guard let text = value as? String else { throw Self.configError("Invalid config passed: '\(key)' must be a string") }
+            return text
+        }
+        let configProvider = try string("provider")
+        guard let provider = configProvider ?? request.provider else {
+            throw Self.configError(
+                "Either x-portkey-provider needs to be passed. Or the x-portkey-config header should have a "
+                    + "valid config with provider details in it."
+            )
+        }
+        let configHost = try string("custom_host")
+        let apiKey = try string("api_key")
+        var target = try self.adHocTarget(provider, customHost: request.customHost ?? configHost, apiKey: apiKey)
+        target.model = nil
+        if let overrides = object["override_params"] {
+            guard let params = overrides as? [String: Any] else {
+                throw Self.configError("Invalid config passed: 'override_params' must be an object")
+            }
+            target.overrides = params.keys.sorted().compactMap { key in
+                guard let json = try? JSONSerialization.data(withJSONObject: params[key]!, options: [.fragmentsAllowed]) else {
+                    return nil
+                }
+                return (key: key, json: Array(json))
+            }
+        }
+        if let timeout = object["request_timeout"] {
+            guard let ms = timeout as? Int, ms > 0 else {
+                throw Self.configError("Invalid config passed: 'request_timeout' must be a positive integer (ms)")
+            }
+            target.requestTimeoutMs = ms
+        }
+        return target
+    }
+
+    private static func configError(_ message: String) -> GatewayError {
+        GatewayError(
+            status: 400, type: "invalid_request_error", code: "invalid_config", param: "x-portkey-config",
+            message: message, format: .portkey
+        )
+    }
+
+    private func noRoute(model: String?) -> GatewayError {
+        let configured = self.config.providerSlugs.joined(separator: ", ")
+        let message: String
+        if let model, let slash = model.firstIndex(of: "/") {
+            message =
+                "Unknown provider '\(model[..<slash])' in model '\(model)'. Configured providers: \(configured). "
+                + "Write the model as \"PROVIDER/MODEL\" with one of them."
+        } else {
+            message =
+                "No provider serves model '\(model ?? "")' and no default_route is configured. Configured "
+                + "providers: \(configured). Write the model as \"PROVIDER/MODEL\"."
+        }
+        return GatewayError(
+            status: 400, type: "invalid_request_error", code: "unknown_provider", param: "model", message: message
+        )
+    }
+}

@@ -1,0 +1,306 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SwitchboardCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Serves one connection of the mock provider.
+final class MockHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let defaults: MockBehavior
+    private let recorder: MockRecorder
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var responseCounter = 0
+
+    init(defaults: MockBehavior, recorder: MockRecorder) {
+        self.defaults = defaults
+        self.recorder = recorder
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.recorder.connectionOpened()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.recorder.connectionClosed()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            self.body.clear()
+        case .body(var buffer):
+            self.body.writeBuffer(&buffer)
+        case .end:
+            guard let head = self.head else { return }
+            self.head = nil
+            self.serve(context: context, head: head)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    // MARK: - Routing
+
+    private func serve(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        let path = head.uri.firstIndex(of: "?").map { String(head.uri[..<$0]) } ?? head.uri
+        switch (head.method, path) {
+        case (.GET, "/mock/requests"):
+            return self.respond(context, head, status: .ok, body: self.recorder.renderRequests())
+        case (.DELETE, "/mock/requests"):
+            self.recorder.reset()
+            return self.respond(context, head, status: .ok, body: Array(#"{"deleted":true}"#.utf8))
+        case (.GET, "/mock/stats"):
+            return self.respond(context, head, status: .ok, body: self.recorder.renderStats())
+        case (.GET, "/healthz"):
+            return self.respond(context, head, status: .ok, body: Array(#"{"status":"ok"}"#.utf8))
+        default:
+            break
+        }
+        let bodyBytes = Array(self.body.readableBytesView)
+        let sequence = self.recorder.record(
+            MockRecorder.Request(
+                method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) },
+                body: bodyBytes, receivedAt: .now()
+            )
+        )
+        if head.method == .GET, path.hasSuffix("/models") {
+            return self.respond(context, head, status: .ok, body: Array(MockResponses.models.utf8))
+        }
+        let kind: Kind
+        if path.hasSuffix("/chat/completions") {
+            kind = .chat
+        } else if path.hasSuffix("/completions") {
+            kind = .completion
+        } else if path.hasSuffix("/embeddings") {
+            kind = .embeddings
+        } else if path.hasSuffix("/messages") {
+            kind = .messages
+        } else if path.hasSuffix("/responses") {
+            kind = .responses
+        } else {
+            // Anything else echoes what it received, so pass-through can be checked end to end.
+            let echo =
+                #"{"object":"mock.echo","method":"# + JSONString.quote(head.method.rawValue) + #","uri":"#
+                + JSONString.quote(head.uri) + #","body_bytes":\#(bodyBytes.count)}"#
+            return self.respond(context, head, status: .ok, body: Array(echo.utf8))
+        }
+        let inspected = bodyBytes.withUnsafeBytes { bytes in
+            Result { () throws(GatewayError) in try RequestInspection.inspect(bytes) }
+        }
+        let inspection: RequestInspection
+        switch inspected {
+        case .success(let value): inspection = value
+        case .failure(let error): return self.respond(context, head, status: .badRequest, body: error.jsonBody)
+        }
+        let behavior = MockBehavior.parse(
+            model: inspection.model, header: { head.headers.first(name: $0) }, defaults: self.defaults
+        )
+        self.responseCounter += 1
+        let plan = Plan(
+            kind: kind, behavior: behavior, stream: inspection.stream, sequence: sequence,
+            context: MockResponses.Context(
+                id: "mock-\(sequence)", model: behavior.model, created: 1_700_000_000,
+                promptTokens: MockResponses.promptTokens(bodyBytes: bodyBytes.count),
+                completionTokens: behavior.tokens, includeUsage: inspection.includeUsage ?? false
+            ),
+            embeddingInputs: kind == .embeddings ? Self.countInputs(bodyBytes) : 0,
+            base64: kind == .embeddings && Self.wantsBase64(bodyBytes)
+        )
+        if behavior.headerDelayMs > 0 {
+            let loop = context.eventLoop.assumeIsolated()
+            loop.scheduleTask(in: .milliseconds(Int64(behavior.headerDelayMs))) {
+                guard context.channel.isActive else { return }
+                self.answer(context, head, plan)
+            }
+        } else {
+            self.answer(context, head, plan)
+        }
+    }
+
+    private enum Kind { case chat, completion, embeddings, messages, responses }
+
+    private struct Plan {
+        var kind: Kind
+        var behavior: MockBehavior
+        var stream: Bool
+        var sequence: Int
+        var context: MockResponses.Context
+        var embeddingInputs: Int
+        var base64: Bool
+    }
+
+    // MARK: - Answers
+
+    private func answer(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ plan: Plan) {
+        let behavior = plan.behavior
+        if behavior.resetAfter == 0 {
+            return Self.reset(context)
+        }
+        if let status = behavior.status {
+            var headers = HTTPHeaders()
+            if let retryAfter = behavior.retryAfter { headers.add(name: "retry-after", value: retryAfter) }
+            if let retryAfterMs = behavior.retryAfterMs { headers.add(name: "retry-after-ms", value: retryAfterMs) }
+            let body = MockResponses.error(status: status, anthropic: plan.kind == .messages)
+            return self.respond(
+                context, head, status: HTTPResponseStatus(statusCode: status), body: Array(body.utf8), extra: headers
+            )
+        }
+        if behavior.malformed && !plan.stream {
+            return self.respond(context, head, status: .ok, body: Array(#"{"id":"mock-broken","choices":[{"#.utf8))
+        }
+        let c = plan.context
+        if plan.stream {
+            var events: [String]
+            switch plan.kind {
+            case .chat: events = MockResponses.chatStream(c)
+            case .completion: events = MockResponses.completionStream(c)
+            case .messages: events = MockResponses.messageStream(c)
+            case .responses: events = MockResponses.responseStream(c)
+            case .embeddings:
+                return self.respond(context, head, status: .badRequest, body: Array(MockResponses.error(status: 400, anthropic: false).utf8))
+            }
+            if behavior.malformed { events.insert("data: {\"choices\": [oops\n\n", at: min(1, events.count)) }
+            return self.stream(context, head, events: events, plan: plan)
+        }
+        let body: String
+        switch plan.kind {
+        case .chat: body = MockResponses.chatCompletion(c)
+        case .completion: body = MockResponses.completion(c)
+        case .embeddings:
+            body = MockResponses.embeddings(
+                model: c.model, inputs: plan.embeddingInputs, promptTokens: c.promptTokens, base64: plan.base64
+            )
+        case .messages: body = MockResponses.message(c)
+        case .responses: body = MockResponses.response(c)
+        }
+        self.respond(context, head, status: .ok, body: Array(body.utf8))
+    }
+
+    private func respond(
+        _ context: ChannelHandlerContext, _ head: HTTPRequestHead, status: HTTPResponseStatus, body: [UInt8],
+        extra: HTTPHeaders = [:]
+    ) {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(body.count))
+        headers.add(contentsOf: extra)
+        if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
+        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let keepAlive = head.isKeepAlive
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+
+    private func stream(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, events: [String], plan: Plan) {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "text/event-stream")
+        headers.add(name: "cache-control", value: "no-cache")
+        headers.add(name: "transfer-encoding", value: "chunked")
+        if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
+        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+        let interval = plan.behavior.intervalMs
+        let resetAfter = plan.behavior.resetAfter
+        let keepAlive = head.isKeepAlive
+        let recorder = self.recorder
+        let sequence = plan.sequence
+        func send(_ index: Int) {
+            guard context.channel.isActive else { return }
+            if let resetAfter, index >= resetAfter {
+                context.flush()
+                return Self.reset(context)
+            }
+            if index == events.count {
+                context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                    if !keepAlive { context.close(promise: nil) }
+                }
+                return
+            }
+            var buffer = context.channel.allocator.buffer(capacity: events[index].utf8.count)
+            buffer.writeString(events[index])
+            context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            if interval > 0 {
+                context.flush()
+                recorder.chunkSent(sequence: sequence)
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(interval))) { send(index + 1) }
+            } else {
+                send(index + 1)
+            }
+        }
+        if interval > 0 {
+            context.flush()
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(interval))) { send(0) }
+        } else {
+            send(0)
+        }
+    }
+
+    /// Closes with a TCP reset (SO_LINGER 0), as a crashed or overloaded upstream would.
+    private static func reset(_ context: ChannelHandlerContext) {
+        guard let provider = context.channel as? any SocketOptionProvider else {
+            context.close(promise: nil)
+            return
+        }
+        provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: - Embedding inputs
+
+    private static func countInputs(_ body: [UInt8]) -> Int {
+        var count = 1
+        body.withUnsafeBytes { bytes in
+            _ = try? JSONScanner.scanObject(bytes) { key, value in
+                guard key.equals("input"), value.kind == .array else { return }
+                var items = 0
+                var depth = 0
+                var inString = false
+                var escaped = false
+                for byte in bytes[value.range] {
+                    if inString {
+                        if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                        continue
+                    }
+                    switch byte {
+                    case UInt8(ascii: "\""): inString = true
+                    case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+                    case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+                    case UInt8(ascii: ","): if depth == 1 { items += 1 }
+                    default: break
+                    }
+                }
+                let empty = value.range.count <= 2
+                count = empty ? 0 : items + 1
+            }
+        }
+        return count
+    }
+
+    private static func wantsBase64(_ body: [UInt8]) -> Bool {
+        var result = false
+        body.withUnsafeBytes { bytes in
+            _ = try? JSONScanner.scanObject(bytes) { key, value in
+                if key.equals("encoding_format"), value.kind == .string {
+                    result = UnsafeRawBufferPointer(rebasing: bytes[value.range]).equals("\"base64\"")
+                }
+            }
+        }
+        return result
+    }
+}

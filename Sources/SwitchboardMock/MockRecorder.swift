@@ -1,0 +1,95 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import SwitchboardCore
+
+/// What the mock saw: recent requests (so tests can check what the gateway sent) and connection counts
+/// (so tests can check pooling).
+public final class MockRecorder: Sendable {
+    /// One request as received.
+    public struct Request: Sendable {
+        public var method: String
+        public var uri: String
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+        public var receivedAt: NIODeadline
+        /// When each stream chunk was written, for checking that the gateway does not buffer.
+        public var chunkSentAt: [NIODeadline] = []
+
+        public func header(_ name: String) -> String? {
+            self.headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+
+        public var bodyString: String { String(decoding: self.body, as: UTF8.self) }
+    }
+
+    private struct State {
+        var requests: [Request] = []
+        var connectionsOpened = 0
+        var connectionsActive = 0
+        var requestCount = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private static let keep = 200
+
+    public init() {}
+
+    public var requests: [Request] { self.state.withLockedValue { $0.requests } }
+    public var connectionsOpened: Int { self.state.withLockedValue { $0.connectionsOpened } }
+    public var connectionsActive: Int { self.state.withLockedValue { $0.connectionsActive } }
+    public var requestCount: Int { self.state.withLockedValue { $0.requestCount } }
+
+    public func reset() {
+        self.state.withLockedValue { $0.requests.removeAll() }
+    }
+
+    func connectionOpened() {
+        self.state.withLockedValue {
+            $0.connectionsOpened += 1
+            $0.connectionsActive += 1
+        }
+    }
+
+    func connectionClosed() {
+        self.state.withLockedValue { $0.connectionsActive -= 1 }
+    }
+
+    /// Records a request; returns its sequence number.
+    func record(_ request: Request) -> Int {
+        self.state.withLockedValue { state in
+            state.requestCount += 1
+            state.requests.append(request)
+            if state.requests.count > Self.keep { state.requests.removeFirst(state.requests.count - Self.keep) }
+            return state.requestCount
+        }
+    }
+
+    func chunkSent(sequence: Int) {
+        let now = NIODeadline.now()
+        self.state.withLockedValue { state in
+            let offset = state.requestCount - sequence
+            let index = state.requests.count - 1 - offset
+            guard index >= 0, index < state.requests.count else { return }
+            state.requests[index].chunkSentAt.append(now)
+        }
+    }
+
+    /// `GET /mock/requests`: the recent requests as JSON.
+    func renderRequests() -> [UInt8] {
+        let items = self.requests.map { request in
+            let headers = request.headers.map { JSONString.quote($0.0) + ":" + JSONString.quote($0.1) }
+            return #"{"method":"# + JSONString.quote(request.method) + #","uri":"# + JSONString.quote(request.uri)
+                + #","headers":{"# + headers.joined(separator: ",") + #"},"body":"# + JSONString.quote(request.bodyString)
+                + #","chunks_sent":\#(request.chunkSentAt.count)}"#
+        }
+        return Array(("[" + items.joined(separator: ",") + "]").utf8)
+    }
+
+    func renderStats() -> [UInt8] {
+        let state = self.state.withLockedValue { $0 }
+        return Array(
+            #"{"requests":\#(state.requestCount),"connections_opened":\#(state.connectionsOpened),"connections_active":\#(state.connectionsActive)}"#
+                .utf8
+        )
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import SwitchboardCore
+
+/// The bodies the mock sends, in OpenAI and Anthropic shapes, with deterministic content and usage:
+/// `prompt_tokens` = ceil(request body bytes / 4), `completion_tokens` = the behaviour's token count, and
+/// token *i* of the completion is `MockResponses.word(i)`.
+public enum MockResponses {
+    static let words = ["Hello", " from", " the", " Switchboard", " mock", " provider", ".", " It"]
+
+    /// The text of token `index`.
+    public static func word(_ index: Int) -> String { Self.words[index % Self.words.count] }
+
+    /// The whole completion text for `tokens` tokens.
+    public static func text(tokens: Int) -> String {
+        (0..<tokens).map(Self.word).joined()
+    }
+
+    /// Prompt tokens the mock reports for a request body of `bodyBytes` bytes.
+    public static func promptTokens(bodyBytes: Int) -> Int { (bodyBytes + 3) / 4 }
+
+    struct Context {
+        var id: String
+        var model: String
+        var created: Int
+        var promptTokens: Int
+        var completionTokens: Int
+        var includeUsage: Bool
+
+        var modelJSON: String { JSONString.quote(self.model) }
+        var usageJSON: String {
+            #"{"prompt_tokens":\#(self.promptTokens),"completion_tokens":\#(self.completionTokens),"total_tokens":\#(self.promptTokens + self.completionTokens)}"#
+        }
+    }
+
+    // MARK: - OpenAI chat
+
+    static func chatCompletion(_ c: Context) -> String {
+        #"{"id":"\#(c.id)","object":"chat.completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"index":0,"message":{"role":"assistant","content":\#(JSONString.quote(text(tokens: c.completionTokens)))},"logprobs":null,"finish_reason":"stop"}],"usage":\#(c.usageJSON)}"#
+    }
+
+    static func chatChunk(_ c: Context, delta: String, finish: String? = nil) -> String {
+        let finishJSON = finish.map { "\"\($0)\"" } ?? "null"
+        return #"data: {"id":"\#(c.id)","object":"chat.completion.chunk","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"index":0,"delta":\#(delta),"logprobs":null,"finish_reason":\#(finishJSON)}]}"# + "\n\n"
+    }
+
+    /// The whole stream as a list of SSE events (each a complete `data: …\n\n`).
+    static func chatStream(_ c: Context) -> [String] {
+        var events = [chatChunk(c, delta: #"{"role":"assistant","content":""}"#)]
+        for index in 0..<c.completionTokens {
+            events.append(chatChunk(c, delta: #"{"content":\#(JSONString.quote(word(index)))}"#))
+        }
+        events.append(chatChunk(c, delta: "{}", finish: "stop"))
+        if c.includeUsage {
+            events.append(
+                #"data: {"id":"\#(c.id)","object":"chat.completion.chunk","created":\#(c.created),"model":\#(c.modelJSON),"choices":[],"usage":\#(c.usageJSON)}"# + "\n\n"
+            )
+        }
+        events.append("data: [DONE]\n\n")
+        return events
+    }
+
+    // MARK: - OpenAI completions
+
+    static func completion(_ c: Context) -> String {
+        #"{"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"text":\#(JSONString.quote(text(tokens: c.completionTokens))),"index":0,"logprobs":null,"finish_reason":"stop"}],"usage":\#(c.usageJSON)}"#
+    }
+
+    static func completionStream(_ c: Context) -> [String] {
+        var events: [String] = []
+        for index in 0..<c.completionTokens {
+            let finish = index == c.completionTokens - 1 ? "\"stop\"" : "null"
+            events.append(
+                #"data: {"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"text":\#(JSONString.quote(word(index))),"index":0,"logprobs":null,"finish_reason":\#(finish)}]}"# + "\n\n"
+            )
+        }
+        if c.includeUsage {
+            events.append(
+                #"data: {"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[],"usage":\#(c.usageJSON)}"# + "\n\n"
+            )
+        }
+        events.append("data: [DONE]\n\n")
+        return events
+    }
+
+    // MARK: - Embeddings
+
+    /// Eight deterministic dimensions per input; base64 (little-endian float32) when asked, as the OpenAI
+    /// Python SDK does by default.
+    static func embeddings(model: String, inputs: Int, promptTokens: Int, base64: Bool) -> String {
+        let vector: [Float] = (0..<8).map { Float($0 + 1) / 10 }
+        let encoded: String
+        if base64 {
+            var data = Data()
+            for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+            encoded = "\"" + data.base64EncodedString() + "\""
+        } else {
+            encoded = "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
+        }
+        let items = (0..<max(inputs, 1)).map { #"{"object":"embedding","index":\#($0),"embedding":\#(encoded)}"# }
+        return #"{"object":"list","data":[\#(items.joined(separator: ","))],"model":\#(JSONString.quote(model)),"usage":{"prompt_tokens":\#(promptTokens),"total_tokens":\#(promptTokens)}}"#
+    }
+
+    static let models =
+        #"{"object":"list","data":[{"id":"mock-1","object":"model","created":0,"owned_by":"switchboard-mock"},{"id":"mock-2","object":"model","created":0,"owned_by":"switchboard-mock"}]}"#
+
+    // MARK: - Anthropic messages
+
+    static func message(_ c: Context) -> String {
+        #"{"id":"\#(c.id)","type":"message","role":"assistant","model":\#(c.modelJSON),"content":[{"type":"text","text":\#(JSONString.quote(text(tokens: c.completionTokens)))}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":\#(c.completionTokens)}}"#
+    }
+
+    static func messageStream(_ c: Context) -> [String] {
+        func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
+        var events = [
+            event(
+                "message_start",
+                #"{"type":"message_start","message":{"id":"\#(c.id)","type":"message","role":"assistant","model":\#(c.modelJSON),"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":1}}}"#
+            ),
+            event("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
+        ]
+        for index in 0..<c.completionTokens {
+            events.append(
+                event(
+                    "content_block_delta",
+                    #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":\#(JSONString.quote(word(index)))}}"#
+                )
+            )
+        }
+        events.append(event("content_block_stop", #"{"type":"content_block_stop","index":0}"#))
+        events.append(
+            event(
+                "message_delta",
+                #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(c.completionTokens)}}"#
+            )
+        )
+        events.append(event("message_stop", #"{"type":"message_stop"}"#))
+        return events
+    }
+
+    // MARK: - Responses API
+
+    static func response(_ c: Context) -> String {
+        #"{"id":"\#(c.id)","object":"response","created_at":\#(c.created),"status":"completed","model":\#(c.modelJSON),"output":[{"type":"message","id":"msg_\#(c.id)","status":"completed","role":"assistant","content":[{"type":"output_text","text":\#(JSONString.quote(text(tokens: c.completionTokens))),"annotations":[]}]}],"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":\#(c.completionTokens),"total_tokens":\#(c.promptTokens + c.completionTokens)}}"#
+    }
+
+    static func responseStream(_ c: Context) -> [String] {
+        func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
+        var events = [
+            event(
+                "response.created",
+                #"{"type":"response.created","response":{"id":"\#(c.id)","object":"response","created_at":\#(c.created),"status":"in_progress","model":\#(c.modelJSON),"output":[]}}"#
+            )
+        ]
+        for index in 0..<c.completionTokens {
+            events.append(
+                event(
+                    "response.output_text.delta",
+                    #"{"type":"response.output_text.delta","item_id":"msg_\#(c.id)","output_index":0,"content_index":0,"delta":\#(JSONString.quote(word(index)))}"#
+                )
+            )
+        }
+        events.append(event("response.completed", #"{"type":"response.completed","response":\#(response(c))}"#))
+        return events
+    }
+
+    // MARK: - Errors
+
+    static func error(status: Int, anthropic: Bool) -> String {
+        let type: String =
+            switch status {
+            case 400: "invalid_request_error"
+            case 401: "authentication_error"
+            case 404: "not_found_error"
+            case 429: "rate_limit_error"
+            case 529: "overloaded_error"
+            default: status >= 500 ? "api_error" : "invalid_request_error"
+            }
+        let message = JSONString.quote("mock fault: status \(status)")
+        if anthropic {
+            return #"{"type":"error","error":{"type":"\#(type)","message":\#(message)}}"#
+        }
+        return #"{"error":{"message":\#(message),"type":"\#(type)","param":null,"code":"mock_\#(status)"}}"#
+    }
+}

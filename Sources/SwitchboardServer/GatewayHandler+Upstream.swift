@@ -1,0 +1,311 @@
+import Prometheus
+import Logging
+import NIOCore
+import NIOHTTP1
+import SwitchboardCore
+
+extension GatewayHandler {
+    // MARK: - Routing and sending
+
+    /// A JSON request whose body is complete: inspect it, route it, rewrite the model, send it.
+    func dispatchBuffered() {
+        guard let request = self.request, let endpoint = request.endpoint else { return }
+        var body = request.body ?? ByteBuffer()
+        self.request!.body = nil
+        let inspection: RequestInspection?
+        do {
+            inspection = try body.withUnsafeReadableBytes { bytes throws(GatewayError) in
+                try RequestInspection.inspect(bytes)
+            }
+        } catch {
+            // Pass-through JSON the gateway cannot read is still forwarded; the provider judges it.
+            guard endpoint == .passthrough else {
+                self.sendError(error)
+                return
+            }
+            inspection = nil
+        }
+        self.request!.model = inspection?.model
+        self.request!.stream = inspection?.stream ?? false
+        let target: RouteTarget
+        do {
+            target = try self.runtime.resolver.resolve(self.routingRequest(endpoint: endpoint, model: inspection?.model))
+        } catch {
+            self.sendError(error)
+            return
+        }
+        self.request!.target = target
+        if let inspection {
+            let patch = body.withUnsafeReadableBytes { bytes in
+                BodyPatch.make(body: bytes, inspection: inspection, model: target.model, overrides: target.overrides)
+            }
+            if !patch.isEmpty { body = Self.apply(patch, to: body) }
+            if let model = target.model { self.request!.model = model }
+        }
+        let head = self.upstreamHead(target: target, bodyLength: body.readableBytes)
+        self.request!.body = body
+        self.connectAndSend(head: head, target: target, fresh: false)
+    }
+
+    /// A request whose body streams through: route by headers alone and open the upstream right away.
+    func startStreamedUpload() {
+        guard let request = self.request, let endpoint = request.endpoint else { return }
+        let target: RouteTarget
+        do {
+            target = try self.runtime.resolver.resolve(self.routingRequest(endpoint: endpoint, model: nil))
+        } catch {
+            self.request!.mode = .local(.error(error))
+            return
+        }
+        self.request!.target = target
+        let head = self.upstreamHead(target: target, bodyLength: nil)
+        self.connectAndSend(head: head, target: target, fresh: false)
+    }
+
+    private func routingRequest(endpoint: Endpoint, model: String?) -> RoutingRequest {
+        let headers = self.request!.head.headers
+        return RoutingRequest(
+            endpoint: endpoint, model: model, config: headers.first(name: "x-portkey-config"),
+            provider: headers.first(name: "x-portkey-provider"), customHost: headers.first(name: "x-portkey-custom-host")
+        )
+    }
+
+    private func connectAndSend(head: HTTPRequestHead, target: RouteTarget, fresh: Bool) {
+        guard let context = self.context, let serial = self.request?.serial else { return }
+        let pool = self.loop.pool
+        let future = fresh ? pool.connect(UpstreamPool.Key(target.upstream)) : pool.acquire(target.upstream)
+        self.startResponseTimer(target: target)
+        future.assumeIsolated().whenComplete { result in
+            guard self.context != nil, self.request?.serial == serial, self.request?.responseHeadSent == false else {
+                // The client left or the request timed out meanwhile.
+                if case .success(let connection) = result { pool.release(connection) }
+                return
+            }
+            switch result {
+            case .success(let connection):
+                self.send(head: head, on: connection)
+            case .failure(let error):
+                self.failBeforeResponse(target: target, reason: Self.describeFailure(error))
+            }
+        }
+        _ = context
+    }
+
+    private func send(head: HTTPRequestHead, on connection: UpstreamConnection) {
+        guard self.request != nil else { return }
+        self.request!.upstream = connection
+        self.request!.upstreamRequestSent = true
+        switch self.request!.mode {
+        case .buffered:
+            connection.send(head: head, body: self.request!.body.map { [$0] } ?? [], delegate: self)
+        case .streamed:
+            connection.sendHead(head, delegate: self)
+            let pending = self.request!.pendingUpload
+            self.request!.pendingUpload = []
+            for part in pending { connection.sendBodyPart(part) }
+            if self.request!.requestEnded { connection.sendEnd() } else if !pending.isEmpty { connection.flush() }
+        case .local:
+            break
+        }
+    }
+
+    /// The request head sent upstream: client headers minus hop-by-hop, `x-portkey-*` and replaced ones,
+    /// plus the provider's credentials and headers.
+    func upstreamHead(target: RouteTarget, bodyLength: Int?) -> HTTPRequestHead {
+        let client = self.request!.head
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(client.headers.count + 4 + target.headers.count)
+        headers.add(name: "host", value: target.upstream.hostHeader)
+        let ownKey = target.apiKey != nil
+        for (name, value) in client.headers {
+            if HeaderNames.isHopByHop(name) {
+                // A streamed body keeps the client's framing.
+                if bodyLength == nil, HeaderNames.equals(name, "transfer-encoding") { headers.add(name: name, value: value) }
+                continue
+            }
+            if HeaderNames.hasPrefix(name, "x-portkey-") || HeaderNames.equals(name, "host")
+                || HeaderNames.equals(name, "expect")
+                // Identity encoding, so the gateway can read usage from responses as they pass.
+                || HeaderNames.equals(name, "accept-encoding")
+                || (bodyLength != nil && HeaderNames.equals(name, "content-length"))
+                || (ownKey && (HeaderNames.equals(name, "authorization") || HeaderNames.equals(name, "x-api-key")))
+            {
+                continue
+            }
+            headers.add(name: name, value: value)
+        }
+        if let key = target.apiKey {
+            for field in target.kind.credentialHeaders(apiKey: key) { headers.add(name: field.name, value: field.value) }
+        }
+        for field in target.kind.defaultHeaders where !headers.contains(name: field.name) {
+            headers.add(name: field.name, value: field.value)
+        }
+        for field in target.headers { headers.replaceOrAdd(name: field.name, value: field.value) }
+        if let bodyLength { headers.add(name: "content-length", value: String(bodyLength)) }
+        let uri = target.upstream.basePath.isEmpty
+            ? String(self.request!.upstreamPath) : target.upstream.basePath + self.request!.upstreamPath
+        return HTTPRequestHead(version: .http1_1, method: client.method, uri: uri, headers: headers)
+    }
+
+    /// Splices a ``BodyPatch`` into a new buffer; the untouched parts are copied once, never re-encoded.
+    static func apply(_ patch: BodyPatch, to body: ByteBuffer) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(patch.patchedLength(originalLength: body.readableBytes))
+        var cursor = 0
+        for replacement in patch.replacements {
+            if let slice = body.getSlice(at: body.readerIndex + cursor, length: replacement.range.lowerBound - cursor) {
+                out.writeImmutableBuffer(slice)
+            }
+            out.writeBytes(replacement.bytes)
+            cursor = replacement.range.upperBound
+        }
+        if let rest = body.getSlice(at: body.readerIndex + cursor, length: body.readableBytes - cursor) {
+            out.writeImmutableBuffer(rest)
+        }
+        return out
+    }
+
+    // MARK: - Timers
+
+    private func startResponseTimer(target: RouteTarget) {
+        guard let context = self.context, let serial = self.request?.serial else { return }
+        let ms = target.requestTimeoutMs ?? self.runtime.config.server.responseTimeoutMs
+        self.request!.timer?.cancel()
+        self.request!.timer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(ms))) {
+            guard self.request?.serial == serial, self.request?.responseHeadSent == false else { return }
+            self.request!.upstream?.abort()
+            self.request!.upstream = nil
+            self.sendError(.upstreamTimeout(provider: target.provider, milliseconds: ms))
+        }
+    }
+
+    /// While a response streams, closes it if the upstream goes silent for longer than the idle timeout.
+    private func startIdleTimer() {
+        guard let context = self.context, let serial = self.request?.serial else { return }
+        let idle = TimeAmount.milliseconds(Int64(self.runtime.config.server.idleTimeoutMs))
+        let due = self.request!.lastActivity + idle
+        self.request!.timer?.cancel()
+        self.request!.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
+            guard self.request?.serial == serial else { return }
+            if self.request!.lastActivity + idle > .now() {
+                self.startIdleTimer()
+                return
+            }
+            self.runtime.logger.warning(
+                "upstream response stalled; closing",
+                metadata: ["id": "\(self.request!.id)", "provider": "\(self.request!.providerLabel)"]
+            )
+            self.request!.upstream?.abort()
+            self.abortResponse()
+        }
+    }
+
+    // MARK: - Failures
+
+    private func failBeforeResponse(target: RouteTarget, reason: String) {
+        self.request?.upstream = nil
+        self.sendError(.upstreamUnavailable(provider: target.provider, reason: reason))
+    }
+
+    /// The response already started: all that is left is to cut the client's connection, so the client sees
+    /// an incomplete response rather than a clean-looking end.
+    func abortResponse() {
+        guard let context = self.context else { return }
+        self.request?.keepAlive = false
+        self.finishRequest(complete: false)
+        context.close(promise: nil)
+    }
+}
+
+// MARK: - UpstreamResponseDelegate
+
+extension GatewayHandler: UpstreamResponseDelegate {
+    func upstreamResponseHead(_ head: HTTPResponseHead) {
+        guard let context = self.context, self.request != nil else { return }
+        self.request!.status = Int(head.status.code)
+        self.request!.responseHeadSent = true
+        self.request!.lastActivity = .now()
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 8)
+        for (name, value) in head.headers where !HeaderNames.isHopByHop(name) || HeaderNames.equals(name, "transfer-encoding") {
+            headers.add(name: name, value: value)
+        }
+        let version = self.request!.head.version
+        if version.minor == 0 {
+            // HTTP/1.0 clients get the body delimited by closing the connection.
+            headers.remove(name: "transfer-encoding")
+            self.request!.keepAlive = false
+        }
+        self.addGatewayHeaders(&headers)
+        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: head.status, headers: headers))), promise: nil)
+        self.startIdleTimer()
+    }
+
+    func upstreamResponseBody(_ buffer: ByteBuffer) {
+        guard let context = self.context, self.request != nil else { return }
+        self.request!.lastActivity = .now()
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+    }
+
+    func upstreamReadComplete() {
+        self.context?.flush()
+    }
+
+    func upstreamResponseEnd() {
+        guard let context = self.context, self.request != nil else { return }
+        self.request!.upstream = nil
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        self.finishRequest(complete: true)
+    }
+
+    func upstreamFailed(_ error: any Error) {
+        guard let request = self.request, let target = request.target else { return }
+        self.request!.upstream = nil
+        if request.responseHeadSent {
+            self.runtime.logger.warning(
+                "upstream failed mid-response",
+                metadata: ["id": "\(request.id)", "provider": "\(target.provider)", "error": "\(error)"]
+            )
+            self.abortResponse()
+            return
+        }
+        // A pooled connection the upstream had closed while idle: resend once on a fresh one.
+        if let connection = request.upstream, connection.hasServedRequests, !connection.receivedResponseBytes,
+            !request.retriedOnFreshConnection, case .buffered = request.mode
+        {
+            self.request!.retriedOnFreshConnection = true
+            self.request!.upstreamRequestSent = false
+            let head = self.upstreamHead(target: target, bodyLength: request.body?.readableBytes ?? 0)
+            self.connectAndSendFresh(head: head, target: target)
+            return
+        }
+        self.sendError(.upstreamUnavailable(provider: target.provider, reason: Self.describeFailure(error)))
+    }
+
+    private func connectAndSendFresh(head: HTTPRequestHead, target: RouteTarget) {
+        guard let serial = self.request?.serial else { return }
+        let pool = self.loop.pool
+        pool.connect(UpstreamPool.Key(target.upstream)).assumeIsolated().whenComplete { result in
+            guard self.context != nil, self.request?.serial == serial, self.request?.responseHeadSent == false else {
+                if case .success(let connection) = result { pool.release(connection) }
+                return
+            }
+            switch result {
+            case .success(let connection):
+                self.request!.upstream = connection
+                self.request!.upstreamRequestSent = true
+                connection.send(head: head, body: self.request!.body.map { [$0] } ?? [], delegate: self)
+            case .failure(let error):
+                self.sendError(.upstreamUnavailable(provider: target.provider, reason: Self.describeFailure(error)))
+            }
+        }
+    }
+
+    static func describeFailure(_ error: any Error) -> String {
+        switch error {
+        case ChannelError.connectTimeout(let amount): "connection timed out after \(amount.nanoseconds / 1_000_000) ms"
+        case let error as UpstreamError: error.description
+        default: "\(error)"
+        }
+    }
+}

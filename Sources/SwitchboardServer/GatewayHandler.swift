@@ -1,0 +1,321 @@
+import Prometheus
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import SwitchboardCore
+
+/// Serves one client connection: routes each request, relays it to an upstream connection of the same event
+/// loop, and streams the response back part by part as it arrives.
+///
+/// One request is served at a time; requests a client pipelines behind it are queued and served in order.
+final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// How the request body is handled.
+    enum BodyMode {
+        /// Collected (up to the body limit) and inspected before routing: JSON APIs.
+        case buffered
+        /// Forwarded upstream as it arrives: pass-through of uploads and other non-JSON bodies.
+        case streamed
+        /// Answered by the gateway itself once the request ends; the body is discarded.
+        case local(LocalResponse)
+    }
+
+    /// A response the gateway makes without an upstream.
+    enum LocalResponse {
+        case error(GatewayError)
+        case health
+        case ready
+        case metrics
+        case models
+        case root
+    }
+
+    /// Everything about the request being served.
+    struct Request {
+        var head: HTTPRequestHead
+        var id: String
+        var traceID: String
+        var start: NIODeadline
+        var serial: UInt64
+        var mode: BodyMode
+        var endpoint: Endpoint?
+        var upstreamPath: Substring = ""
+        var keepAlive: Bool
+        var body: ByteBuffer?
+        var requestEnded = false
+        var target: RouteTarget?
+        var model: String?
+        var stream = false
+        var upstream: UpstreamConnection?
+        /// Streamed body parts that arrived before the upstream connection was ready.
+        var pendingUpload: [ByteBuffer] = []
+        var upstreamRequestSent = false
+        var responseHeadSent = false
+        var status = 0
+        var lastActivity: NIODeadline
+        var timer: Scheduled<Void>?
+        var retriedOnFreshConnection = false
+
+        var providerLabel: String { self.target?.provider ?? "gateway" }
+        var endpointLabel: String { self.endpoint?.label ?? "other" }
+    }
+
+    let runtime: GatewayRuntime
+    let loop: LoopContext
+    var context: ChannelHandlerContext?
+    var request: Request?
+    /// Parts of pipelined requests that arrived while one was being served.
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var quiescing = false
+    private var serial: UInt64 = 0
+
+    init(runtime: GatewayRuntime, loop: LoopContext) {
+        self.runtime = runtime
+        self.loop = loop
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: - Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = self.unwrapInboundIn(data)
+        if !self.queued.isEmpty || (self.request?.requestEnded ?? false) {
+            self.queued.append(part)
+            return
+        }
+        self.handle(part)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart) {
+        switch part {
+        case .head(let head):
+            self.startRequest(head)
+        case .body(let buffer):
+            self.receiveBody(buffer)
+        case .end:
+            self.endRequest()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let upstream = self.request?.upstream, self.request?.upstreamRequestSent == true {
+            upstream.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // Back-pressure: stop reading the upstream while the client cannot take more.
+        self.request?.upstream?.setReading(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if var request = self.request {
+            // The client went away: cancel the upstream request; 499 as nginx records it.
+            request.timer?.cancel()
+            request.upstream?.abort()
+            request.status = 499
+            self.request = nil
+            self.record(request, complete: false)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.runtime.logger.debug("client connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            self.quiescing = true
+            if self.request == nil {
+                context.close(promise: nil)
+            } else {
+                self.request?.keepAlive = false
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: - Request lifecycle
+
+    private func startRequest(_ head: HTTPRequestHead) {
+        let id = self.loop.ids.make()
+        let now = NIODeadline.now()
+        self.serial &+= 1
+        let traceID = head.headers.first(name: "x-portkey-trace-id").flatMap { $0.isEmpty ? nil : $0 } ?? id
+        var request = Request(
+            head: head, id: id, traceID: traceID, start: now, serial: self.serial, mode: .buffered,
+            keepAlive: head.isKeepAlive && !self.quiescing, lastActivity: now
+        )
+        self.runtime.metrics.inFlight.increment()
+        request.mode = self.classify(&request)
+        if case .buffered = request.mode, let length = head.headers.first(name: "content-length").flatMap(Int.init),
+            length > self.runtime.config.server.maxBodyBytes
+        {
+            self.request = request
+            self.rejectOversizedBody()
+            return
+        }
+        self.request = request
+        if let expect = head.headers.first(name: "expect"), expect.lowercased() == "100-continue" {
+            self.context?.writeAndFlush(
+                self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil
+            )
+        }
+        if case .streamed = request.mode { self.startStreamedUpload() }
+    }
+
+    /// Decides how to serve a request from its head alone.
+    private func classify(_ request: inout Request) -> BodyMode {
+        let head = request.head
+        let uri = head.uri
+        if head.method == .GET || head.method == .HEAD {
+            switch uri {
+            case "/healthz": return .local(.health)
+            case "/readyz": return .local(.ready)
+            case "/metrics": return .local(.metrics)
+            case "/": return .local(.root)
+            default: break
+            }
+        }
+        guard let match = Endpoint.match(uri: uri) else {
+            return .local(.error(.notFound(method: head.method.rawValue, path: Self.pathOnly(uri))))
+        }
+        request.endpoint = match.endpoint
+        request.upstreamPath = match.upstreamPath
+        if match.endpoint == .models, head.method == .GET, !self.headersChooseProvider(head.headers) {
+            return .local(.models)
+        }
+        if match.endpoint.inspectsBody, head.method == .POST { return .buffered }
+        if match.endpoint.inspectsBody {
+            // e.g. GET /v1/responses: no body to inspect, forward as-is.
+            request.endpoint = .passthrough
+        }
+        let isJSON = head.headers.first(name: "content-type")?.lowercased().hasPrefix("application/json") ?? false
+        let hasBody = head.headers.contains(name: "content-length") || head.headers.contains(name: "transfer-encoding")
+        return isJSON && hasBody ? .buffered : .streamed
+    }
+
+    private func headersChooseProvider(_ headers: HTTPHeaders) -> Bool {
+        headers.contains(name: "x-portkey-provider") || headers.contains(name: "x-portkey-config")
+    }
+
+    private func receiveBody(_ buffer: ByteBuffer) {
+        guard self.request != nil else { return }
+        switch self.request!.mode {
+        case .local:
+            return
+        case .streamed:
+            if let upstream = self.request!.upstream, self.request!.upstreamRequestSent {
+                upstream.sendBodyPart(buffer)
+            } else {
+                self.request!.pendingUpload.append(buffer)
+            }
+        case .buffered:
+            let total = (self.request!.body?.readableBytes ?? 0) + buffer.readableBytes
+            if total > self.runtime.config.server.maxBodyBytes {
+                self.rejectOversizedBody()
+                return
+            }
+            // Mutated in place through the optional, so the collected buffer is never copied on append.
+            if self.request!.body == nil {
+                self.request!.body = buffer
+            } else {
+                self.request!.body!.writeImmutableBuffer(buffer)
+            }
+        }
+    }
+
+    private func endRequest() {
+        guard self.request != nil else { return }
+        self.request!.requestEnded = true
+        switch self.request!.mode {
+        case .local(let response):
+            self.respondLocally(response)
+        case .buffered:
+            self.dispatchBuffered()
+        case .streamed:
+            if let upstream = self.request!.upstream, self.request!.upstreamRequestSent {
+                upstream.sendEnd()
+            }
+        }
+    }
+
+    /// Body over the limit: answer 413 at once and close, since the rest of the body will not be read.
+    private func rejectOversizedBody() {
+        guard self.request != nil else { return }
+        self.request!.keepAlive = false
+        self.request!.requestEnded = true
+        self.request!.mode = .local(.error(.bodyTooLarge(limit: self.runtime.config.server.maxBodyBytes)))
+        self.sendError(.bodyTooLarge(limit: self.runtime.config.server.maxBodyBytes))
+    }
+
+    /// Called when the response has been written completely (or abandoned): metrics, log, next request.
+    func finishRequest(complete: Bool) {
+        guard let context = self.context, let request = self.request else { return }
+        request.timer?.cancel()
+        self.request = nil
+        self.record(request, complete: complete)
+        if !request.keepAlive || !complete || !request.requestEnded {
+            context.close(promise: nil)
+            return
+        }
+        // Serve requests the client pipelined meanwhile.
+        while self.request == nil || !(self.request!.requestEnded), let part = self.queued.popFirst() {
+            self.handle(part)
+        }
+    }
+
+    private func record(_ request: Request, complete: Bool) {
+        self.runtime.metrics.inFlight.decrement()
+        let elapsed = NIODeadline.now() - request.start
+        let duration = Duration.nanoseconds(elapsed.nanoseconds)
+        if case .local(let response) = request.mode, !response.isError { return }
+        self.loop.metrics.recordRequest(
+            provider: request.providerLabel, endpoint: request.endpointLabel, status: request.status,
+            duration: duration
+        )
+        guard self.runtime.config.log.accessLog, self.runtime.logger.logLevel <= .info else { return }
+        var line = Timestamp.now()
+        line += " info request id=\(request.id) method=\(request.head.method.rawValue)"
+        line += " path=\(LogValue.format(Self.pathOnly(request.head.uri))) provider=\(request.providerLabel)"
+        if let model = request.model { line += " model=\(LogValue.format(model))" }
+        line += " status=\(request.status) duration_ms=\(Self.milliseconds(elapsed))"
+        if request.stream { line += " stream=true" }
+        if !complete { line += " complete=false" }
+        if request.traceID != request.id { line += " trace_id=\(LogValue.format(request.traceID))" }
+        LogSink.standardError.write(line)
+    }
+
+    static func pathOnly(_ uri: String) -> String {
+        uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
+    }
+
+    private static func milliseconds(_ amount: TimeAmount) -> String {
+        let micros = amount.nanoseconds / 1_000
+        let fraction = micros % 1_000
+        let padded = fraction < 10 ? "00\(fraction)" : fraction < 100 ? "0\(fraction)" : "\(fraction)"
+        return "\(micros / 1_000).\(padded)"
+    }
+}
+
+extension GatewayHandler.LocalResponse {
+    var isError: Bool {
+        if case .error = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,56 @@
+import Prometheus
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import SwitchboardCore
+
+/// What every connection handler shares: the routing table, metrics and logging. Immutable after start
+/// except the readiness flag.
+public final class GatewayRuntime: Sendable {
+    public let config: GatewayConfig
+    let resolver: RouteResolver
+    public let metrics: GatewayMetrics
+    let logger: Logger
+    /// `GET /v1/models`, rendered once.
+    let modelsBody: [UInt8]
+    private let readyBox = NIOLockedValueBox(false)
+
+    public init(config: GatewayConfig, metrics: GatewayMetrics = GatewayMetrics(), logger: Logger) {
+        self.config = config
+        self.resolver = RouteResolver(config: config)
+        self.metrics = metrics
+        self.logger = logger
+        self.modelsBody = Self.renderModels(config)
+    }
+
+    /// Whether `/readyz` answers 200.
+    public var isReady: Bool {
+        get { self.readyBox.withLockedValue { $0 } }
+        set { self.readyBox.withLockedValue { $0 = newValue } }
+    }
+
+    private static func renderModels(_ config: GatewayConfig) -> [UInt8] {
+        var items: [String] = []
+        for provider in config.providers {
+            for model in provider.models + provider.aliases.keys.sorted() {
+                items.append(
+                    #"{"id":"# + JSONString.quote("\(provider.slug)/\(model)") + #","object":"model","created":0,"#
+                        + #""owned_by":"# + JSONString.quote(provider.slug) + "}"
+                )
+            }
+        }
+        return Array((#"{"object":"list","data":["# + items.joined(separator: ",") + "]}").utf8)
+    }
+}
+
+/// State owned by one event loop: its upstream pool, id generator and metric handles.
+final class LoopContext {
+    let pool: UpstreamPool
+    let metrics: LoopMetrics
+    var ids = RequestIDGenerator()
+
+    init(pool: UpstreamPool, metrics: LoopMetrics) {
+        self.pool = pool
+        self.metrics = metrics
+    }
+}

@@ -1,0 +1,146 @@
+import Prometheus
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import SwitchboardCore
+
+/// Keep-alive upstream connections owned by one event loop, so a request and its upstream connection share
+/// a thread and relaying a chunk never hops threads.
+final class UpstreamPool {
+    struct Key: Hashable {
+        var isTLS: Bool
+        var host: String
+        var port: Int
+
+        init(_ url: UpstreamURL) {
+            self.isTLS = url.isTLS
+            self.host = url.host
+            self.port = url.port
+        }
+    }
+
+    private let eventLoop: any EventLoop
+    private let settings: ServerSettings
+    private let tls: TLSContextProvider
+    private let metrics: GatewayMetrics
+    private var idle: [Key: [UpstreamConnection]] = [:]
+    private var sweepTask: Scheduled<Void>?
+
+    init(eventLoop: any EventLoop, settings: ServerSettings, tls: TLSContextProvider, metrics: GatewayMetrics) {
+        self.eventLoop = eventLoop
+        self.settings = settings
+        self.tls = tls
+        self.metrics = metrics
+    }
+
+    /// An idle pooled connection to `url`, or a new one.
+    func acquire(_ url: UpstreamURL) -> EventLoopFuture<UpstreamConnection> {
+        let key = Key(url)
+        while var list = self.idle[key], let connection = list.popLast() {
+            self.idle[key] = list
+            if connection.isOpen {
+                self.metrics.upstreamConnectionsReused.increment()
+                return self.eventLoop.assumeIsolated().makeSucceededFuture(connection)
+            }
+        }
+        return self.connect(key)
+    }
+
+    /// A new connection, never a pooled one (used to retry after a pooled connection turned out stale).
+    func connect(_ key: Key) -> EventLoopFuture<UpstreamConnection> {
+        let connection = UpstreamConnection(key: key, pool: self)
+        let bootstrap = ClientBootstrap(group: self.eventLoop)
+            .connectTimeout(.milliseconds(Int64(self.settings.connectTimeoutMs)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [tls] channel in
+                do {
+                    let sync = channel.pipeline.syncOperations
+                    if key.isTLS {
+                        let context = try tls.context()
+                        let sni = key.host.isIPAddress ? nil : key.host
+                        try sync.addHandler(NIOSSLClientHandler(context: context, serverHostname: sni))
+                    }
+                    try sync.addHTTPClientHandlers()
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        self.metrics.upstreamConnectionsOpened.increment()
+        return bootstrap.connect(host: key.host, port: key.port).assumeIsolated().flatMapThrowing { channel in
+            try channel.pipeline.syncOperations.addHandler(connection)
+            return connection
+        }.nonisolated()
+    }
+
+    /// Returns a connection whose response ended with keep-alive.
+    func release(_ connection: UpstreamConnection) {
+        guard connection.isOpen else { return }
+        var list = self.idle[connection.key, default: []]
+        guard list.count < self.settings.maxIdleConnectionsPerHost else {
+            connection.close()
+            return
+        }
+        connection.idleSince = .now()
+        list.append(connection)
+        self.idle[connection.key] = list
+        self.scheduleSweep()
+    }
+
+    /// Forgets a connection that closed.
+    func remove(_ connection: UpstreamConnection) {
+        guard var list = self.idle[connection.key], let index = list.firstIndex(where: { $0 === connection }) else {
+            return
+        }
+        list.remove(at: index)
+        self.idle[connection.key] = list.isEmpty ? nil : list
+    }
+
+    /// Closes every idle connection (shutdown).
+    func closeAll() {
+        let all = self.idle.values.flatMap { $0 }
+        self.idle.removeAll()
+        self.sweepTask?.cancel()
+        self.sweepTask = nil
+        for connection in all { connection.close() }
+    }
+
+    private func scheduleSweep() {
+        guard self.sweepTask == nil else { return }
+        let period = TimeAmount.milliseconds(Int64(max(100, min(self.settings.idleConnectionTimeoutMs / 2, 5_000))))
+        self.sweepTask = self.eventLoop.assumeIsolated().scheduleTask(in: period) { [self] in
+            self.sweepTask = nil
+            let cutoff = NIODeadline.now() - .milliseconds(Int64(self.settings.idleConnectionTimeoutMs))
+            for (key, list) in self.idle {
+                let (stale, fresh) = (list.filter { $0.idleSince < cutoff }, list.filter { $0.idleSince >= cutoff })
+                self.idle[key] = fresh.isEmpty ? nil : fresh
+                for connection in stale { connection.close() }
+            }
+            if !self.idle.isEmpty { self.scheduleSweep() }
+        }
+    }
+}
+
+/// Creates the TLS client context on first use and shares it between event loops.
+final class TLSContextProvider: Sendable {
+    private let box = NIOLockedValueBox<NIOSSLContext?>(nil)
+
+    func context() throws -> NIOSSLContext {
+        try self.box.withLockedValue { cached in
+            if let cached { return cached }
+            let context = try NIOSSLContext(configuration: .makeClientConfiguration())
+            cached = context
+            return context
+        }
+    }
+}
+
+extension String {
+    /// Whether this is an IPv4 or IPv6 literal (no SNI is sent for those).
+    var isIPAddress: Bool {
+        self.contains(":") || self.split(separator: ".").allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+    }
+}
