@@ -98,3 +98,15 @@ public struct DefaultRoute: Sendable {
         self.model = model
     }
 }
+
+extension GatewayConfig {
+    /// Whether any provider is the in-process demo mock.
+    public var needsMock: Bool { self.providers.contains { $0.kind == .mock } }
+
+    /// Points every `kind: mock` provider at the in-process mock listening on `127.0.0.1:port`.
+    public mutating func attachMock(port: Int) {
+        for index in self.providers.indices where self.providers[index].kind == .mock {
+            self.providers[index].baseURL = UpstreamURL(isTLS: false, host: "127.0.0.1", port: port, basePath: "/v1")
+        }
+    }
+}

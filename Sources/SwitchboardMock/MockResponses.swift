@@ -165,7 +165,8 @@ public enum MockResponses {
 
     // MARK: - Errors
 
-    static func error(status: Int, anthropic: Bool) -> String {
+    /// The error body for a `status` fault, in OpenAI or Anthropic shape.
+    public static func error(status: Int, anthropic: Bool) -> String {
         let type: String =
             switch status {
             case 400: "invalid_request_error"

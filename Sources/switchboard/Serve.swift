@@ -60,16 +60,14 @@ struct Serve: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var services: [any Service] = []
         var mock: MockServer?
-        if config.providers.contains(where: { $0.kind == .mock }) {
+        if config.needsMock {
             let server = MockServer(configuration: .init(host: "127.0.0.1", port: 0), group: group)
             let mockPort = try await server.start()
-            for index in config.providers.indices where config.providers[index].kind == .mock {
-                config.providers[index].baseURL = UpstreamURL(isTLS: false, host: "127.0.0.1", port: mockPort, basePath: "/v1")
-                logger.info(
-                    "demo provider started: answers with canned text, not a real model",
-                    metadata: ["provider": "\(config.providers[index].slug)", "address": "127.0.0.1:\(mockPort)"]
-                )
-            }
+            config.attachMock(port: mockPort)
+            logger.info(
+                "demo provider started: it answers with canned text, not a real model",
+                metadata: ["address": "127.0.0.1:\(mockPort)"]
+            )
             mock = server
         }
         let runtime = GatewayRuntime(config: config, logger: logger)

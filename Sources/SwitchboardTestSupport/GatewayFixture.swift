@@ -1,0 +1,91 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SwitchboardCore
+import SwitchboardMock
+import SwitchboardServer
+
+/// A real gateway and a real mock provider on ephemeral loopback ports, for tests.
+///
+/// ```swift
+/// try await GatewayFixture.with(yaml: GatewayFixture.mockOnly) { fixture in
+///     let response = try await fixture.client.request("/v1/chat/completions", body: ...)
+/// }
+/// ```
+public struct GatewayFixture: Sendable {
+    public let gateway: GatewayServer
+    public let mock: MockServer
+    public let client: TestHTTPClient
+    public let mockClient: TestHTTPClient
+    public let group: MultiThreadedEventLoopGroup
+    public let config: GatewayConfig
+
+    /// A configuration with the in-process mock as the only provider and the default route.
+    public static let mockOnly = """
+        providers:
+          mock:
+            kind: mock
+            models: [mock-1]
+        default_route:
+          provider: mock
+        """
+
+    /// Starts a mock and a gateway configured by `yaml` (`kind: mock` providers point at the mock; `{MOCK}`
+    /// in the text is replaced by the mock's `host:port`), runs `body`, and shuts both down.
+    public static func with<T: Sendable>(
+        yaml: String = Self.mockOnly,
+        mockDefaults: MockServer.Configuration = .init(),
+        _ body: (GatewayFixture) async throws -> T
+    ) async throws -> T {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let mock = MockServer(configuration: mockDefaults, group: group)
+        let mockPort = try await mock.start()
+        var config: GatewayConfig
+        do {
+            config = try ConfigLoader.load(
+                yaml: yaml.replacingOccurrences(of: "{MOCK}", with: "127.0.0.1:\(mockPort)"), file: "test.yaml",
+                environment: ["TEST_KEY": "sk-test-from-env"]
+            )
+        } catch {
+            await mock.shutdown()
+            try await group.shutdownGracefully()
+            throw error
+        }
+        config.server.host = "127.0.0.1"
+        config.server.port = 0
+        config.log.accessLog = false
+        config.attachMock(port: mockPort)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let gateway = GatewayServer(runtime: GatewayRuntime(config: config, logger: logger), group: group)
+        let fixture: GatewayFixture
+        do {
+            let address = try await gateway.start()
+            fixture = GatewayFixture(
+                gateway: gateway, mock: mock, client: TestHTTPClient(group: group, port: address.port!),
+                mockClient: TestHTTPClient(group: group, port: mockPort), group: group, config: config
+            )
+        } catch {
+            await mock.shutdown()
+            try await group.shutdownGracefully()
+            throw error
+        }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(fixture))
+        } catch {
+            result = .failure(error)
+        }
+        await gateway.shutdown()
+        await mock.shutdown()
+        try await group.shutdownGracefully()
+        return try result.get()
+    }
+}
+
+extension String {
+    /// Replaces every occurrence of `target`.
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        self.split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
