@@ -13,7 +13,11 @@ public struct ConfigLoader {
     ///   - file: the path shown in messages.
     ///   - environment: used to expand `${NAME}` references.
     /// - Throws: ``ConfigErrors`` listing every problem.
-    public static func load(yaml: String, file: String, environment: [String: String]) throws(ConfigErrors)
+    public static func load(
+        yaml: String,
+        file: String,
+        environment: [String: String]
+    ) throws(ConfigErrors)
         -> GatewayConfig
     {
         var loader = ConfigLoader(file: file, environment: environment)
@@ -60,7 +64,8 @@ public struct ConfigLoader {
         if let route = config.defaultRoute, config.provider(route.provider) == nil {
             let node = top.first { $0.key.string == "default_route" }?.value
             self.issue(
-                node, "default_route.provider",
+                node,
+                "default_route.provider",
                 "unknown provider '\(route.provider)'; configured: \(config.providerSlugs.joined(separator: ", "))"
             )
         }
@@ -135,7 +140,8 @@ public struct ConfigLoader {
             let path = "providers.\(slug)"
             if !Self.isValidSlug(slug) {
                 self.issue(
-                    value, path,
+                    value,
+                    path,
                     "invalid provider slug; use lowercase letters, digits, '-' and '_' (it is the prefix in \"\(slug)/MODEL\")"
                 )
                 continue
@@ -205,7 +211,8 @@ public struct ConfigLoader {
         }
         if kind == .mock, baseURLNode != nil {
             self.issue(
-                baseURLNode, "\(path).base_url",
+                baseURLNode,
+                "\(path).base_url",
                 "a 'mock' provider is started in-process and takes no base_url; to reach a separate "
                     + "switchboard-mock process use kind: openai"
             )
@@ -281,7 +288,8 @@ public struct ConfigLoader {
             return try EnvironmentExpansion.expand(text, environment: self.environment)
         } catch .unset(let name) {
             self.issue(
-                node, path,
+                node,
+                path,
                 "environment variable \(name) is not set; set it, or write ${\(name):-} to allow it to be empty"
             )
         } catch {
@@ -335,7 +343,10 @@ public struct ConfigLoader {
             .composer(_, let problem, let mark, _):
             self.issues.append(
                 ConfigIssue(
-                    file: self.file, line: mark.line, column: mark.column, path: "",
+                    file: self.file,
+                    line: mark.line,
+                    column: mark.column,
+                    path: "",
                     message: "invalid YAML: \(problem)"
                 )
             )

@@ -47,7 +47,10 @@ public struct CustomHostValidator: Sendable {
 
     private static func invalid(_ reason: String) -> GatewayError {
         GatewayError(
-            status: 400, type: "invalid_request_error", code: "invalid_custom_host", param: "x-portkey-custom-host",
+            status: 400,
+            type: "invalid_request_error",
+            code: "invalid_custom_host",
+            param: "x-portkey-custom-host",
             message: "Invalid custom host: \(reason). Loopback hosts are trusted; other local hosts can be "
                 + "added to server.trusted_custom_hosts.",
             format: .portkey

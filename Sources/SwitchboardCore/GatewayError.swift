@@ -17,7 +17,11 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public init(
-        status: Int, type: String, code: String? = nil, param: String? = nil, message: String,
+        status: Int,
+        type: String,
+        code: String? = nil,
+        param: String? = nil,
+        message: String,
         format: Format = .openai
     ) {
         self.status = status
@@ -54,21 +58,29 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public static func invalidJSON(_ error: JSONSyntaxError) -> GatewayError {
         GatewayError(
-            status: 400, type: "invalid_request_error", code: "invalid_json",
+            status: 400,
+            type: "invalid_request_error",
+            code: "invalid_json",
             message: "The request body is not valid JSON: \(error.description)."
         )
     }
 
     public static func invalidField(_ field: String, _ problem: String) -> GatewayError {
         GatewayError(
-            status: 400, type: "invalid_request_error", code: "invalid_type", param: field,
+            status: 400,
+            type: "invalid_request_error",
+            code: "invalid_type",
+            param: field,
             message: "'\(field)' \(problem)."
         )
     }
 
     public static func missingModel(endpoint: String) -> GatewayError {
         GatewayError(
-            status: 400, type: "invalid_request_error", code: "missing_model", param: "model",
+            status: 400,
+            type: "invalid_request_error",
+            code: "missing_model",
+            param: "model",
             message: "The request to \(endpoint) has no 'model'. Name one as \"PROVIDER/MODEL\" "
                 + "(for example \"mock/gpt-4o\"), or configure default_route.model."
         )
@@ -76,35 +88,45 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public static func bodyTooLarge(limit: Int) -> GatewayError {
         GatewayError(
-            status: 413, type: "invalid_request_error", code: "body_too_large",
+            status: 413,
+            type: "invalid_request_error",
+            code: "body_too_large",
             message: "The request body is larger than the limit of \(limit) bytes (server.max_body_bytes)."
         )
     }
 
     public static func notFound(method: String, path: String) -> GatewayError {
         GatewayError(
-            status: 404, type: "invalid_request_error", code: "not_found",
+            status: 404,
+            type: "invalid_request_error",
+            code: "not_found",
             message: "No route for \(method) \(path). The API is served under /v1 and /api/v1."
         )
     }
 
     public static func upstreamUnavailable(provider: String, reason: String) -> GatewayError {
         GatewayError(
-            status: 502, type: "upstream_error", code: "upstream_unavailable",
+            status: 502,
+            type: "upstream_error",
+            code: "upstream_unavailable",
             message: "Provider '\(provider)' could not be reached: \(reason)."
         )
     }
 
     public static func upstreamTimeout(provider: String, milliseconds: Int) -> GatewayError {
         GatewayError(
-            status: 504, type: "timeout_error", code: "upstream_timeout",
+            status: 504,
+            type: "timeout_error",
+            code: "upstream_timeout",
             message: "Provider '\(provider)' did not answer within \(milliseconds) ms."
         )
     }
 
     public static func shuttingDown() -> GatewayError {
         GatewayError(
-            status: 503, type: "server_error", code: "shutting_down",
+            status: 503,
+            type: "server_error",
+            code: "shutting_down",
             message: "The gateway is shutting down; retry against another instance."
         )
     }

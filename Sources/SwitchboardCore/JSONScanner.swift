@@ -232,13 +232,17 @@ public struct JSONScanner: ~Copyable {
         if first != UInt8(ascii: "0") { self.skipDigits() }
         if self.peek() == UInt8(ascii: ".") {
             self.index += 1
-            guard let digit = self.peek(), Self.isDigit(digit) else { throw self.error("invalid number: digit expected after '.'") }
+            guard let digit = self.peek(), Self.isDigit(digit) else {
+                throw self.error("invalid number: digit expected after '.'")
+            }
             self.skipDigits()
         }
         if let e = self.peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
             self.index += 1
             if let sign = self.peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { self.index += 1 }
-            guard let digit = self.peek(), Self.isDigit(digit) else { throw self.error("invalid number: digit expected in exponent") }
+            guard let digit = self.peek(), Self.isDigit(digit) else {
+                throw self.error("invalid number: digit expected in exponent")
+            }
             self.skipDigits()
         }
     }

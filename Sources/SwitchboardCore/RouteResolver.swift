@@ -42,7 +42,9 @@ public struct RouteResolver: Sendable {
         }
         guard target.kind.serves(request.endpoint) else {
             throw GatewayError(
-                status: 400, type: "invalid_request_error", code: "unsupported_endpoint",
+                status: 400,
+                type: "invalid_request_error",
+                code: "unsupported_endpoint",
                 message: "Provider '\(target.provider)' (kind: \(target.kind.rawValue)) does not serve "
                     + "/v1/\(request.endpoint.label); choose a provider that speaks it."
             )
@@ -59,7 +61,9 @@ public struct RouteResolver: Sendable {
             let prefix = String(name[..<slash])
             if let index = self.indexBySlug[prefix] {
                 var target = try self.configuredTarget(index)
-                target.model = self.config.providers[index].upstreamModel(for: String(name[name.index(after: slash)...]))
+                target.model = self.config.providers[index].upstreamModel(
+                    for: String(name[name.index(after: slash)...])
+                )
                 return target
             }
         }
@@ -84,14 +88,22 @@ public struct RouteResolver: Sendable {
             throw .upstreamUnavailable(provider: provider.slug, reason: "it has no address yet (still starting)")
         }
         return RouteTarget(
-            provider: provider.slug, configuredIndex: index, kind: provider.kind, upstream: upstream,
-            apiKey: provider.apiKey, headers: provider.headers
+            provider: provider.slug,
+            configuredIndex: index,
+            kind: provider.kind,
+            upstream: upstream,
+            apiKey: provider.apiKey,
+            headers: provider.headers
         )
     }
 
     /// A target named by `x-portkey-provider` or a config's `provider`: a configured slug (optionally `@slug`),
     /// or a well-known provider id used with the client's own key.
-    private func adHocTarget(_ name: String, customHost: String?, apiKey: String?) throws(GatewayError)
+    private func adHocTarget(
+        _ name: String,
+        customHost: String?,
+        apiKey: String?
+    ) throws(GatewayError)
         -> RouteTarget
     {
         let slug = name.hasPrefix("@") ? String(name.dropFirst()) : name
@@ -100,11 +112,18 @@ public struct RouteResolver: Sendable {
             target = try self.configuredTarget(index)
         } else if let known = KnownProviders.all[slug], let upstream = UpstreamURL(parsing: known.baseURL) {
             target = RouteTarget(
-                provider: slug, configuredIndex: nil, kind: known.kind, upstream: upstream, apiKey: nil
+                provider: slug,
+                configuredIndex: nil,
+                kind: known.kind,
+                upstream: upstream,
+                apiKey: nil
             )
         } else {
             throw GatewayError(
-                status: 400, type: "invalid_request_error", code: "unknown_provider", param: "x-portkey-provider",
+                status: 400,
+                type: "invalid_request_error",
+                code: "unknown_provider",
+                param: "x-portkey-provider",
                 message: "Invalid provider passed: '\(name)'. Configured providers: "
                     + "\(self.config.providerSlugs.joined(separator: ", ")); well-known ids: "
                     + "\(KnownProviders.all.keys.sorted().joined(separator: ", ")).",
@@ -143,7 +162,9 @@ public struct RouteResolver: Sendable {
         }
         func string(_ key: String) throws(GatewayError) -> String? {
             guard let value = object[key] else { return nil }
-            guard let text = value as? String else { throw Self.configError("Invalid config passed: '\(key)' must be a string") }
+            guard let text = value as? String else {
+                throw Self.configError("Invalid config passed: '\(key)' must be a string")
+            }
             return text
         }
         let configProvider = try string("provider")
@@ -162,7 +183,8 @@ public struct RouteResolver: Sendable {
                 throw Self.configError("Invalid config passed: 'override_params' must be an object")
             }
             target.overrides = params.keys.sorted().compactMap { key in
-                guard let json = try? JSONSerialization.data(withJSONObject: params[key]!, options: [.fragmentsAllowed]) else {
+                guard let json = try? JSONSerialization.data(withJSONObject: params[key]!, options: [.fragmentsAllowed])
+                else {
                     return nil
                 }
                 return (key: key, json: Array(json))
@@ -179,8 +201,12 @@ public struct RouteResolver: Sendable {
 
     private static func configError(_ message: String) -> GatewayError {
         GatewayError(
-            status: 400, type: "invalid_request_error", code: "invalid_config", param: "x-portkey-config",
-            message: message, format: .portkey
+            status: 400,
+            type: "invalid_request_error",
+            code: "invalid_config",
+            param: "x-portkey-config",
+            message: message,
+            format: .portkey
         )
     }
 
@@ -197,7 +223,11 @@ public struct RouteResolver: Sendable {
                 + "providers: \(configured). Write the model as \"PROVIDER/MODEL\"."
         }
         return GatewayError(
-            status: 400, type: "invalid_request_error", code: "unknown_provider", param: "model", message: message
+            status: 400,
+            type: "invalid_request_error",
+            code: "unknown_provider",
+            param: "model",
+            message: message
         )
     }
 }

@@ -20,9 +20,16 @@ public struct RouteTarget: Sendable {
     public var optionIndex: String
 
     public init(
-        provider: String, configuredIndex: Int?, kind: ProviderKind, upstream: UpstreamURL, apiKey: String?,
-        headers: [HeaderField] = [], model: String? = nil, overrides: [(key: String, json: [UInt8])] = [],
-        requestTimeoutMs: Int? = nil, optionIndex: String = "config"
+        provider: String,
+        configuredIndex: Int?,
+        kind: ProviderKind,
+        upstream: UpstreamURL,
+        apiKey: String?,
+        headers: [HeaderField] = [],
+        model: String? = nil,
+        overrides: [(key: String, json: [UInt8])] = [],
+        requestTimeoutMs: Int? = nil,
+        optionIndex: String = "config"
     ) {
         self.provider = provider
         self.configuredIndex = configuredIndex
@@ -50,7 +57,10 @@ public struct RoutingRequest: Sendable {
     public var customHost: String?
 
     public init(
-        endpoint: Endpoint, model: String? = nil, config: String? = nil, provider: String? = nil,
+        endpoint: Endpoint,
+        model: String? = nil,
+        config: String? = nil,
+        provider: String? = nil,
         customHost: String? = nil
     ) {
         self.endpoint = endpoint

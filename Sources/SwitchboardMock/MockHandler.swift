@@ -71,8 +71,11 @@ final class MockHandler: ChannelInboundHandler {
         let bodyBytes = Array(self.body.readableBytesView)
         let sequence = self.recorder.record(
             MockRecorder.Request(
-                method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) },
-                body: bodyBytes, receivedAt: .now()
+                method: head.method.rawValue,
+                uri: head.uri,
+                headers: head.headers.map { ($0.name, $0.value) },
+                body: bodyBytes,
+                receivedAt: .now()
             )
         )
         if head.method == .GET, path.hasSuffix("/models") {
@@ -105,15 +108,23 @@ final class MockHandler: ChannelInboundHandler {
         case .failure(let error): return self.respond(context, head, status: .badRequest, body: error.jsonBody)
         }
         let behavior = MockBehavior.parse(
-            model: inspection.model, header: { head.headers.first(name: $0) }, defaults: self.defaults
+            model: inspection.model,
+            header: { head.headers.first(name: $0) },
+            defaults: self.defaults
         )
         self.responseCounter += 1
         let plan = Plan(
-            kind: kind, behavior: behavior, stream: inspection.stream, sequence: sequence,
+            kind: kind,
+            behavior: behavior,
+            stream: inspection.stream,
+            sequence: sequence,
             context: MockResponses.Context(
-                id: "mock-\(sequence)", model: behavior.model, created: 1_700_000_000,
+                id: "mock-\(sequence)",
+                model: behavior.model,
+                created: 1_700_000_000,
                 promptTokens: MockResponses.promptTokens(bodyBytes: bodyBytes.count),
-                completionTokens: behavior.tokens, includeUsage: inspection.includeUsage ?? false
+                completionTokens: behavior.tokens,
+                includeUsage: inspection.includeUsage ?? false
             ),
             embeddingInputs: kind == .embeddings ? Self.countInputs(bodyBytes) : 0,
             base64: kind == .embeddings && Self.wantsBase64(bodyBytes)
@@ -154,7 +165,11 @@ final class MockHandler: ChannelInboundHandler {
             if let retryAfterMs = behavior.retryAfterMs { headers.add(name: "retry-after-ms", value: retryAfterMs) }
             let body = MockResponses.error(status: status, anthropic: plan.kind == .messages)
             return self.respond(
-                context, head, status: HTTPResponseStatus(statusCode: status), body: Array(body.utf8), extra: headers
+                context,
+                head,
+                status: HTTPResponseStatus(statusCode: status),
+                body: Array(body.utf8),
+                extra: headers
             )
         }
         if behavior.malformed && !plan.stream {
@@ -169,7 +184,12 @@ final class MockHandler: ChannelInboundHandler {
             case .messages: events = MockResponses.messageStream(c)
             case .responses: events = MockResponses.responseStream(c)
             case .embeddings:
-                return self.respond(context, head, status: .badRequest, body: Array(MockResponses.error(status: 400, anthropic: false).utf8))
+                return self.respond(
+                    context,
+                    head,
+                    status: .badRequest,
+                    body: Array(MockResponses.error(status: 400, anthropic: false).utf8)
+                )
             }
             if behavior.malformed { events.insert("data: {\"choices\": [oops\n\n", at: min(1, events.count)) }
             return self.stream(context, head, events: events, plan: plan)
@@ -180,7 +200,10 @@ final class MockHandler: ChannelInboundHandler {
         case .completion: body = MockResponses.completion(c)
         case .embeddings:
             body = MockResponses.embeddings(
-                model: c.model, inputs: plan.embeddingInputs, promptTokens: c.promptTokens, base64: plan.base64
+                model: c.model,
+                inputs: plan.embeddingInputs,
+                promptTokens: c.promptTokens,
+                base64: plan.base64
             )
         case .messages: body = MockResponses.message(c)
         case .responses: body = MockResponses.response(c)
@@ -189,7 +212,10 @@ final class MockHandler: ChannelInboundHandler {
     }
 
     private func respond(
-        _ context: ChannelHandlerContext, _ head: HTTPRequestHead, status: HTTPResponseStatus, body: [UInt8],
+        _ context: ChannelHandlerContext,
+        _ head: HTTPRequestHead,
+        status: HTTPResponseStatus,
+        body: [UInt8],
         extra: HTTPHeaders = [:]
     ) {
         var headers = HTTPHeaders()
@@ -197,7 +223,10 @@ final class MockHandler: ChannelInboundHandler {
         headers.add(name: "content-length", value: String(body.count))
         headers.add(contentsOf: extra)
         if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
-        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        context.write(
+            self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+            promise: nil
+        )
         var buffer = context.channel.allocator.buffer(capacity: body.count)
         buffer.writeBytes(body)
         context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
@@ -213,7 +242,10 @@ final class MockHandler: ChannelInboundHandler {
         headers.add(name: "cache-control", value: "no-cache")
         headers.add(name: "transfer-encoding", value: "chunked")
         if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
-        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+        context.write(
+            self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))),
+            promise: nil
+        )
         let interval = plan.behavior.intervalMs
         let resetAfter = plan.behavior.resetAfter
         let keepAlive = head.isKeepAlive
@@ -274,7 +306,13 @@ final class MockHandler: ChannelInboundHandler {
                 var escaped = false
                 for byte in bytes[value.range] {
                     if inString {
-                        if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                        if escaped {
+                            escaped = false
+                        } else if byte == UInt8(ascii: "\\") {
+                            escaped = true
+                        } else if byte == UInt8(ascii: "\"") {
+                            inString = false
+                        }
                         continue
                     }
                     switch byte {

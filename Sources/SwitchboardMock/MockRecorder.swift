@@ -79,7 +79,8 @@ public final class MockRecorder: Sendable {
         let items = self.requests.map { request in
             let headers = request.headers.map { JSONString.quote($0.0) + ":" + JSONString.quote($0.1) }
             return #"{"method":"# + JSONString.quote(request.method) + #","uri":"# + JSONString.quote(request.uri)
-                + #","headers":{"# + headers.joined(separator: ",") + #"},"body":"# + JSONString.quote(request.bodyString)
+                + #","headers":{"# + headers.joined(separator: ",") + #"},"body":"#
+                + JSONString.quote(request.bodyString)
                 + #","chunks_sent":\#(request.chunkSentAt.count)}"#
         }
         return Array(("[" + items.joined(separator: ",") + "]").utf8)

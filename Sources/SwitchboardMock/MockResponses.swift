@@ -40,7 +40,9 @@ public enum MockResponses {
 
     static func chatChunk(_ c: Context, delta: String, finish: String? = nil) -> String {
         let finishJSON = finish.map { "\"\($0)\"" } ?? "null"
-        return #"data: {"id":"\#(c.id)","object":"chat.completion.chunk","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"index":0,"delta":\#(delta),"logprobs":null,"finish_reason":\#(finishJSON)}]}"# + "\n\n"
+        return
+            #"data: {"id":"\#(c.id)","object":"chat.completion.chunk","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"index":0,"delta":\#(delta),"logprobs":null,"finish_reason":\#(finishJSON)}]}"#
+            + "\n\n"
     }
 
     /// The whole stream as a list of SSE events (each a complete `data: …\n\n`).
@@ -52,7 +54,8 @@ public enum MockResponses {
         events.append(chatChunk(c, delta: "{}", finish: "stop"))
         if c.includeUsage {
             events.append(
-                #"data: {"id":"\#(c.id)","object":"chat.completion.chunk","created":\#(c.created),"model":\#(c.modelJSON),"choices":[],"usage":\#(c.usageJSON)}"# + "\n\n"
+                #"data: {"id":"\#(c.id)","object":"chat.completion.chunk","created":\#(c.created),"model":\#(c.modelJSON),"choices":[],"usage":\#(c.usageJSON)}"#
+                    + "\n\n"
             )
         }
         events.append("data: [DONE]\n\n")
@@ -70,12 +73,14 @@ public enum MockResponses {
         for index in 0..<c.completionTokens {
             let finish = index == c.completionTokens - 1 ? "\"stop\"" : "null"
             events.append(
-                #"data: {"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"text":\#(JSONString.quote(word(index))),"index":0,"logprobs":null,"finish_reason":\#(finish)}]}"# + "\n\n"
+                #"data: {"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"text":\#(JSONString.quote(word(index))),"index":0,"logprobs":null,"finish_reason":\#(finish)}]}"#
+                    + "\n\n"
             )
         }
         if c.includeUsage {
             events.append(
-                #"data: {"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[],"usage":\#(c.usageJSON)}"# + "\n\n"
+                #"data: {"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[],"usage":\#(c.usageJSON)}"#
+                    + "\n\n"
             )
         }
         events.append("data: [DONE]\n\n")
@@ -97,7 +102,8 @@ public enum MockResponses {
             encoded = "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
         }
         let items = (0..<max(inputs, 1)).map { #"{"object":"embedding","index":\#($0),"embedding":\#(encoded)}"# }
-        return #"{"object":"list","data":[\#(items.joined(separator: ","))],"model":\#(JSONString.quote(model)),"usage":{"prompt_tokens":\#(promptTokens),"total_tokens":\#(promptTokens)}}"#
+        return
+            #"{"object":"list","data":[\#(items.joined(separator: ","))],"model":\#(JSONString.quote(model)),"usage":{"prompt_tokens":\#(promptTokens),"total_tokens":\#(promptTokens)}}"#
     }
 
     static let models =
@@ -116,7 +122,10 @@ public enum MockResponses {
                 "message_start",
                 #"{"type":"message_start","message":{"id":"\#(c.id)","type":"message","role":"assistant","model":\#(c.modelJSON),"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":1}}}"#
             ),
-            event("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
+            event(
+                "content_block_start",
+                #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#
+            ),
         ]
         for index in 0..<c.completionTokens {
             events.append(

@@ -39,7 +39,10 @@ public final class MockServer: Sendable {
     /// Binds and returns the port.
     @discardableResult
     public func start() async throws -> Int {
-        let defaults = MockBehavior(tokens: self.configuration.defaultTokens, intervalMs: self.configuration.defaultIntervalMs)
+        let defaults = MockBehavior(
+            tokens: self.configuration.defaultTokens,
+            intervalMs: self.configuration.defaultIntervalMs
+        )
         let recorder = self.recorder
         let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)

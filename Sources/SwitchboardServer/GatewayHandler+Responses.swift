@@ -1,7 +1,7 @@
-import Prometheus
 import Logging
 import NIOCore
 import NIOHTTP1
+import Prometheus
 import SwitchboardCore
 
 extension GatewayHandler {
@@ -17,17 +17,23 @@ extension GatewayHandler {
                 self.send(status: .ok, contentType: "application/json", body: Array(#"{"status":"ready"}"#.utf8))
             } else {
                 self.send(
-                    status: .serviceUnavailable, contentType: "application/json",
+                    status: .serviceUnavailable,
+                    contentType: "application/json",
                     body: Array(#"{"status":"starting"}"#.utf8)
                 )
             }
         case .metrics:
-            self.send(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: self.runtime.metrics.render())
+            self.send(
+                status: .ok,
+                contentType: "text/plain; version=0.0.4; charset=utf-8",
+                body: self.runtime.metrics.render()
+            )
         case .models:
             self.send(status: .ok, contentType: "application/json", body: self.runtime.modelsBody)
         case .root:
             self.send(
-                status: .ok, contentType: "text/plain; charset=utf-8",
+                status: .ok,
+                contentType: "text/plain; charset=utf-8",
                 body: Array("Switchboard is running. The API is under /v1 and /api/v1.\n".utf8)
             )
         }
@@ -41,7 +47,11 @@ extension GatewayHandler {
         }
         self.request?.upstream?.abort()
         self.request?.upstream = nil
-        self.send(status: HTTPResponseStatus(statusCode: error.status), contentType: "application/json", body: error.jsonBody)
+        self.send(
+            status: HTTPResponseStatus(statusCode: error.status),
+            contentType: "application/json",
+            body: error.jsonBody
+        )
     }
 
     /// Writes a complete response with the gateway's headers and finishes the request.

@@ -1,7 +1,7 @@
-import Prometheus
 import Logging
 import NIOCore
 import NIOHTTP1
+import Prometheus
 import SwitchboardCore
 
 extension GatewayHandler {
@@ -29,7 +29,9 @@ extension GatewayHandler {
         self.request!.stream = inspection?.stream ?? false
         let target: RouteTarget
         do {
-            target = try self.runtime.resolver.resolve(self.routingRequest(endpoint: endpoint, model: inspection?.model))
+            target = try self.runtime.resolver.resolve(
+                self.routingRequest(endpoint: endpoint, model: inspection?.model)
+            )
         } catch {
             self.sendError(error)
             return
@@ -65,8 +67,11 @@ extension GatewayHandler {
     private func routingRequest(endpoint: Endpoint, model: String?) -> RoutingRequest {
         let headers = self.request!.head.headers
         return RoutingRequest(
-            endpoint: endpoint, model: model, config: headers.first(name: "x-portkey-config"),
-            provider: headers.first(name: "x-portkey-provider"), customHost: headers.first(name: "x-portkey-custom-host")
+            endpoint: endpoint,
+            model: model,
+            config: headers.first(name: "x-portkey-config"),
+            provider: headers.first(name: "x-portkey-provider"),
+            customHost: headers.first(name: "x-portkey-custom-host")
         )
     }
 
@@ -120,7 +125,9 @@ extension GatewayHandler {
         for (name, value) in client.headers {
             if HeaderNames.isHopByHop(name) {
                 // A streamed body keeps the client's framing.
-                if bodyLength == nil, HeaderNames.equals(name, "transfer-encoding") { headers.add(name: name, value: value) }
+                if bodyLength == nil, HeaderNames.equals(name, "transfer-encoding") {
+                    headers.add(name: name, value: value)
+                }
                 continue
             }
             if HeaderNames.hasPrefix(name, "x-portkey-") || HeaderNames.equals(name, "host")
@@ -135,14 +142,17 @@ extension GatewayHandler {
             headers.add(name: name, value: value)
         }
         if let key = target.apiKey {
-            for field in target.kind.credentialHeaders(apiKey: key) { headers.add(name: field.name, value: field.value) }
+            for field in target.kind.credentialHeaders(apiKey: key) {
+                headers.add(name: field.name, value: field.value)
+            }
         }
         for field in target.kind.defaultHeaders where !headers.contains(name: field.name) {
             headers.add(name: field.name, value: field.value)
         }
         for field in target.headers { headers.replaceOrAdd(name: field.name, value: field.value) }
         if let bodyLength { headers.add(name: "content-length", value: String(bodyLength)) }
-        let uri = target.upstream.basePath.isEmpty
+        let uri =
+            target.upstream.basePath.isEmpty
             ? String(self.request!.upstreamPath) : target.upstream.basePath + self.request!.upstreamPath
         return HTTPRequestHead(version: .http1_1, method: client.method, uri: uri, headers: headers)
     }
@@ -227,7 +237,8 @@ extension GatewayHandler: UpstreamResponseDelegate {
         self.request!.lastActivity = .now()
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 8)
-        for (name, value) in head.headers where !HeaderNames.isHopByHop(name) || HeaderNames.equals(name, "transfer-encoding") {
+        for (name, value) in head.headers
+        where !HeaderNames.isHopByHop(name) || HeaderNames.equals(name, "transfer-encoding") {
             headers.add(name: name, value: value)
         }
         let version = self.request!.head.version
@@ -237,7 +248,10 @@ extension GatewayHandler: UpstreamResponseDelegate {
             self.request!.keepAlive = false
         }
         self.addGatewayHeaders(&headers)
-        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: head.status, headers: headers))), promise: nil)
+        context.write(
+            self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: head.status, headers: headers))),
+            promise: nil
+        )
         self.startIdleTimer()
     }
 

@@ -1,8 +1,8 @@
-import Prometheus
 import Logging
 import NIOCore
 import NIOExtras
 import NIOHTTP1
+import Prometheus
 import SwitchboardCore
 
 /// Serves one client connection: routes each request, relays it to an upstream connection of the same event
@@ -158,8 +158,14 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.serial &+= 1
         let traceID = head.headers.first(name: "x-portkey-trace-id").flatMap { $0.isEmpty ? nil : $0 } ?? id
         var request = Request(
-            head: head, id: id, traceID: traceID, start: now, serial: self.serial, mode: .buffered,
-            keepAlive: head.isKeepAlive && !self.quiescing, lastActivity: now
+            head: head,
+            id: id,
+            traceID: traceID,
+            start: now,
+            serial: self.serial,
+            mode: .buffered,
+            keepAlive: head.isKeepAlive && !self.quiescing,
+            lastActivity: now
         )
         self.runtime.metrics.inFlight.increment()
         request.mode = self.classify(&request)
@@ -173,7 +179,8 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.request = request
         if let expect = head.headers.first(name: "expect"), expect.lowercased() == "100-continue" {
             self.context?.writeAndFlush(
-                self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil
+                self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                promise: nil
             )
         }
         if case .streamed = request.mode { self.startStreamedUpload() }
@@ -286,7 +293,9 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         let duration = Duration.nanoseconds(elapsed.nanoseconds)
         if case .local(let response) = request.mode, !response.isError { return }
         self.loop.metrics.recordRequest(
-            provider: request.providerLabel, endpoint: request.endpointLabel, status: request.status,
+            provider: request.providerLabel,
+            endpoint: request.endpointLabel,
+            status: request.status,
             duration: duration
         )
         guard self.runtime.config.log.accessLog, self.runtime.logger.logLevel <= .info else { return }

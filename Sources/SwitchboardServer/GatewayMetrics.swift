@@ -18,19 +18,25 @@ public final class GatewayMetrics: Sendable {
     public init() {
         self.inFlight = self.registry.makeGauge(
             descriptor: MetricNameDescriptor(
-                namespace: "switchboard", metricName: "requests_in_flight", unitName: "",
+                namespace: "switchboard",
+                metricName: "requests_in_flight",
+                unitName: "",
                 helpText: "Requests currently being served."
             )
         )
         self.upstreamConnectionsOpened = self.registry.makeCounter(
             descriptor: MetricNameDescriptor(
-                namespace: "switchboard", metricName: "upstream_connections_opened", unitName: "total",
+                namespace: "switchboard",
+                metricName: "upstream_connections_opened",
+                unitName: "total",
                 helpText: "Upstream connections opened."
             )
         )
         self.upstreamConnectionsReused = self.registry.makeCounter(
             descriptor: MetricNameDescriptor(
-                namespace: "switchboard", metricName: "upstream_connections_reused", unitName: "total",
+                namespace: "switchboard",
+                metricName: "upstream_connections_reused",
+                unitName: "total",
                 helpText: "Upstream requests sent on a pooled keep-alive connection."
             )
         )
@@ -39,7 +45,9 @@ public final class GatewayMetrics: Sendable {
     func requestsCounter(provider: String, endpoint: String, status: Int) -> Counter {
         self.registry.makeCounter(
             descriptor: MetricNameDescriptor(
-                namespace: "switchboard", metricName: "requests", unitName: "total",
+                namespace: "switchboard",
+                metricName: "requests",
+                unitName: "total",
                 helpText: "Requests by provider, endpoint and HTTP status (499: the client went away)."
             ),
             labels: [("provider", provider), ("endpoint", endpoint), ("status", String(status))]
@@ -49,7 +57,9 @@ public final class GatewayMetrics: Sendable {
     func durationHistogram(provider: String, endpoint: String) -> DurationHistogram {
         self.registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(
-                namespace: "switchboard", metricName: "request_duration", unitName: "seconds",
+                namespace: "switchboard",
+                metricName: "request_duration",
+                unitName: "seconds",
                 helpText: "Time from the request head to the last response byte."
             ),
             labels: [("provider", provider), ("endpoint", endpoint)],

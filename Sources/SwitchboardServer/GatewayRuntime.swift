@@ -1,7 +1,7 @@
-import Prometheus
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import Prometheus
 import SwitchboardCore
 
 /// What every connection handler shares: the routing table, metrics and logging. Immutable after start

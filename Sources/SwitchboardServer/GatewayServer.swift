@@ -1,10 +1,10 @@
-import Prometheus
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOExtras
 import NIOHTTP1
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import SwitchboardCore
 
@@ -27,7 +27,11 @@ public final class GatewayServer: Service, Sendable {
     ///   - runtime: routing, metrics and logging.
     ///   - group: the event loops; each gets its own upstream pool.
     ///   - onStarted: called with the bound address (useful with port 0).
-    public init(runtime: GatewayRuntime, group: any EventLoopGroup, onStarted: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
+    public init(
+        runtime: GatewayRuntime,
+        group: any EventLoopGroup,
+        onStarted: @escaping @Sendable (SocketAddress) -> Void = { _ in }
+    ) {
         self.runtime = runtime
         self.group = group
         self.onStarted = onStarted
@@ -35,7 +39,12 @@ public final class GatewayServer: Service, Sendable {
         var loops: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let context = LoopContext(
-                pool: UpstreamPool(eventLoop: loop, settings: runtime.config.server, tls: tls, metrics: runtime.metrics),
+                pool: UpstreamPool(
+                    eventLoop: loop,
+                    settings: runtime.config.server,
+                    tls: tls,
+                    metrics: runtime.metrics
+                ),
                 metrics: LoopMetrics(shared: runtime.metrics)
             )
             loops[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(context, eventLoop: loop)
@@ -76,7 +85,8 @@ public final class GatewayServer: Service, Sendable {
         let address = channel.localAddress!
         self.runtime.isReady = true
         self.runtime.logger.info(
-            "listening", metadata: ["address": "\(settings.host):\(address.port ?? settings.port)"]
+            "listening",
+            metadata: ["address": "\(settings.host):\(address.port ?? settings.port)"]
         )
         self.onStarted(address)
         return address

@@ -1,7 +1,7 @@
 import Foundation
-import SwitchboardCore
 import Logging
 import NIOConcurrencyHelpers
+import SwitchboardCore
 
 #if canImport(Glibc)
 import Glibc

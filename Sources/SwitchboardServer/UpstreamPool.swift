@@ -1,10 +1,10 @@
-import Prometheus
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Prometheus
 import SwitchboardCore
 
 /// Keep-alive upstream connections owned by one event loop, so a request and its upstream connection share

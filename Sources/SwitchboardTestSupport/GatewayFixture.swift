@@ -43,7 +43,8 @@ public struct GatewayFixture: Sendable {
         var config: GatewayConfig
         do {
             config = try ConfigLoader.load(
-                yaml: yaml.replacingOccurrences(of: "{MOCK}", with: "127.0.0.1:\(mockPort)"), file: "test.yaml",
+                yaml: yaml.replacingOccurrences(of: "{MOCK}", with: "127.0.0.1:\(mockPort)"),
+                file: "test.yaml",
                 environment: ["TEST_KEY": "sk-test-from-env"]
             )
         } catch {
@@ -62,8 +63,12 @@ public struct GatewayFixture: Sendable {
         do {
             let address = try await gateway.start()
             fixture = GatewayFixture(
-                gateway: gateway, mock: mock, client: TestHTTPClient(group: group, port: address.port!),
-                mockClient: TestHTTPClient(group: group, port: mockPort), group: group, config: config
+                gateway: gateway,
+                mock: mock,
+                client: TestHTTPClient(group: group, port: address.port!),
+                mockClient: TestHTTPClient(group: group, port: mockPort),
+                group: group,
+                config: config
             )
         } catch {
             await mock.shutdown()

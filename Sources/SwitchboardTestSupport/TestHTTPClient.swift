@@ -47,7 +47,10 @@ public final class TestHTTPClient: Sendable {
     /// - Parameters:
     ///   - closeAfterChunks: hang up after this many body chunks (to test client disconnects).
     public func request(
-        _ path: String, method: HTTPMethod = .POST, headers: [(String, String)] = [], body: String? = nil,
+        _ path: String,
+        method: HTTPMethod = .POST,
+        headers: [(String, String)] = [],
+        body: String? = nil,
         closeAfterChunks: Int? = nil
     ) async throws -> TestResponse {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)

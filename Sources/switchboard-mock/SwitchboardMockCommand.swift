@@ -36,7 +36,12 @@ struct SwitchboardMockCommand: AsyncParsableCommand {
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
         let server = MockServer(
-            configuration: .init(host: self.host, port: self.port, defaultTokens: self.tokens, defaultIntervalMs: self.intervalMs),
+            configuration: .init(
+                host: self.host,
+                port: self.port,
+                defaultTokens: self.tokens,
+                defaultIntervalMs: self.intervalMs
+            ),
             group: group
         )
         let port = try await server.start()

@@ -4,10 +4,10 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import UnixSignals
 import SwitchboardCore
 import SwitchboardMock
 import SwitchboardServer
+import UnixSignals
 
 /// `switchboard serve`: loads the configuration, starts the demo mock if the config has one, serves.
 struct Serve: AsyncParsableCommand {
@@ -33,7 +33,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (env SWITCHBOARD_LOG_LEVEL).")
     var logLevel: String?
 
-    @Option(name: .long, help: "Event-loop threads, overriding server.event_loop_threads (env SWITCHBOARD_EVENT_LOOP_THREADS).")
+    @Option(
+        name: .long,
+        help: "Event-loop threads, overriding server.event_loop_threads (env SWITCHBOARD_EVENT_LOOP_THREADS)."
+    )
     var eventLoopThreads: Int?
 
     func run() async throws {
@@ -41,8 +44,12 @@ struct Serve: AsyncParsableCommand {
         let path = self.config ?? environment["SWITCHBOARD_CONFIG"] ?? "config/switchboard.yaml"
         var config = try ConfigFile.load(path: path, environment: environment)
         if let host = self.host ?? environment["SWITCHBOARD_HOST"] { config.server.host = host }
-        if let port = try self.port ?? Self.intFromEnvironment("SWITCHBOARD_PORT", environment) { config.server.port = port }
-        if let threads = try self.eventLoopThreads ?? Self.intFromEnvironment("SWITCHBOARD_EVENT_LOOP_THREADS", environment) {
+        if let port = try self.port ?? Self.intFromEnvironment("SWITCHBOARD_PORT", environment) {
+            config.server.port = port
+        }
+        if let threads = try self.eventLoopThreads
+            ?? Self.intFromEnvironment("SWITCHBOARD_EVENT_LOOP_THREADS", environment)
+        {
             config.server.eventLoopThreads = threads
         }
         if let level = self.logLevel ?? environment["SWITCHBOARD_LOG_LEVEL"] {
@@ -102,8 +109,14 @@ struct Serve: AsyncParsableCommand {
 enum ConfigFile {
     /// Loads and validates `path`, printing every problem to standard error and exiting 1 on any.
     static func load(path: String, environment: [String: String]) throws -> GatewayConfig {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            FileHandle.standardError.write(Data("\(path): cannot read the configuration file (run from the repository root, or pass --config PATH)\n".utf8))
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            FileHandle.standardError.write(
+                Data(
+                    "\(path): cannot read the configuration file (run from the repository root, or pass --config PATH)\n"
+                        .utf8
+                )
+            )
             throw ExitCode.failure
         }
         do {

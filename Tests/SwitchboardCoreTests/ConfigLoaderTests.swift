@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct ConfigLoaderTests {
     private func load(_ yaml: String, environment: [String: String] = [:]) -> Result<GatewayConfig, ConfigErrors> {
-        Result { () throws(ConfigErrors) in try ConfigLoader.load(yaml: yaml, file: "t.yaml", environment: environment) }
+        Result { () throws(ConfigErrors) in try ConfigLoader.load(yaml: yaml, file: "t.yaml", environment: environment)
+        }
     }
 
     private func issues(_ yaml: String, environment: [String: String] = [:]) -> [ConfigIssue] {
@@ -119,8 +120,12 @@ import Testing
 
     @Test func expandsEnvironmentReferences() throws {
         #expect(try EnvironmentExpansion.expand("a${X}b${Y:-d}c", environment: ["X": "1"]) == "a1bdc")
-        #expect(throws: EnvironmentExpansion.Failure.unset("NOPE")) { try EnvironmentExpansion.expand("${NOPE}", environment: [:]) }
-        #expect(throws: EnvironmentExpansion.Failure.malformed) { try EnvironmentExpansion.expand("${oops", environment: [:]) }
+        #expect(throws: EnvironmentExpansion.Failure.unset("NOPE")) {
+            try EnvironmentExpansion.expand("${NOPE}", environment: [:])
+        }
+        #expect(throws: EnvironmentExpansion.Failure.malformed) {
+            try EnvironmentExpansion.expand("${oops", environment: [:])
+        }
         #expect(try EnvironmentExpansion.expand("${E:-}", environment: [:]) == "")
     }
 

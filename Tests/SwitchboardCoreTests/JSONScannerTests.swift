@@ -29,7 +29,11 @@ import Testing
         let found = try self.members(
             #"{"model":"m","stream":true,"n":-1.5e3,"o":{"model":"inner"},"a":[1,{"x":null}],"z":null,"s":"a\"b\u00e9"}"#
         )
-        #expect(found == ["model": .string, "stream": .bool, "n": .number, "o": .object, "a": .array, "z": .null, "s": .string])
+        #expect(
+            found == [
+                "model": .string, "stream": .bool, "n": .number, "o": .object, "a": .array, "z": .null, "s": .string,
+            ]
+        )
     }
 
     @Test(arguments: [
@@ -85,7 +89,8 @@ import Testing
     }
 
     @Test func readsRoutingFields() throws {
-        let body = #"{"messages":[{"role":"user","content":"model"}],"model":"mock/gpt-4o","stream":true,"stream_options":{"include_usage":true}}"#
+        let body =
+            #"{"messages":[{"role":"user","content":"model"}],"model":"mock/gpt-4o","stream":true,"stream_options":{"include_usage":true}}"#
         let inspection = try self.inspect(body)
         #expect(inspection.model == "mock/gpt-4o")
         #expect(inspection.stream)
@@ -107,7 +112,15 @@ import Testing
         (#"{"model":"m","stream_options":[]}"#, "stream_options"),
     ])
     func rejectsWrongTypes(body: String, field: String) {
-        #expect(throws: GatewayError.invalidField(field, field == "stream" ? "must be a boolean" : field == "model" ? "must be a string" : field == "stream_options" ? "must be an object" : "must be a boolean")) {
+        #expect(
+            throws: GatewayError.invalidField(
+                field,
+                field == "stream"
+                    ? "must be a boolean"
+                    : field == "model"
+                        ? "must be a string" : field == "stream_options" ? "must be an object" : "must be a boolean"
+            )
+        ) {
             try self.inspect(body)
         }
     }
@@ -132,7 +145,9 @@ import Testing
         }.get()
         let patch = bytes.withUnsafeBytes { raw in
             BodyPatch.make(
-                body: raw, inspection: inspection, model: model,
+                body: raw,
+                inspection: inspection,
+                model: model,
                 overrides: overrides.map { (key: $0.0, json: Array($0.1.utf8)) }
             )
         }
@@ -142,7 +157,10 @@ import Testing
     }
 
     @Test func rewritesTheModelInPlace() throws {
-        #expect(try self.patched(#"{"model":"mock/gpt-4o","stream":true}"#, model: "gpt-4o") == #"{"model":"gpt-4o","stream":true}"#)
+        #expect(
+            try self.patched(#"{"model":"mock/gpt-4o","stream":true}"#, model: "gpt-4o")
+                == #"{"model":"gpt-4o","stream":true}"#
+        )
     }
 
     @Test func leavesAnUnchangedModelAlone() throws {
@@ -161,7 +179,8 @@ import Testing
 
     @Test func overridesWinAndAppend() throws {
         let result = try self.patched(
-            #"{"model":"a/b","temperature":1,"messages":[]}"#, model: "b",
+            #"{"model":"a/b","temperature":1,"messages":[]}"#,
+            model: "b",
             overrides: [("temperature", "0.2"), ("max_tokens", "5"), ("model", "\"forced\"")]
         )
         #expect(result == #"{"model":"forced","temperature":0.2,"messages":[],"max_tokens":5}"#)

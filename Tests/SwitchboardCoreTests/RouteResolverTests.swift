@@ -44,8 +44,12 @@ import Testing
     }
 
     @Test func bareListedModelsGoToTheirProvider() throws {
-        #expect(try self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "gpt-4o")).get().provider == "openai")
-        #expect(try self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "fast")).get().model == "gpt-4o-mini")
+        #expect(
+            try self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "gpt-4o")).get().provider == "openai"
+        )
+        #expect(
+            try self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "fast")).get().model == "gpt-4o-mini"
+        )
     }
 
     @Test func unlistedBareModelsTakeTheDefaultRoute() throws {
@@ -58,7 +62,8 @@ import Testing
     }
 
     @Test func unknownPrefixNamesTheConfiguredProviders() {
-        guard case .failure(let error) = self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "opnai/gpt-4o")) else {
+        guard case .failure(let error) = self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "opnai/gpt-4o"))
+        else {
             Issue.record("expected an error")
             return
         }
@@ -68,13 +73,18 @@ import Testing
     }
 
     @Test func portkeyProviderHeaderSendsTheModelAsIs() throws {
-        let configured = try self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "x/y", provider: "openai")).get()
+        let configured = try self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "x/y", provider: "openai"))
+            .get()
         #expect(configured.provider == "openai")
         #expect(configured.model == nil)
         let known = try self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "m", provider: "groq")).get()
         #expect(known.upstream.host == "api.groq.com")
         #expect(known.apiKey == nil)
-        guard case .failure(let error) = self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "m", provider: "nope")) else {
+        guard
+            case .failure(let error) = self.resolve(
+                RoutingRequest(endpoint: .chatCompletions, model: "m", provider: "nope")
+            )
+        else {
             Issue.record("expected an error")
             return
         }
@@ -84,12 +94,24 @@ import Testing
 
     @Test func customHostsAreValidated() throws {
         let local = try self.resolve(
-            RoutingRequest(endpoint: .chatCompletions, model: "m", provider: "openai", customHost: "http://localhost:11434/v1")
+            RoutingRequest(
+                endpoint: .chatCompletions,
+                model: "m",
+                provider: "openai",
+                customHost: "http://localhost:11434/v1"
+            )
         ).get()
         #expect(local.upstream == UpstreamURL(isTLS: false, host: "localhost", port: 11434, basePath: "/v1"))
-        guard case .failure(let error) = self.resolve(
-            RoutingRequest(endpoint: .chatCompletions, model: "m", provider: "openai", customHost: "http://169.254.169.254/")
-        ) else {
+        guard
+            case .failure(let error) = self.resolve(
+                RoutingRequest(
+                    endpoint: .chatCompletions,
+                    model: "m",
+                    provider: "openai",
+                    customHost: "http://169.254.169.254/"
+                )
+            )
+        else {
             Issue.record("expected an error")
             return
         }
@@ -97,7 +119,8 @@ import Testing
     }
 
     @Test func inlineConfigNamesOneTarget() throws {
-        let config = #"{"provider":"openai","api_key":"sk-inline","custom_host":"http://127.0.0.1:1234/v1","override_params":{"temperature":0.5,"model":"o"},"request_timeout":250}"#
+        let config =
+            #"{"provider":"openai","api_key":"sk-inline","custom_host":"http://127.0.0.1:1234/v1","override_params":{"temperature":0.5,"model":"o"},"request_timeout":250}"#
         let target = try self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "m", config: config)).get()
         #expect(target.apiKey == "sk-inline")
         #expect(target.upstream.port == 1234)
@@ -113,7 +136,11 @@ import Testing
         (#"{"provider":7}"#, "'provider' must be a string"),
     ])
     func badInlineConfigsAre400(config: String, message: String) {
-        guard case .failure(let error) = self.resolve(RoutingRequest(endpoint: .chatCompletions, model: "m", config: config)) else {
+        guard
+            case .failure(let error) = self.resolve(
+                RoutingRequest(endpoint: .chatCompletions, model: "m", config: config)
+            )
+        else {
             Issue.record("expected an error for \(config)")
             return
         }

@@ -1,9 +1,9 @@
-import SwitchboardServer
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SwitchboardCore
 import SwitchboardMock
+import SwitchboardServer
 import SwitchboardTestSupport
 import Testing
 
@@ -15,7 +15,10 @@ import Testing
 
     @Test func malformedJSONSaysWhere() async throws {
         try await GatewayFixture.with { fixture in
-            let response = try await fixture.client.request("/v1/chat/completions", body: "{\"model\": \"mock/x\",\n  oops}")
+            let response = try await fixture.client.request(
+                "/v1/chat/completions",
+                body: "{\"model\": \"mock/x\",\n  oops}"
+            )
             #expect(response.status == 400)
             #expect(self.error(response)["code"] as? String == "invalid_json")
             #expect((self.error(response)["message"] as? String)?.contains("line 2, column 3") == true)
@@ -41,7 +44,10 @@ import Testing
         try await GatewayFixture.with(yaml: yaml) { fixture in
             let response = try await fixture.client.request("/v1/chat/completions", body: #"{"messages":[]}"#)
             #expect(response.status == 400)
-            #expect(self.error(response)["code"] as? String == "unknown_provider" || self.error(response)["code"] as? String == "missing_model")
+            #expect(
+                self.error(response)["code"] as? String == "unknown_provider"
+                    || self.error(response)["code"] as? String == "missing_model"
+            )
         }
         try await GatewayFixture.with { fixture in
             // With a default route but no default model, a missing model is named as such.
@@ -67,8 +73,10 @@ import Testing
             #expect(response.status == 413)
             #expect(self.error(response)["code"] as? String == "body_too_large")
             // Without a content-length (chunked), the limit holds as the body arrives.
-            let chunked = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
-                + "transfer-encoding: chunked\r\n\r\n" + String(4000, radix: 16) + "\r\n" + String(repeating: "a", count: 4000)
+            let chunked =
+                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                + "transfer-encoding: chunked\r\n\r\n" + String(4000, radix: 16) + "\r\n"
+                + String(repeating: "a", count: 4000)
                 + "\r\n0\r\n\r\n"
             let raw = try await fixture.client.raw(chunked)
             #expect(raw.hasPrefix("HTTP/1.1 413"))
@@ -101,13 +109,18 @@ import Testing
         try await GatewayFixture.with(yaml: yaml) { fixture in
             let response = try await fixture.client.request("/v1/chat/completions", body: #"{"model":"dead/x"}"#)
             #expect(response.status == 502)
-            #expect((self.error(response)["message"] as? String)?.contains("Provider 'dead' could not be reached") == true)
+            #expect(
+                (self.error(response)["message"] as? String)?.contains("Provider 'dead' could not be reached") == true
+            )
         }
     }
 
     @Test func upstreamResetBeforeAnswerIs502() async throws {
         try await GatewayFixture.with { fixture in
-            let response = try await fixture.client.request("/v1/chat/completions", body: #"{"model":"mock/x;reset_after=0"}"#)
+            let response = try await fixture.client.request(
+                "/v1/chat/completions",
+                body: #"{"model":"mock/x;reset_after=0"}"#
+            )
             #expect(response.status == 502)
             #expect((self.error(response)["message"] as? String)?.contains("'mock'") == true)
         }
@@ -117,7 +130,9 @@ import Testing
         let yaml = GatewayFixture.mockOnly + "\nserver:\n  timeouts: {response_ms: 200}\n"
         try await GatewayFixture.with(yaml: yaml) { fixture in
             let response = try await fixture.client.request(
-                "/v1/chat/completions", headers: [("x-mock-header-delay-ms", "3000")], body: #"{"model":"mock/x"}"#
+                "/v1/chat/completions",
+                headers: [("x-mock-header-delay-ms", "3000")],
+                body: #"{"model":"mock/x"}"#
             )
             #expect(response.status == 504)
             #expect(self.error(response)["type"] as? String == "timeout_error")
@@ -129,7 +144,8 @@ import Testing
         let yaml = GatewayFixture.mockOnly + "\nserver:\n  timeouts: {idle_ms: 200}\n"
         try await GatewayFixture.with(yaml: yaml) { fixture in
             let response = try await fixture.client.request(
-                "/v1/chat/completions", headers: [("x-mock-interval-ms", "2000")],
+                "/v1/chat/completions",
+                headers: [("x-mock-interval-ms", "2000")],
                 body: #"{"model":"mock/x","stream":true}"#
             )
             #expect(response.status == 200)
@@ -141,7 +157,8 @@ import Testing
     func upstreamErrorsPassThroughWithStatusAndBody(status: Int) async throws {
         try await GatewayFixture.with { fixture in
             let response = try await fixture.client.request(
-                "/v1/chat/completions", body: #"{"model":"mock/x;status=\#(status);retry_after=7"}"#
+                "/v1/chat/completions",
+                body: #"{"model":"mock/x;status=\#(status);retry_after=7"}"#
             )
             #expect(response.status == status)
             #expect(response.text == MockResponses.error(status: status, anthropic: false))
@@ -152,7 +169,10 @@ import Testing
 
     @Test func malformedUpstreamBodiesPassThroughUntouched() async throws {
         try await GatewayFixture.with { fixture in
-            let response = try await fixture.client.request("/v1/chat/completions", body: #"{"model":"mock/x;malformed=true"}"#)
+            let response = try await fixture.client.request(
+                "/v1/chat/completions",
+                body: #"{"model":"mock/x;malformed=true"}"#
+            )
             #expect(response.status == 200)
             #expect(response.text == #"{"id":"mock-broken","choices":[{"#)
         }
@@ -161,7 +181,8 @@ import Testing
     @Test func resetMidStreamEndsTheClientResponseIncomplete() async throws {
         try await GatewayFixture.with { fixture in
             let response = try await fixture.client.request(
-                "/v1/chat/completions", headers: [("x-mock-reset-after", "3"), ("x-mock-interval-ms", "10")],
+                "/v1/chat/completions",
+                headers: [("x-mock-reset-after", "3"), ("x-mock-interval-ms", "10")],
                 body: #"{"model":"mock/x","stream":true}"#
             )
             #expect(response.status == 200)
@@ -173,8 +194,10 @@ import Testing
     @Test func clientDisconnectCancelsTheUpstreamRequest() async throws {
         try await GatewayFixture.with { fixture in
             let response = try await fixture.client.request(
-                "/v1/chat/completions", headers: [("x-mock-interval-ms", "50"), ("x-mock-tokens", "100")],
-                body: #"{"model":"mock/x","stream":true}"#, closeAfterChunks: 2
+                "/v1/chat/completions",
+                headers: [("x-mock-interval-ms", "50"), ("x-mock-tokens", "100")],
+                body: #"{"model":"mock/x","stream":true}"#,
+                closeAfterChunks: 2
             )
             #expect(!response.complete)
             // The gateway closes its upstream connection; the mock stops streaming long before 100 tokens.

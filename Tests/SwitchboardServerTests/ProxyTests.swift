@@ -1,9 +1,9 @@
-import SwitchboardServer
 import Foundation
 import NIOCore
 import NIOHTTP1
 import SwitchboardCore
 import SwitchboardMock
+import SwitchboardServer
 import SwitchboardTestSupport
 import Testing
 
@@ -14,7 +14,8 @@ import Testing
     @Test func nonStreamingChatIsRelayedWithTheModelRewritten() async throws {
         try await GatewayFixture.with { fixture in
             let response = try await fixture.client.request(
-                "/v1/chat/completions", headers: [("x-portkey-trace-id", "trace-123"), ("authorization", "Bearer sk-client")],
+                "/v1/chat/completions",
+                headers: [("x-portkey-trace-id", "trace-123"), ("authorization", "Bearer sk-client")],
                 body: Self.chat
             )
             #expect(response.status == 200)
@@ -50,7 +51,11 @@ import Testing
     @Test func streamingChatArrivesChunkByChunk() async throws {
         try await GatewayFixture.with { fixture in
             let body = #"{"model":"mock/mock-1","stream":true,"messages":[]}"#
-            let response = try await fixture.client.request("/v1/chat/completions", headers: [("x-mock-tokens", "5")], body: body)
+            let response = try await fixture.client.request(
+                "/v1/chat/completions",
+                headers: [("x-mock-tokens", "5")],
+                body: body
+            )
             #expect(response.status == 200)
             #expect(response.header("content-type") == "text/event-stream")
             let data = response.sseData
@@ -66,7 +71,9 @@ import Testing
         try await GatewayFixture.with { fixture in
             let body = #"{"model":"mock/mock-1","stream":true,"messages":[]}"#
             let response = try await fixture.client.request(
-                "/v1/chat/completions", headers: [("x-mock-interval-ms", "200"), ("x-mock-tokens", "3")], body: body
+                "/v1/chat/completions",
+                headers: [("x-mock-interval-ms", "200"), ("x-mock-tokens", "3")],
+                body: body
             )
             #expect(response.complete)
             let sent = try #require(fixture.mock.recorder.requests.last?.chunkSentAt)
@@ -85,18 +92,21 @@ import Testing
     @Test func otherEndpointsAreForwarded() async throws {
         try await GatewayFixture.with { fixture in
             let completion = try await fixture.client.request(
-                "/v1/completions", body: #"{"model":"mock/mock-1","prompt":"Say hi"}"#
+                "/v1/completions",
+                body: #"{"model":"mock/mock-1","prompt":"Say hi"}"#
             )
             #expect(completion.status == 200)
             #expect(completion.json["object"] as? String == "text_completion")
 
             let embedding = try await fixture.client.request(
-                "/v1/embeddings", body: #"{"model":"mock/embed","input":["a","b"]}"#
+                "/v1/embeddings",
+                body: #"{"model":"mock/embed","input":["a","b"]}"#
             )
             #expect((embedding.json["data"] as? [Any])?.count == 2)
 
             let message = try await fixture.client.request(
-                "/v1/messages", body: #"{"model":"mock/claude","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#
+                "/v1/messages",
+                body: #"{"model":"mock/claude","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#
             )
             #expect(message.json["type"] as? String == "message")
 
@@ -124,7 +134,10 @@ import Testing
 
             let upload = String(repeating: "x", count: 100_000)
             let post = try await fixture.client.request(
-                "/v1/files", method: .POST, headers: [("content-type", "application/octet-stream")], body: upload
+                "/v1/files",
+                method: .POST,
+                headers: [("content-type", "application/octet-stream")],
+                body: upload
             )
             #expect(post.json["body_bytes"] as? Int == 100_000)
             #expect(fixture.mock.recorder.requests.last?.body.count == 100_000)
@@ -169,7 +182,11 @@ import Testing
             _ = try await fixture.client.request("/v1/chat/completions", body: Self.chat)
             let metrics = try await fixture.client.request("/metrics", method: .GET)
             #expect(metrics.header("content-type")?.hasPrefix("text/plain") == true)
-            #expect(metrics.text.contains(#"switchboard_requests_total{provider="mock",endpoint="chat/completions",status="200"} 1"#))
+            #expect(
+                metrics.text.contains(
+                    #"switchboard_requests_total{provider="mock",endpoint="chat/completions",status="200"} 1"#
+                )
+            )
             #expect(metrics.text.contains("switchboard_request_duration_seconds_bucket"))
             #expect(try await fixture.client.request("/", method: .GET).status == 200)
         }

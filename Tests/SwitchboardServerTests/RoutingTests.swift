@@ -1,7 +1,7 @@
-import SwitchboardServer
-import SwitchboardMock
 import NIOHTTP1
 import SwitchboardCore
+import SwitchboardMock
+import SwitchboardServer
 import SwitchboardTestSupport
 import Testing
 
@@ -27,7 +27,9 @@ import Testing
     @Test func providerKeyReplacesTheClientsAuthorization() async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             _ = try await fixture.client.request(
-                "/v1/chat/completions", headers: [("authorization", "Bearer sk-client")], body: #"{"model":"keyed/m"}"#
+                "/v1/chat/completions",
+                headers: [("authorization", "Bearer sk-client")],
+                body: #"{"model":"keyed/m"}"#
             )
             let received = try #require(fixture.mock.recorder.requests.last)
             #expect(received.header("authorization") == "Bearer sk-test-from-env")
@@ -38,7 +40,9 @@ import Testing
     @Test func clientAuthorizationPassesThroughWithoutAProviderKey() async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             _ = try await fixture.client.request(
-                "/v1/chat/completions", headers: [("authorization", "Bearer sk-client")], body: #"{"model":"open/m"}"#
+                "/v1/chat/completions",
+                headers: [("authorization", "Bearer sk-client")],
+                body: #"{"model":"open/m"}"#
             )
             #expect(fixture.mock.recorder.requests.last?.header("authorization") == "Bearer sk-client")
         }
@@ -47,7 +51,9 @@ import Testing
     @Test func anthropicProvidersGetTheirHeaders() async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             let response = try await fixture.client.request(
-                "/v1/messages", headers: [("x-api-key", "sk-client")], body: #"{"model":"claude/claude-x","max_tokens":5}"#
+                "/v1/messages",
+                headers: [("x-api-key", "sk-client")],
+                body: #"{"model":"claude/claude-x","max_tokens":5}"#
             )
             #expect(response.status == 200)
             let received = try #require(fixture.mock.recorder.requests.last)
@@ -62,7 +68,8 @@ import Testing
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [
-                    ("x-portkey-provider", "openai"), ("x-portkey-custom-host", "http://\("127.0.0.1:\(fixture.mockClient.port)")/v1"),
+                    ("x-portkey-provider", "openai"),
+                    ("x-portkey-custom-host", "http://\("127.0.0.1:\(fixture.mockClient.port)")/v1"),
                     ("authorization", "Bearer sk-own"), ("connection", "keep-alive"), ("keep-alive", "timeout=5"),
                 ],
                 body: #"{"model":"gpt-4o"}"#
@@ -92,9 +99,11 @@ import Testing
 
     @Test func inlineConfigSelectsTheTargetAndOverridesParams() async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
-            let config = #"{"provider":"open","api_key":"sk-inline","override_params":{"temperature":0.1,"max_tokens":7}}"#
+            let config =
+                #"{"provider":"open","api_key":"sk-inline","override_params":{"temperature":0.1,"max_tokens":7}}"#
             let response = try await fixture.client.request(
-                "/v1/chat/completions", headers: [("x-portkey-config", config)],
+                "/v1/chat/completions",
+                headers: [("x-portkey-config", config)],
                 body: #"{"model":"m","temperature":1.5,"messages":[]}"#
             )
             #expect(response.status == 200)
@@ -108,7 +117,10 @@ import Testing
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
-                headers: [("x-portkey-config", #"{"provider":"open","request_timeout":150}"#), ("x-mock-header-delay-ms", "2000")],
+                headers: [
+                    ("x-portkey-config", #"{"provider":"open","request_timeout":150}"#),
+                    ("x-mock-header-delay-ms", "2000"),
+                ],
                 body: #"{"model":"m"}"#
             )
             #expect(response.status == 504)
@@ -118,7 +130,9 @@ import Testing
     @Test func badConfigsGetPortkeysFailureBody() async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             let response = try await fixture.client.request(
-                "/v1/chat/completions", headers: [("x-portkey-config", "{not json")], body: #"{"model":"m"}"#
+                "/v1/chat/completions",
+                headers: [("x-portkey-config", "{not json")],
+                body: #"{"model":"m"}"#
             )
             #expect(response.status == 400)
             #expect(response.json["status"] as? String == "failure")

@@ -1,8 +1,8 @@
-import SwitchboardCore
-import SwitchboardServer
-import SwitchboardMock
 import NIOCore
 import NIOHTTP1
+import SwitchboardCore
+import SwitchboardMock
+import SwitchboardServer
 import SwitchboardTestSupport
 import Testing
 
@@ -11,7 +11,8 @@ import Testing
     @Test func inFlightStreamsFinishAfterShutdownBegins() async throws {
         try await GatewayFixture.with { fixture in
             async let streamed = fixture.client.request(
-                "/v1/chat/completions", headers: [("x-mock-interval-ms", "100"), ("x-mock-tokens", "5")],
+                "/v1/chat/completions",
+                headers: [("x-mock-interval-ms", "100"), ("x-mock-tokens", "5")],
                 body: #"{"model":"mock/x","stream":true}"#
             )
             // Wait until the stream is under way.

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The test command (README, CI): builds once (debug), runs the Swift tests, then the end-to-end tests that
+# drive a real `switchboard serve` with the official Python SDKs. Works on a fresh Debian machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Format check (swift format lint --strict)"
+swift format lint --strict --recursive Sources Tests
+
+step "Building (debug, once; warnings are errors)"
+swift build --build-tests -Xswiftc -warnings-as-errors
+
+step "Swift tests"
+swift test --skip-build
+
+step "Python SDKs for the end-to-end tests (private venv .venv-e2e)"
+if [ ! -x .venv-e2e/bin/python ]; then
+  python3 -m venv .venv-e2e
+fi
+.venv-e2e/bin/pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+
+step "End-to-end tests against a real switchboard process"
+.venv-e2e/bin/python -m pytest -q tests/e2e

@@ -1,0 +1,75 @@
+"""The command line: --help everywhere, config validation, refusal to serve a bad file, env vars."""
+import os
+import subprocess
+
+from conftest import BINARY, ROOT
+
+MOCK_BINARY = os.path.join(os.path.dirname(BINARY), "switchboard-mock")
+
+BAD = """\
+server:
+  port: 99999
+providers:
+  openai:
+    kind: openai
+    base_url: ftp://nowhere
+    api_key: ${SWITCHBOARD_TEST_UNSET_KEY}
+  broken:
+    base_url: http://127.0.0.1:1
+default_route:
+  provider: nobody
+"""
+
+
+def run(*args, env=None):
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_help_on_every_command():
+    for args in ([BINARY, "--help"], [BINARY, "serve", "--help"], [BINARY, "check-config", "--help"],
+                 [MOCK_BINARY, "--help"]):
+        result = run(*args)
+        assert result.returncode == 0, result.stderr
+        assert "USAGE" in result.stdout.upper()
+    assert "SWITCHBOARD_PORT" in run(BINARY, "serve", "--help").stdout
+
+
+def test_check_config_accepts_the_bundled_file():
+    result = run(BINARY, "check-config", "config/switchboard.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout
+
+
+def test_check_config_reports_every_error_with_its_place(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD)
+    result = run(BINARY, "check-config", str(path))
+    assert result.returncode == 1
+    errors = result.stderr
+    assert f"{path}:2:9: server.port: 99999 is out of range" in errors
+    assert f"{path}:6:15: providers.openai.base_url:" in errors
+    assert "providers.openai.api_key: environment variable SWITCHBOARD_TEST_UNSET_KEY is not set" in errors
+    assert "providers.broken.kind: missing" in errors
+    assert "default_route.provider: unknown provider 'nobody'" in errors
+    assert "5 errors" in errors
+
+
+def test_serve_refuses_an_invalid_file_with_the_same_messages(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD)
+    result = run(BINARY, "serve", "--config", str(path), "--port", "0")
+    assert result.returncode == 1
+    assert "server.port: 99999 is out of range" in result.stderr
+
+
+def test_missing_config_file_is_explained(tmp_path):
+    result = run(BINARY, "check-config", str(tmp_path / "absent.yaml"))
+    assert result.returncode == 1
+    assert "cannot read the configuration file" in result.stderr
+
+
+def test_environment_variables_mirror_flags(tmp_path):
+    env = dict(os.environ, SWITCHBOARD_PORT="not-a-number")
+    result = run(BINARY, "serve", env=env)
+    assert result.returncode != 0
+    assert "SWITCHBOARD_PORT=not-a-number is not an integer" in result.stderr
