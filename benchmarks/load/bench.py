@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Load comparison: the same load against the upstream directly, nginx as a plain reverse proxy, and
+Switchboard, in one run, pinned so that the proxy under test owns CPU 0 and the load generator and the
+upstream share CPU 1. Prints one table of requests/s, latency percentiles and ratios, plus footprint
+figures. Standard library only; needs wrk and nginx on PATH (run.sh installs them)."""
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROXY_CPU, LOAD_CPU = "0", "1"
+PORTS = {"upstream": 18191, "mock": 18192, "nginx": 18193, "switchboard": 18194}
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def pinned(cpu, args):
+    return ["taskset", "-c", cpu] + args
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+class Processes:
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.running = []
+
+    def start(self, name, args, cpu, env=None):
+        out = open(os.path.join(self.workdir, name + ".log"), "w")
+        process = subprocess.Popen(pinned(cpu, args), stdout=out, stderr=subprocess.STDOUT, env=env)
+        self.running.append(process)
+        return process
+
+    def stop(self, process):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process in self.running:
+            self.running.remove(process)
+
+    def stop_all(self):
+        for process in list(self.running):
+            self.stop(process)
+
+
+def wait_for_port(port, timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.01)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+# --- configuration files -----------------------------------------------------------------------
+
+RESPONSE = json.dumps({
+    "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "bench-model",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "x" * 250}, "logprobs": None,
+                 "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 250, "completion_tokens": 60, "total_tokens": 310}}, separators=(",", ":"))
+
+
+def request_body(model, stream):
+    body = {"model": model, "messages": [{"role": "system", "content": "You are a helpful assistant."},
+                                         {"role": "user", "content": "y" * 820}], "temperature": 0.7}
+    if stream:
+        body["stream"] = True
+    return json.dumps(body, separators=(",", ":"))
+
+
+def write_files(workdir, stream_tokens):
+    nginx_common = "worker_processes 1;\ndaemon off;\nerror_log {err} warn;\npid {pid};\n" \
+                   "events {{ worker_connections 8192; }}\n"
+    with open(os.path.join(workdir, "upstream.conf"), "w") as f:
+        f.write(nginx_common.format(err=workdir + "/upstream.err", pid=workdir + "/upstream.pid"))
+        f.write("http { access_log off; keepalive_requests 10000000;\n"
+                f"  server {{ listen 127.0.0.1:{PORTS['upstream']};\n"
+                f"    location / {{ default_type application/json; return 200 '{RESPONSE}'; }} }} }}\n")
+    with open(os.path.join(workdir, "proxy.conf"), "w") as f:
+        f.write(nginx_common.format(err=workdir + "/proxy.err", pid=workdir + "/proxy.pid"))
+        f.write("http { access_log off; keepalive_requests 10000000;\n"
+                f"  upstream up {{ server 127.0.0.1:{PORTS['upstream']}; keepalive 128; }}\n"
+                f"  upstream mock {{ server 127.0.0.1:{PORTS['mock']}; keepalive 128; }}\n"
+                f"  server {{ listen 127.0.0.1:{PORTS['nginx']};\n"
+                "    proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off;\n"
+                "    location /stream/ { proxy_pass http://mock/; }\n"
+                "    location / { proxy_pass http://up; } } }\n")
+    with open(os.path.join(workdir, "switchboard.yaml"), "w") as f:
+        f.write(f"""server:
+  host: 127.0.0.1
+  port: {PORTS['switchboard']}
+  event_loop_threads: 1
+log:
+  level: info
+providers:
+  bench:
+    kind: openai
+    base_url: http://127.0.0.1:{PORTS['upstream']}/v1
+  mock:
+    kind: openai
+    base_url: http://127.0.0.1:{PORTS['mock']}/v1
+""")
+    for name, model, stream in (("post.lua", "bench/bench-model", False), ("post-direct.lua", "bench-model", False),
+                                ("stream.lua", f"mock/m;tokens={stream_tokens}", True),
+                                ("stream-direct.lua", f"m;tokens={stream_tokens}", True)):
+        with open(os.path.join(workdir, name.replace(".lua", ".json")), "w") as body:
+            body.write(request_body(model, stream))
+        with open(os.path.join(workdir, name), "w") as f:
+            f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                    f'local f = io.open("{workdir}/{name.replace(".lua", ".json")}"); wrk.body = f:read("*a"); f:close()\n')
+
+
+# --- measurements ------------------------------------------------------------------------------
+
+def parse_duration(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 1, "ms": 1000, "s": 1_000_000}[unit]
+
+
+def wrk(url, script, connections, seconds, warmup):
+    if warmup:
+        subprocess.run(pinned(LOAD_CPU, ["wrk", "-t1", f"-c{connections}", f"-d{warmup}s", "-s", script, url]),
+                       capture_output=True, check=True)
+    out = subprocess.run(pinned(LOAD_CPU, ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+                                           script, url]), capture_output=True, text=True, check=True).stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    for percentile in ("50", "90", "99"):
+        result["p" + percentile] = parse_duration(re.search(rf"\s{percentile}%\s+(\S+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    if errors or socket_errors:
+        raise RuntimeError(f"errors against {url}:\n{out}")
+    return result
+
+
+def time_to_first_byte(port, path, body, count):
+    """Milliseconds from sending a request on a warm keep-alive connection to the first body byte."""
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    samples = []
+    for index in range(count + 20):
+        started = time.perf_counter()
+        connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read(1)
+        elapsed = time.perf_counter() - started
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"status {response.status} from {port}{path}")
+        if index >= 20:
+            samples.append(elapsed * 1_000_000)
+    connection.close()
+    samples.sort()
+    return {"p50": samples[len(samples) // 2], "p90": samples[int(len(samples) * 0.9)],
+            "p99": samples[int(len(samples) * 0.99)]}
+
+
+async def open_streams(port, path, body, count):
+    """Opens `count` concurrent streaming requests and waits for each one's first chunk."""
+    writers = []
+
+    async def one():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        request = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n{body}")
+        writer.write(request.encode())
+        await writer.drain()
+        await reader.readuntil(b"data: ")
+        writers.append(writer)
+
+    await asyncio.gather(*(one() for _ in range(count)))
+    return writers
+
+
+def start_to_ready(binary, config, workdir, runs=5):
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(pinned(PROXY_CPU, [binary, "serve", "--config", config]),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", PORTS["switchboard"], timeout=1)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.0005)
+        samples.append((time.perf_counter() - started) * 1000)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    return statistics.median(samples)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bin", required=True, help="folder with the release switchboard and switchboard-mock")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--stream-chunks", type=int, default=64)
+    parser.add_argument("--streams", type=int, default=1000, help="concurrent open streams for the memory figure")
+    parser.add_argument("--out", default=os.path.join(HERE, "out", "results.md"))
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="switchboard-bench-")
+    # 64 SSE chunks = role chunk + tokens + finish chunk + [DONE].
+    write_files(workdir, args.stream_chunks - 3)
+    switchboard = os.path.join(args.bin, "switchboard")
+    mock = os.path.join(args.bin, "switchboard-mock")
+    procs = Processes(workdir)
+    rows = []
+    try:
+        procs.start("upstream", ["nginx", "-c", workdir + "/upstream.conf"], LOAD_CPU)
+        procs.start("mock", [mock, "--port", str(PORTS["mock"])], LOAD_CPU)
+        procs.start("nginx", ["nginx", "-c", workdir + "/proxy.conf"], PROXY_CPU)
+        for name in ("upstream", "mock", "nginx"):
+            wait_for_port(PORTS[name])
+        idle_started = time.perf_counter()
+        gateway = procs.start("switchboard", [switchboard, "serve", "--config", workdir + "/switchboard.yaml"],
+                              PROXY_CPU)
+        wait_for_port(PORTS["switchboard"])
+        time.sleep(0.5)
+        idle_rss = rss_kb(gateway.pid)
+
+        def url(port, path):
+            return f"http://127.0.0.1:{port}{path}"
+
+        paths = {
+            "direct": (url(PORTS["upstream"], "/v1/chat/completions"), "post-direct.lua",
+                       url(PORTS["mock"], "/v1/chat/completions"), "stream-direct.lua"),
+            "nginx": (url(PORTS["nginx"], "/v1/chat/completions"), "post-direct.lua",
+                      url(PORTS["nginx"], "/stream/v1/chat/completions"), "stream-direct.lua"),
+            "switchboard": (url(PORTS["switchboard"], "/v1/chat/completions"), "post.lua",
+                            url(PORTS["switchboard"], "/v1/chat/completions"), "stream.lua"),
+        }
+        results = {}
+        for scenario, connections in (("chat", args.connections), ("stream", args.connections), ("light", 1)):
+            for name, (chat_url, chat_script, stream_url, stream_script) in paths.items():
+                target, script = (stream_url, stream_script) if scenario == "stream" else (chat_url, chat_script)
+                log(f"{scenario:7} {name:12} {connections} connection(s), {args.seconds}s")
+                results[(scenario, name)] = wrk(target, os.path.join(workdir, script), connections, args.seconds,
+                                                args.warmup)
+        ttfb = {}
+        for name, (port, path, model) in {
+            "direct": (PORTS["mock"], "/v1/chat/completions", "m;tokens=61"),
+            "nginx": (PORTS["nginx"], "/stream/v1/chat/completions", "m;tokens=61"),
+            "switchboard": (PORTS["switchboard"], "/v1/chat/completions", "mock/m;tokens=61"),
+        }.items():
+            log(f"ttfb    {name}")
+            ttfb[name] = time_to_first_byte(port, path, request_body(model, True), 2000)
+        loaded_rss = rss_kb(gateway.pid)
+
+        log(f"memory  {args.streams} concurrent open streams")
+        slow = request_body("mock/m;tokens=100000;interval_ms=1000", True)
+
+        async def hold_streams():
+            writers = await open_streams(PORTS["switchboard"], "/v1/chat/completions", slow, args.streams)
+            await asyncio.sleep(1.0)
+            rss = rss_kb(gateway.pid)
+            for writer in writers:
+                writer.close()
+            return rss
+
+        streams_rss = asyncio.run(hold_streams())
+        procs.stop(gateway)
+        log("start   time to the first served request")
+        ready_ms = start_to_ready(switchboard, workdir + "/switchboard.yaml", workdir)
+    finally:
+        procs.stop_all()
+
+    cpu = "unknown CPU"
+    try:
+        cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read()).group(1)
+    except (OSError, AttributeError):
+        pass
+    lines = [f"Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}. "
+             f"Proxy under test on CPU {PROXY_CPU}; wrk and the upstream on CPU {LOAD_CPU}. "
+             f"wrk -t1, {args.seconds}s after a {args.warmup}s warm-up.", "",
+             "| scenario | path | req/s | p50 µs | p90 µs | p99 µs | vs nginx | vs direct |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for scenario, label in (("chat", f"chat, {args.connections} conns"), ("stream", f"stream {args.stream_chunks} chunks, {args.connections} conns"),
+                            ("light", "chat, 1 conn")):
+        for name in ("direct", "nginx", "switchboard"):
+            r = results[(scenario, name)]
+            vs_nginx = r["rps"] / results[(scenario, "nginx")]["rps"]
+            vs_direct = r["rps"] / results[(scenario, "direct")]["rps"]
+            lines.append(f"| {label} | {name} | {r['rps']:,.0f} | {r['p50']:.0f} | {r['p90']:.0f} | {r['p99']:.0f} | "
+                         f"{vs_nginx:.2f} | {vs_direct:.2f} |")
+    light = {name: results[("light", name)] for name in ("direct", "nginx", "switchboard")}
+    lines += ["",
+              "| added over direct, 1 connection | p50 µs | p99 µs |", "|---|---:|---:|",
+              f"| nginx | {light['nginx']['p50'] - light['direct']['p50']:.0f} | {light['nginx']['p99'] - light['direct']['p99']:.0f} |",
+              f"| switchboard | {light['switchboard']['p50'] - light['direct']['p50']:.0f} | {light['switchboard']['p99'] - light['direct']['p99']:.0f} |",
+              "",
+              "| stream time to first byte (keep-alive, sequential) | p50 µs | p90 µs | p99 µs | added p50 µs |", "|---|---:|---:|---:|---:|"]
+    for name in ("direct", "nginx", "switchboard"):
+        t = ttfb[name]
+        lines.append(f"| {name} | {t['p50']:.0f} | {t['p90']:.0f} | {t['p99']:.0f} | {t['p50'] - ttfb['direct']['p50']:.0f} |")
+    lines += ["", "| switchboard footprint | value |", "|---|---:|",
+              f"| RSS idle | {idle_rss / 1024:.1f} MB |",
+              f"| RSS after the load runs | {loaded_rss / 1024:.1f} MB |",
+              f"| RSS with {args.streams} concurrent open streams | {streams_rss / 1024:.1f} MB |",
+              f"| start to first served request (median of 5) | {ready_ms:.0f} ms |"]
+    table = "\n".join(lines)
+    print(table)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write(table + "\n")
+    log(f"\nwritten to {args.out}")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
