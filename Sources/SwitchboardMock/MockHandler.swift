@@ -177,12 +177,12 @@ final class MockHandler: ChannelInboundHandler {
         }
         let c = plan.context
         if plan.stream {
-            var events: [String]
+            let source: (Int) -> String?
             switch plan.kind {
-            case .chat: events = MockResponses.chatStream(c)
-            case .completion: events = MockResponses.completionStream(c)
-            case .messages: events = MockResponses.messageStream(c)
-            case .responses: events = MockResponses.responseStream(c)
+            case .chat: source = { MockResponses.chatEvent(c, $0) }
+            case .completion: source = { MockResponses.completionEvent(c, $0) }
+            case .messages: source = { MockResponses.messageEvent(c, $0) }
+            case .responses: source = { MockResponses.responseEvent(c, $0) }
             case .embeddings:
                 return self.respond(
                     context,
@@ -191,7 +191,11 @@ final class MockHandler: ChannelInboundHandler {
                     body: Array(MockResponses.error(status: 400, anthropic: false).utf8)
                 )
             }
-            if behavior.malformed { events.insert("data: {\"choices\": [oops\n\n", at: min(1, events.count)) }
+            // A malformed stream has one event that is not JSON, right after the first.
+            let events: (Int) -> String? =
+                behavior.malformed
+                ? { index in index == 1 ? "data: {\"choices\": [oops\n\n" : source(index > 1 ? index - 1 : index) }
+                : source
             return self.stream(context, head, events: events, plan: plan)
         }
         let body: String
@@ -236,7 +240,12 @@ final class MockHandler: ChannelInboundHandler {
         }
     }
 
-    private func stream(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, events: [String], plan: Plan) {
+    private func stream(
+        _ context: ChannelHandlerContext,
+        _ head: HTTPRequestHead,
+        events: @escaping (Int) -> String?,
+        plan: Plan
+    ) {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/event-stream")
         headers.add(name: "cache-control", value: "no-cache")
@@ -251,35 +260,40 @@ final class MockHandler: ChannelInboundHandler {
         let keepAlive = head.isKeepAlive
         let recorder = self.recorder
         let sequence = plan.sequence
-        func send(_ index: Int) {
-            guard context.channel.isActive else { return }
+        func finish() {
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                if !keepAlive { context.close(promise: nil) }
+            }
+        }
+        /// Writes event `index`; false when the stream is over (ended or reset).
+        func write(_ index: Int) -> Bool {
             if let resetAfter, index >= resetAfter {
                 context.flush()
-                return Self.reset(context)
+                Self.reset(context)
+                return false
             }
-            if index == events.count {
-                context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                    if !keepAlive { context.close(promise: nil) }
-                }
-                return
+            guard let event = events(index) else {
+                finish()
+                return false
             }
-            var buffer = context.channel.allocator.buffer(capacity: events[index].utf8.count)
-            buffer.writeString(events[index])
+            var buffer = context.channel.allocator.buffer(capacity: event.utf8.count)
+            buffer.writeString(event)
             context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-            if interval > 0 {
-                context.flush()
-                recorder.chunkSent(sequence: sequence)
-                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(interval))) { send(index + 1) }
-            } else {
-                send(index + 1)
-            }
+            return true
         }
-        if interval > 0 {
+        guard interval > 0 else {
+            var index = 0
+            while write(index) { index += 1 }
+            return
+        }
+        func paced(_ index: Int) {
+            guard context.channel.isActive, write(index) else { return }
             context.flush()
-            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(interval))) { send(0) }
-        } else {
-            send(0)
+            recorder.chunkSent(sequence: sequence)
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(interval))) { paced(index + 1) }
         }
+        context.flush()
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(interval))) { paced(0) }
     }
 
     /// Closes with a TCP reset (SO_LINGER 0), as a crashed or overloaded upstream would.

@@ -45,21 +45,21 @@ public enum MockResponses {
             + "\n\n"
     }
 
-    /// The whole stream as a list of SSE events (each a complete `data: …\n\n`).
-    static func chatStream(_ c: Context) -> [String] {
-        var events = [chatChunk(c, delta: #"{"role":"assistant","content":""}"#)]
-        for index in 0..<c.completionTokens {
-            events.append(chatChunk(c, delta: #"{"content":\#(JSONString.quote(word(index)))}"#))
-        }
-        events.append(chatChunk(c, delta: "{}", finish: "stop"))
-        if c.includeUsage {
-            events.append(
+    /// SSE event `index` of a chat stream (each a complete `data: …\n\n`), or `nil` past the end. Built one at a
+    /// time, so a stream of a million tokens costs nothing up front.
+    static func chatEvent(_ c: Context, _ index: Int) -> String? {
+        let tokens = c.completionTokens
+        switch index {
+        case 0: return chatChunk(c, delta: #"{"role":"assistant","content":""}"#)
+        case 1...tokens: return chatChunk(c, delta: #"{"content":\#(JSONString.quote(word(index - 1)))}"#)
+        case tokens + 1: return chatChunk(c, delta: "{}", finish: "stop")
+        case tokens + 2 where c.includeUsage:
+            return
                 #"data: {"id":"\#(c.id)","object":"chat.completion.chunk","created":\#(c.created),"model":\#(c.modelJSON),"choices":[],"usage":\#(c.usageJSON)}"#
-                    + "\n\n"
-            )
+                + "\n\n"
+        case tokens + (c.includeUsage ? 3 : 2): return "data: [DONE]\n\n"
+        default: return nil
         }
-        events.append("data: [DONE]\n\n")
-        return events
     }
 
     // MARK: - OpenAI completions
@@ -68,23 +68,21 @@ public enum MockResponses {
         #"{"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"text":\#(JSONString.quote(text(tokens: c.completionTokens))),"index":0,"logprobs":null,"finish_reason":"stop"}],"usage":\#(c.usageJSON)}"#
     }
 
-    static func completionStream(_ c: Context) -> [String] {
-        var events: [String] = []
-        for index in 0..<c.completionTokens {
-            let finish = index == c.completionTokens - 1 ? "\"stop\"" : "null"
-            events.append(
+    static func completionEvent(_ c: Context, _ index: Int) -> String? {
+        let tokens = c.completionTokens
+        switch index {
+        case 0..<tokens:
+            let finish = index == tokens - 1 ? "\"stop\"" : "null"
+            return
                 #"data: {"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"text":\#(JSONString.quote(word(index))),"index":0,"logprobs":null,"finish_reason":\#(finish)}]}"#
-                    + "\n\n"
-            )
-        }
-        if c.includeUsage {
-            events.append(
+                + "\n\n"
+        case tokens where c.includeUsage:
+            return
                 #"data: {"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[],"usage":\#(c.usageJSON)}"#
-                    + "\n\n"
-            )
+                + "\n\n"
+        case tokens + (c.includeUsage ? 1 : 0): return "data: [DONE]\n\n"
+        default: return nil
         }
-        events.append("data: [DONE]\n\n")
-        return events
     }
 
     // MARK: - Embeddings
@@ -115,35 +113,34 @@ public enum MockResponses {
         #"{"id":"\#(c.id)","type":"message","role":"assistant","model":\#(c.modelJSON),"content":[{"type":"text","text":\#(JSONString.quote(text(tokens: c.completionTokens)))}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":\#(c.completionTokens)}}"#
     }
 
-    static func messageStream(_ c: Context) -> [String] {
+    static func messageEvent(_ c: Context, _ index: Int) -> String? {
         func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
-        var events = [
-            event(
+        let tokens = c.completionTokens
+        switch index {
+        case 0:
+            return event(
                 "message_start",
                 #"{"type":"message_start","message":{"id":"\#(c.id)","type":"message","role":"assistant","model":\#(c.modelJSON),"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":1}}}"#
-            ),
-            event(
+            )
+        case 1:
+            return event(
                 "content_block_start",
                 #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#
-            ),
-        ]
-        for index in 0..<c.completionTokens {
-            events.append(
-                event(
-                    "content_block_delta",
-                    #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":\#(JSONString.quote(word(index)))}}"#
-                )
             )
-        }
-        events.append(event("content_block_stop", #"{"type":"content_block_stop","index":0}"#))
-        events.append(
-            event(
+        case 2..<(tokens + 2):
+            return event(
+                "content_block_delta",
+                #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":\#(JSONString.quote(word(index - 2)))}}"#
+            )
+        case tokens + 2: return event("content_block_stop", #"{"type":"content_block_stop","index":0}"#)
+        case tokens + 3:
+            return event(
                 "message_delta",
                 #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(c.completionTokens)}}"#
             )
-        )
-        events.append(event("message_stop", #"{"type":"message_stop"}"#))
-        return events
+        case tokens + 4: return event("message_stop", #"{"type":"message_stop"}"#)
+        default: return nil
+        }
     }
 
     // MARK: - Responses API
@@ -152,24 +149,24 @@ public enum MockResponses {
         #"{"id":"\#(c.id)","object":"response","created_at":\#(c.created),"status":"completed","model":\#(c.modelJSON),"output":[{"type":"message","id":"msg_\#(c.id)","status":"completed","role":"assistant","content":[{"type":"output_text","text":\#(JSONString.quote(text(tokens: c.completionTokens))),"annotations":[]}]}],"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":\#(c.completionTokens),"total_tokens":\#(c.promptTokens + c.completionTokens)}}"#
     }
 
-    static func responseStream(_ c: Context) -> [String] {
+    static func responseEvent(_ c: Context, _ index: Int) -> String? {
         func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
-        var events = [
-            event(
+        let tokens = c.completionTokens
+        switch index {
+        case 0:
+            return event(
                 "response.created",
                 #"{"type":"response.created","response":{"id":"\#(c.id)","object":"response","created_at":\#(c.created),"status":"in_progress","model":\#(c.modelJSON),"output":[]}}"#
             )
-        ]
-        for index in 0..<c.completionTokens {
-            events.append(
-                event(
-                    "response.output_text.delta",
-                    #"{"type":"response.output_text.delta","item_id":"msg_\#(c.id)","output_index":0,"content_index":0,"delta":\#(JSONString.quote(word(index)))}"#
-                )
+        case 1...tokens:
+            return event(
+                "response.output_text.delta",
+                #"{"type":"response.output_text.delta","item_id":"msg_\#(c.id)","output_index":0,"content_index":0,"delta":\#(JSONString.quote(word(index - 1)))}"#
             )
+        case tokens + 1:
+            return event("response.completed", #"{"type":"response.completed","response":\#(response(c))}"#)
+        default: return nil
         }
-        events.append(event("response.completed", #"{"type":"response.completed","response":\#(response(c))}"#))
-        return events
     }
 
     // MARK: - Errors

@@ -196,7 +196,10 @@ async def open_streams(port, path, body, count):
         await reader.readuntil(b"data: ")
         writers.append(writer)
 
-    await asyncio.gather(*(one() for _ in range(count)))
+    try:
+        await asyncio.wait_for(asyncio.gather(*(one() for _ in range(count))), timeout=60)
+    except asyncio.TimeoutError:
+        raise RuntimeError(f"only {len(writers)} of {count} streams started within 60 s")
     return writers
 
 
