@@ -175,35 +175,30 @@ extension GatewayHandler {
         return out
     }
 
-    // MARK: - Timers
+    // MARK: - Timeouts
 
+    /// Arms the wait for the upstream's response head (``TimeoutSweeper`` checks it).
     private func startResponseTimer(target: RouteTarget) {
-        guard let context = self.context, let serial = self.request?.serial else { return }
+        guard self.request != nil else { return }
         let ms = target.requestTimeoutMs ?? self.runtime.config.server.responseTimeoutMs
-        self.request!.timer?.cancel()
-        self.request!.timer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(ms))) {
-            guard self.request?.serial == serial, self.request?.responseHeadSent == false else { return }
-            self.request!.upstream?.abort()
-            self.request!.upstream = nil
-            self.sendError(.upstreamTimeout(provider: target.provider, milliseconds: ms))
-        }
+        self.request!.responseTimeoutMs = ms
+        self.request!.responseDeadline = .now() + .milliseconds(Int64(ms))
+        self.loop.sweeper.add(self)
     }
 
-    /// While a response streams, closes it if the upstream goes silent for longer than the idle timeout.
-    private func startIdleTimer() {
-        guard let context = self.context, let serial = self.request?.serial else { return }
-        let idle = TimeAmount.milliseconds(Int64(self.runtime.config.server.idleTimeoutMs))
-        let due = self.request!.lastActivity + idle
-        self.request!.timer?.cancel()
-        self.request!.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
-            guard self.request?.serial == serial else { return }
-            if self.request!.lastActivity + idle > .now() {
-                self.startIdleTimer()
-                return
-            }
+    /// Called by the loop's ``TimeoutSweeper``: no response head in time → 504; a started response that went
+    /// silent for longer than the idle timeout → cut.
+    func checkTimeouts(now: NIODeadline) {
+        guard let request = self.request, let target = request.target else { return }
+        if !request.responseHeadSent {
+            guard let deadline = request.responseDeadline, now >= deadline else { return }
+            self.request!.upstream?.abort()
+            self.request!.upstream = nil
+            self.sendError(.upstreamTimeout(provider: target.provider, milliseconds: request.responseTimeoutMs))
+        } else if now - request.lastActivity >= self.idleTimeout {
             self.runtime.logger.warning(
                 "upstream response stalled; closing",
-                metadata: ["id": "\(self.request!.id)", "provider": "\(self.request!.providerLabel)"]
+                metadata: ["id": "\(request.id)", "provider": "\(target.provider)"]
             )
             self.request!.upstream?.abort()
             self.abortResponse()
@@ -252,7 +247,6 @@ extension GatewayHandler: UpstreamResponseDelegate {
             self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: head.status, headers: headers))),
             promise: nil
         )
-        self.startIdleTimer()
     }
 
     func upstreamResponseBody(_ buffer: ByteBuffer) {

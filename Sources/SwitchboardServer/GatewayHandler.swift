@@ -56,7 +56,9 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         var responseHeadSent = false
         var status = 0
         var lastActivity: NIODeadline
-        var timer: Scheduled<Void>?
+        /// When the wait for the upstream's response head ends (checked by the loop's ``TimeoutSweeper``).
+        var responseDeadline: NIODeadline?
+        var responseTimeoutMs = 0
         var retriedOnFreshConnection = false
 
         var providerLabel: String { self.target?.provider ?? "gateway" }
@@ -71,10 +73,14 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var queued = CircularBuffer<HTTPServerRequestPart>()
     private var quiescing = false
     private var serial: UInt64 = 0
+    /// Position in the loop's ``TimeoutSweeper`` while a request waits on an upstream.
+    var sweepIndex: Int?
+    let idleTimeout: TimeAmount
 
     init(runtime: GatewayRuntime, loop: LoopContext) {
         self.runtime = runtime
         self.loop = loop
+        self.idleTimeout = .milliseconds(Int64(runtime.config.server.idleTimeoutMs))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -123,7 +129,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if var request = self.request {
             // The client went away: cancel the upstream request; 499 as nginx records it.
-            request.timer?.cancel()
+            self.loop.sweeper.remove(self)
             request.upstream?.abort()
             request.status = 499
             self.request = nil
@@ -274,7 +280,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Called when the response has been written completely (or abandoned): metrics, log, next request.
     func finishRequest(complete: Bool) {
         guard let context = self.context, let request = self.request else { return }
-        request.timer?.cancel()
+        self.loop.sweeper.remove(self)
         self.request = nil
         self.record(request, complete: complete)
         if !request.keepAlive || !complete || !request.requestEnded {

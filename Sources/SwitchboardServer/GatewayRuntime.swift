@@ -47,10 +47,12 @@ public final class GatewayRuntime: Sendable {
 final class LoopContext {
     let pool: UpstreamPool
     let metrics: LoopMetrics
+    let sweeper: TimeoutSweeper
     var ids = RequestIDGenerator()
 
-    init(pool: UpstreamPool, metrics: LoopMetrics) {
+    init(pool: UpstreamPool, metrics: LoopMetrics, sweeper: TimeoutSweeper) {
         self.pool = pool
         self.metrics = metrics
+        self.sweeper = sweeper
     }
 }

@@ -45,7 +45,8 @@ public final class GatewayServer: Service, Sendable {
                     tls: tls,
                     metrics: runtime.metrics
                 ),
-                metrics: LoopMetrics(shared: runtime.metrics)
+                metrics: LoopMetrics(shared: runtime.metrics),
+                sweeper: TimeoutSweeper(eventLoop: loop)
             )
             loops[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(context, eventLoop: loop)
         }

@@ -72,6 +72,14 @@ def wait_for_port(port, timeout=30.0):
     raise RuntimeError(f"nothing listens on {port}")
 
 
+def ensure_free(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            raise RuntimeError(f"port {port} is already in use: stop whatever listens there first")
+    except OSError:
+        pass
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -243,6 +251,8 @@ def main():
     mock = os.path.join(args.bin, "switchboard-mock")
     procs = Processes(workdir)
     rows = []
+    for port in PORTS.values():
+        ensure_free(port)
     try:
         procs.start("upstream", ["nginx", "-c", workdir + "/upstream.conf"], LOAD_CPU)
         procs.start("mock", [mock, "--port", str(PORTS["mock"])], LOAD_CPU)
