@@ -6,6 +6,11 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// The hot path is single-threaded per event loop and exclusive access is enforced statically; the dynamic
+/// checks cost about 3 % of the gateway's CPU per request (perf), so release builds drop them.
+let hotPathSettings: [SwiftSetting] =
+    swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "switchboard",
     platforms: [.macOS(.v15)],
@@ -31,7 +36,7 @@ let package = Package(
         .target(
             name: "SwitchboardCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: swiftSettings
+            swiftSettings: hotPathSettings
         ),
         // The fast mock provider, as a library for tests, benchmarks and the demo.
         .target(
@@ -58,7 +63,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: hotPathSettings
         ),
         .executableTarget(
             name: "switchboard",

@@ -305,26 +305,22 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             duration: duration
         )
         guard self.runtime.config.log.accessLog, self.runtime.logger.logLevel <= .info else { return }
-        var line = Timestamp.now()
-        line += " info request id=\(request.id) method=\(request.head.method.rawValue)"
-        line += " path=\(LogValue.format(Self.pathOnly(request.head.uri))) provider=\(request.providerLabel)"
-        if let model = request.model { line += " model=\(LogValue.format(model))" }
-        line += " status=\(request.status) duration_ms=\(Self.milliseconds(elapsed))"
-        if request.stream { line += " stream=true" }
-        if !complete { line += " complete=false" }
-        if request.traceID != request.id { line += " trace_id=\(LogValue.format(request.traceID))" }
-        LogSink.standardError.write(line)
+        self.loop.accessLog.log(
+            id: request.id,
+            method: request.head.method.rawValue,
+            uri: request.head.uri,
+            provider: request.providerLabel,
+            model: request.model,
+            status: request.status,
+            elapsed: elapsed,
+            stream: request.stream,
+            complete: complete,
+            traceID: request.traceID
+        )
     }
 
     static func pathOnly(_ uri: String) -> String {
         uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
-    }
-
-    private static func milliseconds(_ amount: TimeAmount) -> String {
-        let micros = amount.nanoseconds / 1_000
-        let fraction = micros % 1_000
-        let padded = fraction < 10 ? "00\(fraction)" : fraction < 100 ? "0\(fraction)" : "\(fraction)"
-        return "\(micros / 1_000).\(padded)"
     }
 }
 

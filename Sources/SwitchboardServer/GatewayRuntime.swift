@@ -48,6 +48,7 @@ final class LoopContext {
     let pool: UpstreamPool
     let metrics: LoopMetrics
     let sweeper: TimeoutSweeper
+    let accessLog = AccessLogger()
     var ids = RequestIDGenerator()
 
     init(pool: UpstreamPool, metrics: LoopMetrics, sweeper: TimeoutSweeper) {

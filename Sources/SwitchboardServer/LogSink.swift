@@ -42,6 +42,16 @@ public final class LogSink: Sendable {
         if full { self.flush() }
     }
 
+    /// Appends one line given as bytes (a newline is added).
+    public func write(bytes: [UInt8]) {
+        let full = self.state.withLockedValue { state -> Bool in
+            state.pending.append(contentsOf: bytes)
+            state.pending.append(UInt8(ascii: "\n"))
+            return state.pending.count > Self.maxPending
+        }
+        if full { self.flush() }
+    }
+
     /// Writes everything buffered so far before returning.
     public func flush() {
         let bytes = self.state.withLockedValue { state -> [UInt8] in
@@ -121,11 +131,15 @@ enum Timestamp {
     static func now() -> String {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        var seconds = time_t(spec.tv_sec)
+        return Self.format(seconds: spec.tv_sec, milliseconds: Int(spec.tv_nsec / 1_000_000))
+    }
+
+    /// `2026-11-21T22:14:11.123Z`.
+    static func format(seconds: Int, milliseconds millis: Int) -> String {
+        var seconds = time_t(seconds)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let millis = Int(spec.tv_nsec / 1_000_000)
         let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):"
             + "\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)Z"
