@@ -59,34 +59,31 @@ extension GatewayHandler {
         guard let context = self.context, self.request != nil else { return }
         self.request!.status = Int(status.code)
         self.request!.responseHeadSent = true
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: contentType)
-        headers.add(name: "content-length", value: String(body.count))
-        self.addGatewayHeaders(&headers)
-        let head = HTTPResponseHead(version: self.request!.head.version, status: status, headers: headers)
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        if self.request!.head.method != .HEAD {
-            var buffer = context.channel.allocator.buffer(capacity: body.count)
-            buffer.writeBytes(body)
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        }
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: body.count + 384)
+        HTTPWire.writeStatusLine(&buffer, minorVersion: Int(self.request!.head.version.minor), status: Int(status.code))
+        HTTPWire.writeHeader(&buffer, "content-type", contentType)
+        HTTPWire.writeHeader(&buffer, "content-length", String(body.count))
+        self.writeGatewayHeaders(&buffer)
+        buffer.writeStaticString("\r\n")
+        if self.request!.head.method != .HEAD { buffer.writeBytes(body) }
+        context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
         self.finishRequest(complete: true)
     }
 
     /// `x-request-id`, the Portkey trace headers, and `connection: close` when the connection ends here.
-    func addGatewayHeaders(_ headers: inout HTTPHeaders) {
+    func writeGatewayHeaders(_ buffer: inout ByteBuffer) {
         guard let request = self.request else { return }
-        headers.add(name: "x-request-id", value: request.id)
-        headers.add(name: "x-portkey-trace-id", value: request.traceID)
+        HTTPWire.writeHeader(&buffer, "x-request-id", request.id)
+        HTTPWire.writeHeader(&buffer, "x-portkey-trace-id", request.traceID)
         if let target = request.target {
-            headers.add(name: "x-portkey-provider", value: target.provider)
-            headers.add(name: "x-portkey-last-used-option-index", value: target.optionIndex)
-            headers.add(name: "x-portkey-retry-attempt-count", value: "0")
-            headers.add(name: "x-portkey-cache-status", value: "DISABLED")
+            HTTPWire.writeHeader(&buffer, "x-portkey-provider", target.provider)
+            HTTPWire.writeHeader(&buffer, "x-portkey-last-used-option-index", target.optionIndex)
+            buffer.writeStaticString("x-portkey-retry-attempt-count: 0\r\nx-portkey-cache-status: DISABLED\r\n")
         }
         if !request.keepAlive {
-            headers.replaceOrAdd(name: "connection", value: "close")
+            buffer.writeStaticString("connection: close\r\n")
+        } else if request.head.version.minor == 0 {
+            buffer.writeStaticString("connection: keep-alive\r\n")
         }
     }
 }

@@ -75,8 +75,8 @@ extension GatewayHandler {
         )
     }
 
-    private func connectAndSend(head: HTTPRequestHead, target: RouteTarget, fresh: Bool) {
-        guard let context = self.context, let serial = self.request?.serial else { return }
+    private func connectAndSend(head: UpstreamRequestHead, target: RouteTarget, fresh: Bool) {
+        guard let serial = self.request?.serial else { return }
         let pool = self.loop.pool
         let future = fresh ? pool.connect(UpstreamPool.Key(target.upstream)) : pool.acquire(target.upstream)
         self.startResponseTimer(target: target)
@@ -93,18 +93,18 @@ extension GatewayHandler {
                 self.failBeforeResponse(target: target, reason: Self.describeFailure(error))
             }
         }
-        _ = context
     }
 
-    private func send(head: HTTPRequestHead, on connection: UpstreamConnection) {
+    private func send(head: UpstreamRequestHead, on connection: UpstreamConnection) {
         guard self.request != nil else { return }
         self.request!.upstream = connection
         self.request!.upstreamRequestSent = true
+        let isHEAD = self.request!.head.method == .HEAD
         switch self.request!.mode {
         case .buffered:
-            connection.send(head: head, body: self.request!.body.map { [$0] } ?? [], delegate: self)
+            connection.send(head: head.bytes, body: self.request!.body, isHEAD: isHEAD, delegate: self)
         case .streamed:
-            connection.sendHead(head, delegate: self)
+            connection.sendHead(head.bytes, chunked: head.chunkedBody, isHEAD: isHEAD, delegate: self)
             let pending = self.request!.pendingUpload
             self.request!.pendingUpload = []
             for part in pending { connection.sendBodyPart(part) }
@@ -114,47 +114,62 @@ extension GatewayHandler {
         }
     }
 
-    /// The request head sent upstream: client headers minus hop-by-hop, `x-portkey-*` and replaced ones,
-    /// plus the provider's credentials and headers.
-    func upstreamHead(target: RouteTarget, bodyLength: Int?) -> HTTPRequestHead {
+    /// A request head composed for the upstream, and whether its body is sent chunked.
+    struct UpstreamRequestHead {
+        var bytes: ByteBuffer
+        var chunkedBody: Bool
+    }
+
+    /// The request head sent upstream, written straight as bytes: client headers minus hop-by-hop,
+    /// `x-portkey-*` and replaced ones, plus the provider's credentials and headers.
+    /// - Parameter bodyLength: the length of a buffered body; `nil` for a body that streams through.
+    func upstreamHead(target: RouteTarget, bodyLength: Int?) -> UpstreamRequestHead {
         let client = self.request!.head
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(client.headers.count + 4 + target.headers.count)
-        headers.add(name: "host", value: target.upstream.hostHeader)
+        var buffer = self.context!.channel.allocator.buffer(capacity: 768)
+        buffer.writeString(client.method.rawValue)
+        buffer.writeInteger(UInt8(ascii: " "))
+        buffer.writeString(target.upstream.basePath)
+        buffer.writeSubstring(self.request!.upstreamPath)
+        buffer.writeStaticString(" HTTP/1.1\r\n")
+        HTTPWire.writeHeader(&buffer, "host", target.upstream.hostHeader)
         let ownKey = target.apiKey != nil
+        var chunked = false
+        var sentDefaults = false
         for (name, value) in client.headers {
             if HeaderNames.isHopByHop(name) {
-                // A streamed body keeps the client's framing.
-                if bodyLength == nil, HeaderNames.equals(name, "transfer-encoding") {
-                    headers.add(name: name, value: value)
-                }
+                // A streamed body keeps the client's framing (re-chunked, since parts arrive decoded).
+                if bodyLength == nil, HeaderNames.equals(name, "transfer-encoding") { chunked = true }
                 continue
             }
             if HeaderNames.hasPrefix(name, "x-portkey-") || HeaderNames.equals(name, "host")
                 || HeaderNames.equals(name, "expect")
                 // Identity encoding, so the gateway can read usage from responses as they pass.
                 || HeaderNames.equals(name, "accept-encoding")
-                || (bodyLength != nil && HeaderNames.equals(name, "content-length"))
+                || ((bodyLength != nil || chunked) && HeaderNames.equals(name, "content-length"))
                 || (ownKey && (HeaderNames.equals(name, "authorization") || HeaderNames.equals(name, "x-api-key")))
+                || target.headers.contains(where: { HeaderNames.equalsIgnoringCase(name, $0.name) })
             {
                 continue
             }
-            headers.add(name: name, value: value)
+            if HeaderNames.equals(name, "anthropic-version") { sentDefaults = true }
+            HTTPWire.writeHeader(&buffer, name, value)
         }
         if let key = target.apiKey {
             for field in target.kind.credentialHeaders(apiKey: key) {
-                headers.add(name: field.name, value: field.value)
+                HTTPWire.writeHeader(&buffer, field.name, field.value)
             }
         }
-        for field in target.kind.defaultHeaders where !headers.contains(name: field.name) {
-            headers.add(name: field.name, value: field.value)
+        if !sentDefaults, !target.headers.contains(where: { $0.name == "anthropic-version" }) {
+            for field in target.kind.defaultHeaders { HTTPWire.writeHeader(&buffer, field.name, field.value) }
         }
-        for field in target.headers { headers.replaceOrAdd(name: field.name, value: field.value) }
-        if let bodyLength { headers.add(name: "content-length", value: String(bodyLength)) }
-        let uri =
-            target.upstream.basePath.isEmpty
-            ? String(self.request!.upstreamPath) : target.upstream.basePath + self.request!.upstreamPath
-        return HTTPRequestHead(version: .http1_1, method: client.method, uri: uri, headers: headers)
+        for field in target.headers { HTTPWire.writeHeader(&buffer, field.name, field.value) }
+        if let bodyLength {
+            HTTPWire.writeHeader(&buffer, "content-length", String(bodyLength))
+        } else if chunked {
+            buffer.writeStaticString("transfer-encoding: chunked\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        return UpstreamRequestHead(bytes: buffer, chunkedBody: chunked)
     }
 
     /// Splices a ``BodyPatch`` into a new buffer; the untouched parts are copied once, never re-encoded.
@@ -225,34 +240,40 @@ extension GatewayHandler {
 // MARK: - UpstreamResponseDelegate
 
 extension GatewayHandler: UpstreamResponseDelegate {
-    func upstreamResponseHead(_ head: HTTPResponseHead) {
+    func upstreamResponseHead(_ head: ResponseHead, bytes: ByteBuffer) {
         guard let context = self.context, self.request != nil else { return }
-        self.request!.status = Int(head.status.code)
+        self.request!.status = head.status
         self.request!.responseHeadSent = true
         self.request!.lastActivity = .now()
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 8)
-        for (name, value) in head.headers
-        where !HeaderNames.isHopByHop(name) || HeaderNames.equals(name, "transfer-encoding") {
-            headers.add(name: name, value: value)
-        }
-        let version = self.request!.head.version
-        if version.minor == 0 {
-            // HTTP/1.0 clients get the body delimited by closing the connection.
-            headers.remove(name: "transfer-encoding")
+        let minor = Int(self.request!.head.version.minor)
+        let framing = head.framing(requestWasHEAD: self.request!.head.method == .HEAD)
+        // The body is relayed as received, chunk framing included, unless the client cannot take that.
+        let payloadOnly = framing == .chunked && minor == 0
+        if payloadOnly { self.request!.upstream?.forwardsPayloadOnly = true }
+        if minor == 0 || framing == .untilClose {
+            // Without framing of its own, the body ends when the client's connection closes.
             self.request!.keepAlive = false
         }
-        self.addGatewayHeaders(&headers)
-        context.write(
-            self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: head.status, headers: headers))),
-            promise: nil
-        )
+        var out = context.channel.allocator.buffer(capacity: bytes.readableBytes + 320)
+        HTTPWire.writeStatusLine(&out, minorVersion: minor, status: head.status)
+        bytes.withUnsafeReadableBytes { raw in
+            for header in head.headers {
+                let name = UnsafeRawBufferPointer(rebasing: raw[header.name])
+                if HeaderNames.isHopByHop(name) {
+                    guard name.equalsIgnoringCase("transfer-encoding"), !payloadOnly else { continue }
+                }
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[header.line]))
+            }
+        }
+        self.writeGatewayHeaders(&out)
+        out.writeStaticString("\r\n")
+        context.write(self.wrapOutboundOut(out), promise: nil)
     }
 
     func upstreamResponseBody(_ buffer: ByteBuffer) {
         guard let context = self.context, self.request != nil else { return }
         self.request!.lastActivity = .now()
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context.write(self.wrapOutboundOut(buffer), promise: nil)
     }
 
     func upstreamReadComplete() {
@@ -262,7 +283,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
     func upstreamResponseEnd() {
         guard let context = self.context, self.request != nil else { return }
         self.request!.upstream = nil
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.flush()
         self.finishRequest(complete: true)
     }
 
@@ -290,7 +311,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
         self.sendError(.upstreamUnavailable(provider: target.provider, reason: Self.describeFailure(error)))
     }
 
-    private func connectAndSendFresh(head: HTTPRequestHead, target: RouteTarget) {
+    private func connectAndSendFresh(head: UpstreamRequestHead, target: RouteTarget) {
         guard let serial = self.request?.serial else { return }
         let pool = self.loop.pool
         pool.connect(UpstreamPool.Key(target.upstream)).assumeIsolated().whenComplete { result in
@@ -302,7 +323,12 @@ extension GatewayHandler: UpstreamResponseDelegate {
             case .success(let connection):
                 self.request!.upstream = connection
                 self.request!.upstreamRequestSent = true
-                connection.send(head: head, body: self.request!.body.map { [$0] } ?? [], delegate: self)
+                connection.send(
+                    head: head.bytes,
+                    body: self.request!.body,
+                    isHEAD: self.request!.head.method == .HEAD,
+                    delegate: self
+                )
             case .failure(let error):
                 self.sendError(.upstreamUnavailable(provider: target.provider, reason: Self.describeFailure(error)))
             }

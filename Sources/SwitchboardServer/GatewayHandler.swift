@@ -11,7 +11,7 @@ import SwitchboardCore
 /// One request is served at a time; requests a client pipelines behind it are queued and served in order.
 final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = ByteBuffer
 
     /// How the request body is handled.
     enum BodyMode {
@@ -139,6 +139,22 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A request the HTTP parser rejects gets a 400 if no response has started, then the connection closes.
+        if error is HTTPParserError, self.request?.responseHeadSent != true {
+            self.request?.upstream?.abort()
+            var body = #"{"error":{"message":"Malformed HTTP request: "#
+            body += JSONString.quote("\(error)") + #","type":"invalid_request_error","param":null,"code":"bad_http"}}"#
+            var buffer = context.channel.allocator.buffer(capacity: 256)
+            HTTPWire.writeStatusLine(&buffer, minorVersion: 1, status: 400)
+            buffer.writeStaticString("content-type: application/json\r\nconnection: close\r\n")
+            HTTPWire.writeHeader(&buffer, "content-length", String(body.utf8.count))
+            buffer.writeStaticString("\r\n")
+            buffer.writeString(body)
+            context.writeAndFlush(self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        }
         self.runtime.logger.debug("client connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
@@ -185,7 +201,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.request = request
         if let expect = head.headers.first(name: "expect"), expect.lowercased() == "100-continue" {
             self.context?.writeAndFlush(
-                self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")),
                 promise: nil
             )
         }

@@ -76,7 +76,9 @@ public final class GatewayServer: Service, Sendable {
                         throw ChannelError.inappropriateOperationForState
                     }
                     let sync = channel.pipeline.syncOperations
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    // Only the request decoder: responses are written as bytes (relayed or composed), so no
+                    // encoder and no pipelining helper (which toggles reads around every response).
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try sync.addHandler(GatewayHandler(runtime: runtime, loop: loop))
                 }
             }

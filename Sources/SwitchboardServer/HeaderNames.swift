@@ -1,3 +1,5 @@
+import SwitchboardCore
+
 /// Case-insensitive header-name tests without allocating lowercase copies.
 enum HeaderNames {
     @inline(__always)
@@ -23,6 +25,24 @@ enum HeaderNames {
                 return false
             }
             return true
+        }
+    }
+
+    /// Case-insensitive equality of two header names.
+    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { $0 | 0x20 == $1 | 0x20 }
+    }
+
+    /// Headers that describe one connection, never forwarded (RFC 9110 §7.6.1).
+    static func isHopByHop(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 2: name.equalsIgnoringCase("te")
+        case 7: name.equalsIgnoringCase("trailer") || name.equalsIgnoringCase("upgrade")
+        case 10: name.equalsIgnoringCase("connection") || name.equalsIgnoringCase("keep-alive")
+        case 16: name.equalsIgnoringCase("proxy-connection")
+        case 17: name.equalsIgnoringCase("transfer-encoding")
+        case 19: name.equalsIgnoringCase("proxy-authorization")
+        default: false
         }
     }
 

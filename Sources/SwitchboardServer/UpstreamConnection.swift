@@ -1,9 +1,13 @@
 import NIOCore
-import NIOHTTP1
+import SwitchboardCore
 
-/// Receives one upstream response, part by part, on the event loop that owns both connections.
+/// Receives one upstream response on the event loop that owns both connections.
 protocol UpstreamResponseDelegate: AnyObject {
-    func upstreamResponseHead(_ head: HTTPResponseHead)
+    /// The response head; `bytes` is the head as received (status line, header lines, blank line), so header
+    /// lines can be copied through by their ``HeaderSpan``s.
+    func upstreamResponseHead(_ head: ResponseHead, bytes: ByteBuffer)
+    /// Body bytes as received (chunk framing included), or only the payload when ``UpstreamConnection/
+    /// forwardsPayloadOnly`` is set.
     func upstreamResponseBody(_ buffer: ByteBuffer)
     func upstreamResponseEnd()
     /// A read burst ended: the moment to flush what was relayed.
@@ -12,22 +16,37 @@ protocol UpstreamResponseDelegate: AnyObject {
     func upstreamFailed(_ error: any Error)
 }
 
-/// One keep-alive HTTP/1.1 connection to an upstream, and the last handler of its pipeline.
-///
-/// It belongs to the ``UpstreamPool`` of its event loop; while a request is in flight it forwards response
-/// parts to the ``UpstreamResponseDelegate`` and returns itself to the pool when the response ends.
+/// One keep-alive HTTP/1.1 connection to an upstream, and the last handler of its pipeline (after TLS, if
+/// any). There is no HTTP codec: the request is written as composed bytes and the response is followed with
+/// ``ResponseHeadParser`` and ``BodyFramer`` only to find where it ends, while its bytes are relayed as read.
 final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Longest response head accepted.
+    static let maxHeadBytes = 64 * 1024
+
+    private enum ReadState {
+        case idle
+        /// Waiting for a complete head; holds what arrived so far.
+        case head(ByteBuffer?)
+        case body(BodyFramer)
+    }
 
     let key: UpstreamPool.Key
     private weak var pool: UpstreamPool?
     private var context: ChannelHandlerContext?
     /// Set while a request is in flight. Strong: the exchange lives until its response ends or fails.
     private var delegate: (any UpstreamResponseDelegate)?
+    private var readState = ReadState.idle
+    private var requestWasHEAD = false
     private var responseIsKeepAlive = true
+    /// Whether the body the client gets is unframed payload (an HTTP/1.0 client of a chunked response).
+    var forwardsPayloadOnly = false
+    /// Whether streamed request body parts must be chunk-encoded (the client sent no content-length).
+    private var chunkedUpload = false
     /// Whether this connection served a request before; a reused connection may have been closed by the
-    /// upstream in the meantime, which makes a failure before any response byte safe to retry.
+    /// upstream meanwhile, which makes a failure before any response byte safe to retry.
     private(set) var hasServedRequests = false
     private(set) var receivedResponseBytes = false
     private(set) var isOpen = true
@@ -39,29 +58,37 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.pool = pool
     }
 
-    var channel: (any Channel)? { self.context?.channel }
-
     // MARK: - Requests
 
-    /// Sends a request whose body is complete: head, body and end are written and flushed once.
-    func send(head: HTTPRequestHead, body: [ByteBuffer], delegate: any UpstreamResponseDelegate) {
-        self.begin(delegate: delegate)
+    /// Sends a request whose body is complete: head and body in one write and one flush.
+    func send(head: ByteBuffer, body: ByteBuffer?, isHEAD: Bool, delegate: any UpstreamResponseDelegate) {
+        self.begin(delegate: delegate, isHEAD: isHEAD)
         guard let context = self.context else { return }
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        for part in body where part.readableBytes > 0 {
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
+        if let body, body.readableBytes > 0 {
+            context.write(self.wrapOutboundOut(head), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(body), promise: nil)
+        } else {
+            context.writeAndFlush(self.wrapOutboundOut(head), promise: nil)
         }
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
     }
 
     /// Starts a request whose body follows with ``sendBodyPart(_:)`` and ``sendEnd()``.
-    func sendHead(_ head: HTTPRequestHead, delegate: any UpstreamResponseDelegate) {
-        self.begin(delegate: delegate)
-        self.context?.writeAndFlush(self.wrapOutboundOut(.head(head)), promise: nil)
+    /// - Parameter chunked: encode the parts as chunks (the head says `transfer-encoding: chunked`).
+    func sendHead(_ head: ByteBuffer, chunked: Bool, isHEAD: Bool, delegate: any UpstreamResponseDelegate) {
+        self.begin(delegate: delegate, isHEAD: isHEAD)
+        self.chunkedUpload = chunked
+        self.context?.writeAndFlush(self.wrapOutboundOut(head), promise: nil)
     }
 
     func sendBodyPart(_ buffer: ByteBuffer) {
-        self.context?.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        guard let context = self.context, buffer.readableBytes > 0 else { return }
+        if self.chunkedUpload {
+            var framed = context.channel.allocator.buffer(capacity: buffer.readableBytes + 16)
+            HTTPWire.writeChunk(&framed, buffer)
+            context.write(self.wrapOutboundOut(framed), promise: nil)
+        } else {
+            context.write(self.wrapOutboundOut(buffer), promise: nil)
+        }
     }
 
     func flush() {
@@ -69,14 +96,23 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func sendEnd() {
-        self.context?.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        guard let context = self.context else { return }
+        if self.chunkedUpload {
+            context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(staticString: "0\r\n\r\n")), promise: nil)
+        } else {
+            context.flush()
+        }
     }
 
-    private func begin(delegate: any UpstreamResponseDelegate) {
+    private func begin(delegate: any UpstreamResponseDelegate, isHEAD: Bool) {
         precondition(self.delegate == nil, "upstream connection already has a request in flight")
         self.delegate = delegate
+        self.readState = .head(nil)
+        self.requestWasHEAD = isHEAD
         self.responseIsKeepAlive = true
         self.receivedResponseBytes = false
+        self.forwardsPayloadOnly = false
+        self.chunkedUpload = false
     }
 
     /// Stops reading while the client cannot keep up, and resumes when it can.
@@ -108,26 +144,94 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = self.unwrapInboundIn(data)
         self.receivedResponseBytes = true
-        switch self.unwrapInboundIn(data) {
-        case .head(let head):
-            // 1xx interim responses (100 Continue) are not relayed; the final head follows.
-            if head.status.code < 200, head.status != .switchingProtocols { return }
-            self.responseIsKeepAlive = head.isKeepAlive
-            self.delegate?.upstreamResponseHead(head)
-        case .body(let buffer):
-            self.delegate?.upstreamResponseBody(buffer)
-        case .end:
-            let delegate = self.delegate
-            self.delegate = nil
-            self.hasServedRequests = true
-            if self.responseIsKeepAlive, self.isOpen, let pool = self.pool {
-                pool.release(self)
-            } else {
-                self.close()
+        do {
+            while buffer.readableBytes > 0, self.delegate != nil {
+                switch self.readState {
+                case .idle:
+                    throw HTTPFramingError("data arrived with no request in flight")
+                case .head(let pending):
+                    guard try self.readHead(&buffer, pending: pending) else { return }
+                case .body(var framer):
+                    let forwardPayload = self.forwardsPayloadOnly
+                    var payload: [Range<Int>] = []
+                    let used = try buffer.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
+                        try framer.consume(bytes) { if forwardPayload { payload.append($0) } }
+                    }
+                    let raw = buffer.readSlice(length: used)!
+                    self.readState = .body(framer)
+                    if forwardPayload {
+                        for range in payload {
+                            self.delegate?.upstreamResponseBody(
+                                raw.getSlice(at: raw.readerIndex + range.lowerBound, length: range.count)!
+                            )
+                        }
+                    } else if used > 0 {
+                        self.delegate?.upstreamResponseBody(raw)
+                    }
+                    if framer.isComplete { self.finishResponse(reusable: buffer.readableBytes == 0) }
+                }
             }
-            delegate?.upstreamResponseEnd()
+        } catch {
+            self.fail(error)
         }
+    }
+
+    /// Collects and parses the head; returns false when more bytes are needed.
+    private func readHead(_ buffer: inout ByteBuffer, pending: ByteBuffer?) throws -> Bool {
+        var bytes: ByteBuffer
+        if var pending {
+            pending.writeBuffer(&buffer)
+            bytes = pending
+        } else {
+            bytes = buffer
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+        }
+        guard let length = bytes.withUnsafeReadableBytes({ ResponseHeadParser.headLength($0) }) else {
+            guard bytes.readableBytes <= Self.maxHeadBytes else { throw HTTPFramingError("response head too large") }
+            self.readState = .head(bytes)
+            return false
+        }
+        let headBytes = bytes.readSlice(length: length)!
+        let head = try headBytes.withUnsafeReadableBytes { raw throws(HTTPFramingError) in
+            try ResponseHeadParser.parse(raw)
+        }
+        // What follows the head belongs to the body.
+        buffer = bytes
+        if head.status < 200, head.status != 101 {
+            // Interim responses (100 Continue) are not relayed; the final head follows.
+            self.readState = .head(nil)
+            return true
+        }
+        self.responseIsKeepAlive = head.isKeepAlive
+        let framing = head.framing(requestWasHEAD: self.requestWasHEAD)
+        if framing == .untilClose { self.responseIsKeepAlive = false }
+        self.readState = .body(BodyFramer(framing))
+        self.delegate?.upstreamResponseHead(head, bytes: headBytes)
+        if framing == .none { self.finishResponse(reusable: buffer.readableBytes == 0) }
+        return true
+    }
+
+    private func finishResponse(reusable: Bool) {
+        let delegate = self.delegate
+        self.delegate = nil
+        self.readState = .idle
+        self.hasServedRequests = true
+        if self.responseIsKeepAlive, reusable, self.isOpen, let pool = self.pool {
+            pool.release(self)
+        } else {
+            self.close()
+        }
+        delegate?.upstreamResponseEnd()
+    }
+
+    private func fail(_ error: any Error) {
+        if let delegate = self.delegate {
+            self.delegate = nil
+            delegate.upstreamFailed(error)
+        }
+        self.close()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -139,31 +243,30 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.pool?.remove(self)
         if let delegate = self.delegate {
             self.delegate = nil
-            delegate.upstreamFailed(UpstreamError.connectionClosed)
+            if case .body(let framer) = self.readState, !framer.isComplete, !self.responseIsKeepAlive,
+                framer.isUntilClose
+            {
+                // A close-delimited body ends with the connection.
+                delegate.upstreamResponseEnd()
+            } else {
+                delegate.upstreamFailed(UpstreamError.connectionClosed)
+            }
         }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let delegate = self.delegate {
-            self.delegate = nil
-            delegate.upstreamFailed(error)
-        }
-        self.close()
+        self.fail(error)
     }
 }
 
 /// Why an upstream exchange failed, as far as the gateway is concerned.
 enum UpstreamError: Error, CustomStringConvertible {
     case connectionClosed
-    case responseTimeout
-    case idleTimeout
 
     var description: String {
         switch self {
         case .connectionClosed: "the connection was closed before the response ended"
-        case .responseTimeout: "no response in time"
-        case .idleTimeout: "the response stalled"
         }
     }
 }

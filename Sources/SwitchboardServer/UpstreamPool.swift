@@ -63,7 +63,6 @@ final class UpstreamPool {
                         let sni = key.host.isIPAddress ? nil : key.host
                         try sync.addHandler(NIOSSLClientHandler(context: context, serverHostname: sni))
                     }
-                    try sync.addHTTPClientHandlers()
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)

@@ -1,0 +1,33 @@
+import NIOCore
+import NIOHTTP1
+
+/// Writing HTTP/1.1 heads straight into a ByteBuffer: the relay sends bytes it composed or received, never
+/// HTTPHeaders run through an encoder.
+enum HTTPWire {
+    /// `HTTP/1.x 200 OK\r\n`.
+    static func writeStatusLine(_ buffer: inout ByteBuffer, minorVersion: Int, status: Int) {
+        buffer.writeStaticString(minorVersion == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        buffer.writeString(String(status))
+        buffer.writeInteger(UInt8(ascii: " "))
+        buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// `name: value\r\n`. Values come from parsed requests, the validated config or the gateway itself, none
+    /// of which can hold CR or LF.
+    @inline(__always)
+    static func writeHeader(_ buffer: inout ByteBuffer, _ name: String, _ value: String) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// One chunk of a chunked body: size line, data, CRLF.
+    static func writeChunk(_ buffer: inout ByteBuffer, _ data: ByteBuffer) {
+        buffer.writeString(String(data.readableBytes, radix: 16))
+        buffer.writeStaticString("\r\n")
+        buffer.writeImmutableBuffer(data)
+        buffer.writeStaticString("\r\n")
+    }
+}
