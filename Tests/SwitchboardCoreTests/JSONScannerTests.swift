@@ -56,6 +56,19 @@ import Testing
         #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
     }
 
+    /// Long strings take the eight-bytes-at-a-time path: escapes, quotes and control characters must still be
+    /// found at every offset.
+    @Test func longStringsAreScannedExactly() throws {
+        for offset in 0..<17 {
+            let pad = String(repeating: "é", count: offset) + String(repeating: "x", count: 20)
+            let escaped = #"{"a":"\#(pad)\"\#(pad)\\\\","b":1}"#
+            #expect(try self.members(escaped) == ["a": .string, "b": .number])
+            #expect(self.syntaxError("{\"a\":\"\(pad)\u{01}\(pad)\"}")?.reason.contains("control character") == true)
+            let unterminated = "{\"a\":\"" + pad + pad
+            #expect(self.syntaxError(unterminated)?.reason.contains("unterminated") == true)
+        }
+    }
+
     @Test func rejectsControlCharactersInStrings() {
         #expect(self.syntaxError("{\"a\":\"x\ny\"}")?.reason.contains("control character") == true)
     }

@@ -1,0 +1,102 @@
+import Benchmark
+import SwitchboardCore
+
+/// The Core functions every proxied request runs, measured without sockets.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.instructions, .mallocCountTotal, .wallClock, .throughput],
+        warmupIterations: 1_000,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 1_000_000
+    )
+
+    // A ~1 KB chat request, as in the load benchmark.
+    let chat = Array(
+        (#"{"model":"bench/bench-model","messages":[{"role":"system","content":"You are a helpful assistant."},"#
+            + #"{"role":"user","content":""# + String(repeating: "y", count: 820) + #""}],"temperature":0.7}"#)
+            .utf8
+    )
+    let inspection = chat.withUnsafeBytes { raw in
+        try! Result { () throws(GatewayError) in try RequestInspection.inspect(raw) }.get()
+    }
+
+    Benchmark("RequestInspection:chat1KB") { benchmark in
+        for _ in benchmark.scaledIterations {
+            chat.withUnsafeBytes { raw in
+                blackHole(try? Result { () throws(GatewayError) in try RequestInspection.inspect(raw) }.get())
+            }
+        }
+    }
+
+    Benchmark("BodyPatch:modelRewrite") { benchmark in
+        for _ in benchmark.scaledIterations {
+            chat.withUnsafeBytes { raw in
+                blackHole(BodyPatch.make(body: raw, inspection: inspection, model: "bench-model"))
+            }
+        }
+    }
+
+    let config: GatewayConfig = {
+        let yaml = """
+            providers:
+              mock: {kind: mock, models: [mock-1]}
+              openai: {kind: openai, base_url: "https://api.openai.com/v1", api_key: sk-x, models: [gpt-4o]}
+              bench: {kind: openai, base_url: "http://127.0.0.1:18191/v1"}
+            default_route: {provider: mock}
+            """
+        var config = try! ConfigLoader.load(yaml: yaml, file: "bench", environment: [:])
+        config.attachMock(port: 9999)
+        return config
+    }()
+    let resolver = RouteResolver(config: config)
+
+    Benchmark("RouteResolver:providerPrefix") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try? resolver.resolve(RoutingRequest(endpoint: .chatCompletions, model: "bench/bench-model")))
+        }
+    }
+
+    Benchmark("RouteResolver:defaultRoute") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try? resolver.resolve(RoutingRequest(endpoint: .chatCompletions, model: "some-model")))
+        }
+    }
+
+    let head = Array(
+        ("HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Sat, 21 Nov 2026 23:00:01 GMT\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 522\r\nConnection: keep-alive\r\n"
+            + "x-request-id: 1234\r\nopenai-processing-ms: 120\r\n\r\n").utf8
+    )
+
+    Benchmark("ResponseHead:parse") { benchmark in
+        for _ in benchmark.scaledIterations {
+            head.withUnsafeBytes { raw in
+                blackHole(ResponseHeadParser.headLength(raw))
+                blackHole(try? Result { () throws(HTTPFramingError) in try ResponseHeadParser.parse(raw) }.get())
+            }
+        }
+    }
+
+    // A streamed chat response: 64 SSE events, each in its own HTTP chunk.
+    var sse: [UInt8] = []
+    for index in 0..<64 {
+        let event = Array(
+            (#"data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"tok\#(index)"}}]}"#
+                + "\n\n").utf8
+        )
+        sse += Array(String(event.count, radix: 16).utf8) + [13, 10] + event + [13, 10]
+    }
+    sse += Array("0\r\n\r\n".utf8)
+    let stream = sse
+
+    Benchmark("BodyFramer:chunkedSSE64") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var framer = BodyFramer(.chunked)
+            stream.withUnsafeBytes { raw in
+                blackHole(try? Result { () throws(HTTPFramingError) in try framer.consume(raw) }.get())
+            }
+            blackHole(framer.isComplete)
+        }
+    }
+}
