@@ -17,6 +17,17 @@ final class MockHandler: ChannelInboundHandler {
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     private var responseCounter = 0
+    /// The last unpaced stream, rendered: a load test repeats the same request, and rendering 64 events per
+    /// request would make the mock slower than the proxies it measures.
+    private var cachedStream: (key: StreamKey, events: [ByteBuffer])?
+
+    private struct StreamKey: Equatable {
+        var kind: Kind
+        var model: String
+        var tokens: Int
+        var includeUsage: Bool
+        var promptTokens: Int
+    }
 
     init(defaults: MockBehavior, recorder: MockRecorder) {
         self.defaults = defaults
@@ -119,7 +130,8 @@ final class MockHandler: ChannelInboundHandler {
             stream: inspection.stream,
             sequence: sequence,
             context: MockResponses.Context(
-                id: "mock-\(sequence)",
+                // A stable id, so identical streams can be served from the cache below.
+                id: "mock-\(kind)",
                 model: behavior.model,
                 created: 1_700_000_000,
                 promptTokens: MockResponses.promptTokens(bodyBytes: bodyBytes.count),
@@ -140,7 +152,7 @@ final class MockHandler: ChannelInboundHandler {
         }
     }
 
-    private enum Kind { case chat, completion, embeddings, messages, responses }
+    private enum Kind: Equatable { case chat, completion, embeddings, messages, responses }
 
     private struct Plan {
         var kind: Kind
@@ -191,6 +203,25 @@ final class MockHandler: ChannelInboundHandler {
                     body: Array(MockResponses.error(status: 400, anthropic: false).utf8)
                 )
             }
+            if behavior.intervalMs == 0, behavior.resetAfter == nil, !behavior.malformed, c.completionTokens <= 4096 {
+                let key = StreamKey(
+                    kind: plan.kind,
+                    model: c.model,
+                    tokens: c.completionTokens,
+                    includeUsage: c.includeUsage,
+                    promptTokens: c.promptTokens
+                )
+                if self.cachedStream?.key != key {
+                    var events: [ByteBuffer] = []
+                    var index = 0
+                    while let event = source(index) {
+                        events.append(ByteBuffer(string: event))
+                        index += 1
+                    }
+                    self.cachedStream = (key, events)
+                }
+                return self.streamRendered(context, head, events: self.cachedStream!.events)
+            }
             // A malformed stream has one event that is not JSON, right after the first.
             let events: (Int) -> String? =
                 behavior.malformed
@@ -240,21 +271,32 @@ final class MockHandler: ChannelInboundHandler {
         }
     }
 
+    private static func streamHead(_ head: HTTPRequestHead) -> HTTPResponseHead {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "text/event-stream")
+        headers.add(name: "cache-control", value: "no-cache")
+        headers.add(name: "transfer-encoding", value: "chunked")
+        if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
+        return HTTPResponseHead(version: head.version, status: .ok, headers: headers)
+    }
+
+    /// An unpaced stream from rendered events: each event its own HTTP chunk, one flush.
+    private func streamRendered(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, events: [ByteBuffer]) {
+        context.write(self.wrapOutboundOut(.head(Self.streamHead(head))), promise: nil)
+        for event in events { context.write(self.wrapOutboundOut(.body(.byteBuffer(event))), promise: nil) }
+        let keepAlive = head.isKeepAlive
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+
     private func stream(
         _ context: ChannelHandlerContext,
         _ head: HTTPRequestHead,
         events: @escaping (Int) -> String?,
         plan: Plan
     ) {
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "text/event-stream")
-        headers.add(name: "cache-control", value: "no-cache")
-        headers.add(name: "transfer-encoding", value: "chunked")
-        if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
-        context.write(
-            self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))),
-            promise: nil
-        )
+        context.write(self.wrapOutboundOut(.head(Self.streamHead(head))), promise: nil)
         let interval = plan.behavior.intervalMs
         let resetAfter = plan.behavior.resetAfter
         let keepAlive = head.isKeepAlive
