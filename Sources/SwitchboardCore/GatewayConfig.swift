@@ -83,7 +83,7 @@ public struct ProviderConfig: Sendable {
 
     /// The model name to send upstream for `model`, resolving aliases.
     public func upstreamModel(for model: String) -> String {
-        self.aliases[model] ?? model
+        self.aliases.isEmpty ? model : self.aliases[model] ?? model
     }
 }
 

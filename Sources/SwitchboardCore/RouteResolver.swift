@@ -9,6 +9,8 @@ public struct RouteResolver: Sendable {
     public let config: GatewayConfig
     private let indexBySlug: [String: Int]
     private let hostValidator: CustomHostValidator
+    /// One ready target per configured provider, built once: a request copies one instead of assembling it.
+    private let configuredTargets: [RouteTarget?]
 
     public init(config: GatewayConfig) {
         self.config = config
@@ -16,6 +18,18 @@ public struct RouteResolver: Sendable {
         for (position, provider) in config.providers.enumerated() { index[provider.slug] = position }
         self.indexBySlug = index
         self.hostValidator = CustomHostValidator(trustedHosts: config.server.trustedCustomHosts)
+        self.configuredTargets = config.providers.enumerated().map { position, provider in
+            provider.baseURL.map { upstream in
+                RouteTarget(
+                    provider: provider.slug,
+                    configuredIndex: position,
+                    kind: provider.kind,
+                    upstream: upstream,
+                    apiKey: provider.apiKey,
+                    headers: provider.headers
+                )
+            }
+        }
     }
 
     /// Resolves `request`.
@@ -83,18 +97,13 @@ public struct RouteResolver: Sendable {
     }
 
     private func configuredTarget(_ index: Int) throws(GatewayError) -> RouteTarget {
-        let provider = self.config.providers[index]
-        guard let upstream = provider.baseURL else {
-            throw .upstreamUnavailable(provider: provider.slug, reason: "it has no address yet (still starting)")
+        guard let target = self.configuredTargets[index] else {
+            throw .upstreamUnavailable(
+                provider: self.config.providers[index].slug,
+                reason: "it has no address yet (still starting)"
+            )
         }
-        return RouteTarget(
-            provider: provider.slug,
-            configuredIndex: index,
-            kind: provider.kind,
-            upstream: upstream,
-            apiKey: provider.apiKey,
-            headers: provider.headers
-        )
+        return target
     }
 
     /// A target named by `x-portkey-provider` or a config's `provider`: a configured slug (optionally `@slug`),

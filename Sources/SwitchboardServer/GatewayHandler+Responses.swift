@@ -72,17 +72,17 @@ extension GatewayHandler {
 
     /// `x-request-id`, the Portkey trace headers, and `connection: close` when the connection ends here.
     func writeGatewayHeaders(_ buffer: inout ByteBuffer) {
-        guard let request = self.request else { return }
-        HTTPWire.writeHeader(&buffer, "x-request-id", request.id)
-        HTTPWire.writeHeader(&buffer, "x-portkey-trace-id", request.traceID)
-        if let target = request.target {
-            HTTPWire.writeHeader(&buffer, "x-portkey-provider", target.provider)
-            HTTPWire.writeHeader(&buffer, "x-portkey-last-used-option-index", target.optionIndex)
+        guard self.request != nil else { return }
+        HTTPWire.writeHeader(&buffer, "x-request-id", self.request!.id)
+        HTTPWire.writeHeader(&buffer, "x-portkey-trace-id", self.request!.traceID)
+        if self.request!.target != nil {
+            HTTPWire.writeHeader(&buffer, "x-portkey-provider", self.request!.target!.provider)
+            HTTPWire.writeHeader(&buffer, "x-portkey-last-used-option-index", self.request!.target!.optionIndex)
             buffer.writeStaticString("x-portkey-retry-attempt-count: 0\r\nx-portkey-cache-status: DISABLED\r\n")
         }
-        if !request.keepAlive {
+        if !self.request!.keepAlive {
             buffer.writeStaticString("connection: close\r\n")
-        } else if request.head.version.minor == 0 {
+        } else if self.request!.head.version.minor == 0 {
             buffer.writeStaticString("connection: keep-alive\r\n")
         }
     }

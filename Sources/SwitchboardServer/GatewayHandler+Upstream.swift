@@ -9,8 +9,9 @@ extension GatewayHandler {
 
     /// A JSON request whose body is complete: inspect it, route it, rewrite the model, send it.
     func dispatchBuffered() {
-        guard let request = self.request, let endpoint = request.endpoint else { return }
-        var body = request.body ?? ByteBuffer()
+        // Fields are read through `self.request!` rather than a local copy, which would retain every one of them.
+        guard let endpoint = self.request?.endpoint else { return }
+        var body = self.request!.body ?? ByteBuffer()
         self.request!.body = nil
         let inspection: RequestInspection?
         do {
@@ -51,7 +52,7 @@ extension GatewayHandler {
 
     /// A request whose body streams through: route by headers alone and open the upstream right away.
     func startStreamedUpload() {
-        guard let request = self.request, let endpoint = request.endpoint else { return }
+        guard let endpoint = self.request?.endpoint else { return }
         let target: RouteTarget
         do {
             target = try self.runtime.resolver.resolve(self.routingRequest(endpoint: endpoint, model: nil))
@@ -204,16 +205,18 @@ extension GatewayHandler {
     /// Called by the loop's ``TimeoutSweeper``: no response head in time → 504; a started response that went
     /// silent for longer than the idle timeout → cut.
     func checkTimeouts(now: NIODeadline) {
-        guard let request = self.request, let target = request.target else { return }
-        if !request.responseHeadSent {
-            guard let deadline = request.responseDeadline, now >= deadline else { return }
+        // Runs every tick for every request in flight: no copy of the request, which would retain its fields.
+        guard self.request != nil, self.request!.target != nil else { return }
+        if !self.request!.responseHeadSent {
+            guard let deadline = self.request!.responseDeadline, now >= deadline else { return }
             self.request!.upstream?.abort()
             self.request!.upstream = nil
-            self.sendError(.upstreamTimeout(provider: target.provider, milliseconds: request.responseTimeoutMs))
-        } else if now - request.lastActivity >= self.idleTimeout {
+            let provider = self.request!.providerLabel
+            self.sendError(.upstreamTimeout(provider: provider, milliseconds: self.request!.responseTimeoutMs))
+        } else if now - self.request!.lastActivity >= self.idleTimeout {
             self.runtime.logger.warning(
                 "upstream response stalled; closing",
-                metadata: ["id": "\(request.id)", "provider": "\(target.provider)"]
+                metadata: ["id": "\(self.request!.id)", "provider": "\(self.request!.providerLabel)"]
             )
             self.request!.upstream?.abort()
             self.abortResponse()

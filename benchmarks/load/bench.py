@@ -243,7 +243,9 @@ def start_to_ready(binary, config, workdir, runs=5):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin", required=True, help="folder with the release switchboard and switchboard-mock")
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of each path, interleaved; the table shows medians (this machine is shared)")
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--stream-chunks", type=int, default=64)
@@ -285,19 +287,27 @@ def main():
                             url(PORTS["switchboard"], "/v1/chat/completions"), "stream.lua"),
         }
         results = {}
+
+        def measure(scenario, runs):
+            """Runs each (name, url, script, connections) `args.rounds` times, interleaved; keeps medians."""
+            samples = {name: [] for name, _, _, _ in runs}
+            for round_index in range(args.rounds):
+                for name, target, script, connections in runs:
+                    log(f"{scenario:7} {name:12} {connections} connection(s), {args.seconds}s, round {round_index + 1}")
+                    samples[name].append(wrk(target, os.path.join(workdir, script), connections, args.seconds,
+                                             args.warmup if round_index == 0 else 1))
+            for name, values in samples.items():
+                results[(scenario, name)] = {key: statistics.median(v[key] for v in values) for key in values[0]}
+
         for scenario, connections in (("chat", args.connections), ("stream", args.connections), ("light", 1)):
-            for name, (chat_url, chat_script, stream_url, stream_script) in paths.items():
-                target, script = (stream_url, stream_script) if scenario == "stream" else (chat_url, chat_script)
-                log(f"{scenario:7} {name:12} {connections} connection(s), {args.seconds}s")
-                results[(scenario, name)] = wrk(target, os.path.join(workdir, script), connections, args.seconds,
-                                                args.warmup)
+            measure(scenario, [(name, stream_url if scenario == "stream" else chat_url,
+                                stream_script if scenario == "stream" else chat_script, connections)
+                               for name, (chat_url, chat_script, stream_url, stream_script) in paths.items()])
         # Light load again with everything on one CPU: without cross-CPU wake-ups (costly on a VM), the
         # added latency is the proxy's own work plus two context switches.
         move_to_cpu(nginx.pid, LOAD_CPU)
         move_to_cpu(gateway.pid, LOAD_CPU)
-        for name, (chat_url, chat_script, _, _) in paths.items():
-            log(f"light1  {name:12} 1 connection, {args.seconds}s, all on CPU {LOAD_CPU}")
-            results[("light1", name)] = wrk(chat_url, os.path.join(workdir, chat_script), 1, args.seconds, args.warmup)
+        measure("light1", [(name, chat_url, chat_script, 1) for name, (chat_url, chat_script, _, _) in paths.items()])
         move_to_cpu(nginx.pid, PROXY_CPU)
         move_to_cpu(gateway.pid, PROXY_CPU)
         ttfb = {}
@@ -335,7 +345,7 @@ def main():
         pass
     lines = [f"Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}. "
              f"Proxy under test on CPU {PROXY_CPU}; wrk and the upstream on CPU {LOAD_CPU}. "
-             f"wrk -t1, {args.seconds}s after a {args.warmup}s warm-up.", "",
+             f"wrk -t1, {args.seconds}s per run after a {args.warmup}s warm-up; medians of {args.rounds} interleaved runs.", "",
              "| scenario | path | req/s | p50 µs | p90 µs | p99 µs | vs nginx | vs direct |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for scenario, label in (("chat", f"chat, {args.connections} conns"),
