@@ -121,15 +121,6 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
             message: "Provider '\(provider)' did not answer within \(milliseconds) ms."
         )
     }
-
-    public static func shuttingDown() -> GatewayError {
-        GatewayError(
-            status: 503,
-            type: "server_error",
-            code: "shutting_down",
-            message: "The gateway is shutting down; retry against another instance."
-        )
-    }
 }
 
 /// JSON string quoting for the few strings the gateway writes itself.

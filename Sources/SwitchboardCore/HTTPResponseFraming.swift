@@ -97,56 +97,17 @@ public enum ResponseHeadParser {
             connectionClose: false,
             connectionKeepAlive: false
         )
-        result.headers.reserveCapacity(16)
-        var index = Self.lineEnd(head, from: 12)
-        while index < head.count {
-            let lineStart = index
-            let end = Self.lineEnd(head, from: index)
-            var contentEnd = end
-            while contentEnd > lineStart,
-                head[contentEnd - 1] == UInt8(ascii: "\n") || head[contentEnd - 1] == UInt8(ascii: "\r")
-            {
-                contentEnd -= 1
-            }
-            if contentEnd == lineStart { break }  // the blank line
-            guard let colon = (lineStart..<contentEnd).first(where: { head[$0] == UInt8(ascii: ":") }),
-                colon > lineStart
-            else { throw HTTPFramingError("a header line has no name") }
-            var valueStart = colon + 1
-            while valueStart < contentEnd,
-                head[valueStart] == UInt8(ascii: " ") || head[valueStart] == UInt8(ascii: "\t")
-            {
-                valueStart += 1
-            }
-            var valueEnd = contentEnd
-            while valueEnd > valueStart,
-                head[valueEnd - 1] == UInt8(ascii: " ") || head[valueEnd - 1] == UInt8(ascii: "\t")
-            {
-                valueEnd -= 1
-            }
-            let span = HeaderSpan(name: lineStart..<colon, value: valueStart..<valueEnd, line: lineStart..<end)
-            result.headers.append(span)
-            let name = UnsafeRawBufferPointer(rebasing: head[span.name])
-            let value = UnsafeRawBufferPointer(rebasing: head[span.value])
-            if name.equalsIgnoringCase("content-length") {
-                guard let length = Self.decimal(value) else { throw HTTPFramingError("invalid content-length") }
-                if let previous = result.contentLength, previous != length {
-                    throw HTTPFramingError("conflicting content-length headers")
-                }
-                result.contentLength = length
-            } else if name.equalsIgnoringCase("transfer-encoding") {
-                result.isChunked = value.containsIgnoringCase("chunked")
-            } else if name.equalsIgnoringCase("connection") {
-                if value.containsIgnoringCase("close") { result.connectionClose = true }
-                if value.containsIgnoringCase("keep-alive") { result.connectionKeepAlive = true }
-            }
-            index = end
-        }
+        let fields = try HeaderFields.parse(head, from: Self.lineEnd(head, from: 12))
+        result.headers = fields.spans
+        result.contentLength = fields.contentLength
+        result.isChunked = fields.isChunked
+        result.connectionClose = fields.connectionClose
+        result.connectionKeepAlive = fields.connectionKeepAlive
         return result
     }
 
     /// The index just after the LF that ends the line starting at `from` (or the end of the bytes).
-    private static func lineEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
+    static func lineEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
         var index = from
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "\n") { return index + 1 }
@@ -155,7 +116,7 @@ public enum ResponseHeadParser {
         return index
     }
 
-    private static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
         guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
         var value = 0
         for byte in bytes {

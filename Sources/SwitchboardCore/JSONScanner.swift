@@ -74,15 +74,6 @@ public struct JSONScanner: ~Copyable {
         _ = try scanner.scanObjectMembers(depth: 1, member: member)
     }
 
-    /// Validates a whole JSON document of any kind.
-    public static func validate(_ bytes: UnsafeRawBufferPointer) throws {
-        var scanner = JSONScanner(bytes)
-        scanner.skipWhitespace()
-        _ = try scanner.skipValue(depth: 0)
-        scanner.skipWhitespace()
-        if scanner.index < bytes.count { throw scanner.error("unexpected data after the JSON value") }
-    }
-
     // MARK: - Scanning
 
     private mutating func scanObjectMembers(

@@ -60,7 +60,7 @@ extension GatewayHandler {
         self.request!.status = Int(status.code)
         self.request!.responseHeadSent = true
         var buffer = context.channel.allocator.buffer(capacity: body.count + 384)
-        HTTPWire.writeStatusLine(&buffer, minorVersion: Int(self.request!.head.version.minor), status: Int(status.code))
+        HTTPWire.writeStatusLine(&buffer, minorVersion: self.request!.head.minorVersion, status: Int(status.code))
         HTTPWire.writeHeader(&buffer, "content-type", contentType)
         HTTPWire.writeHeader(&buffer, "content-length", String(body.count))
         self.writeGatewayHeaders(&buffer)
@@ -82,7 +82,7 @@ extension GatewayHandler {
         }
         if !self.request!.keepAlive {
             buffer.writeStaticString("connection: close\r\n")
-        } else if self.request!.head.version.minor == 0 {
+        } else if self.request!.head.minorVersion == 0 {
             buffer.writeStaticString("connection: keep-alive\r\n")
         }
     }

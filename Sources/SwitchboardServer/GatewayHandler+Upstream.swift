@@ -66,17 +66,17 @@ extension GatewayHandler {
     }
 
     private func routingRequest(endpoint: Endpoint, model: String?) -> RoutingRequest {
-        let headers = self.request!.head.headers
+        let head = self.request!.head
         return RoutingRequest(
             endpoint: endpoint,
             model: model,
-            config: headers.first(name: "x-portkey-config"),
-            provider: headers.first(name: "x-portkey-provider"),
-            customHost: headers.first(name: "x-portkey-custom-host")
+            config: head.header("x-portkey-config"),
+            provider: head.header("x-portkey-provider"),
+            customHost: head.header("x-portkey-custom-host")
         )
     }
 
-    private func connectAndSend(head: UpstreamRequestHead, target: RouteTarget, fresh: Bool) {
+    private func connectAndSend(head: ByteBuffer, target: RouteTarget, fresh: Bool) {
         guard let serial = self.request?.serial else { return }
         let pool = self.loop.pool
         let future = fresh ? pool.connect(UpstreamPool.Key(target.upstream)) : pool.acquire(target.upstream)
@@ -96,16 +96,16 @@ extension GatewayHandler {
         }
     }
 
-    private func send(head: UpstreamRequestHead, on connection: UpstreamConnection) {
+    private func send(head: ByteBuffer, on connection: UpstreamConnection) {
         guard self.request != nil else { return }
         self.request!.upstream = connection
         self.request!.upstreamRequestSent = true
         let isHEAD = self.request!.head.method == .HEAD
         switch self.request!.mode {
         case .buffered:
-            connection.send(head: head.bytes, body: self.request!.body, isHEAD: isHEAD, delegate: self)
+            connection.send(head: head, body: self.request!.body, isHEAD: isHEAD, delegate: self)
         case .streamed:
-            connection.sendHead(head.bytes, chunked: head.chunkedBody, isHEAD: isHEAD, delegate: self)
+            connection.sendHead(head, isHEAD: isHEAD, delegate: self)
             let pending = self.request!.pendingUpload
             self.request!.pendingUpload = []
             for part in pending { connection.sendBodyPart(part) }
@@ -115,16 +115,10 @@ extension GatewayHandler {
         }
     }
 
-    /// A request head composed for the upstream, and whether its body is sent chunked.
-    struct UpstreamRequestHead {
-        var bytes: ByteBuffer
-        var chunkedBody: Bool
-    }
-
     /// The request head sent upstream, written straight as bytes: client headers minus hop-by-hop,
     /// `x-portkey-*` and replaced ones, plus the provider's credentials and headers.
     /// - Parameter bodyLength: the length of a buffered body; `nil` for a body that streams through.
-    func upstreamHead(target: RouteTarget, bodyLength: Int?) -> UpstreamRequestHead {
+    func upstreamHead(target: RouteTarget, bodyLength: Int?) -> ByteBuffer {
         let client = self.request!.head
         var buffer = self.context!.channel.allocator.buffer(capacity: 768)
         buffer.writeString(client.method.rawValue)
@@ -134,26 +128,25 @@ extension GatewayHandler {
         buffer.writeStaticString(" HTTP/1.1\r\n")
         HTTPWire.writeHeader(&buffer, "host", target.upstream.hostHeader)
         let ownKey = target.apiKey != nil
-        var chunked = false
+        let chunked = bodyLength == nil && client.parsed.isChunked
         var sentDefaults = false
-        for (name, value) in client.headers {
-            if HeaderNames.isHopByHop(name) {
-                // A streamed body keeps the client's framing (re-chunked, since parts arrive decoded).
-                if bodyLength == nil, HeaderNames.equals(name, "transfer-encoding") { chunked = true }
-                continue
+        // Client header lines are copied as received, minus the ones the gateway drops or replaces.
+        client.bytes.withUnsafeReadableBytes { raw in
+            for span in client.parsed.headers {
+                let name = UnsafeRawBufferPointer(rebasing: raw[span.name])
+                if HeaderNames.isHopByHop(name) || name.hasPrefixIgnoringCase("x-portkey-")
+                    || name.equalsIgnoringCase("host") || name.equalsIgnoringCase("expect")
+                    // Identity encoding, so the gateway can read usage from responses as they pass.
+                    || name.equalsIgnoringCase("accept-encoding")
+                    || ((bodyLength != nil || chunked) && name.equalsIgnoringCase("content-length"))
+                    || (ownKey && (name.equalsIgnoringCase("authorization") || name.equalsIgnoringCase("x-api-key")))
+                    || target.headers.contains(where: { field in name.elementsEqualIgnoringCase(field.name) })
+                {
+                    continue
+                }
+                if name.equalsIgnoringCase("anthropic-version") { sentDefaults = true }
+                HTTPWire.writeHeader(&buffer, name, UnsafeRawBufferPointer(rebasing: raw[span.value]))
             }
-            if HeaderNames.hasPrefix(name, "x-portkey-") || HeaderNames.equals(name, "host")
-                || HeaderNames.equals(name, "expect")
-                // Identity encoding, so the gateway can read usage from responses as they pass.
-                || HeaderNames.equals(name, "accept-encoding")
-                || ((bodyLength != nil || chunked) && HeaderNames.equals(name, "content-length"))
-                || (ownKey && (HeaderNames.equals(name, "authorization") || HeaderNames.equals(name, "x-api-key")))
-                || target.headers.contains(where: { HeaderNames.equalsIgnoringCase(name, $0.name) })
-            {
-                continue
-            }
-            if HeaderNames.equals(name, "anthropic-version") { sentDefaults = true }
-            HTTPWire.writeHeader(&buffer, name, value)
         }
         if let key = target.apiKey {
             for field in target.kind.credentialHeaders(apiKey: key) {
@@ -170,7 +163,7 @@ extension GatewayHandler {
             buffer.writeStaticString("transfer-encoding: chunked\r\n")
         }
         buffer.writeStaticString("\r\n")
-        return UpstreamRequestHead(bytes: buffer, chunkedBody: chunked)
+        return buffer
     }
 
     /// Splices a ``BodyPatch`` into a new buffer; the untouched parts are copied once, never re-encoded.
@@ -248,7 +241,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
         self.request!.status = head.status
         self.request!.responseHeadSent = true
         self.request!.lastActivity = .now()
-        let minor = Int(self.request!.head.version.minor)
+        let minor = self.request!.head.minorVersion
         let framing = head.framing(requestWasHEAD: self.request!.head.method == .HEAD)
         // The body is relayed as received, chunk framing included, unless the client cannot take that.
         let payloadOnly = framing == .chunked && minor == 0
@@ -265,7 +258,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
                 if HeaderNames.isHopByHop(name) {
                     guard name.equalsIgnoringCase("transfer-encoding"), !payloadOnly else { continue }
                 }
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[header.line]))
+                HTTPWire.writeHeader(&out, name, UnsafeRawBufferPointer(rebasing: raw[header.value]))
             }
         }
         self.writeGatewayHeaders(&out)
@@ -314,7 +307,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
         self.sendError(.upstreamUnavailable(provider: target.provider, reason: Self.describeFailure(error)))
     }
 
-    private func connectAndSendFresh(head: UpstreamRequestHead, target: RouteTarget) {
+    private func connectAndSendFresh(head: ByteBuffer, target: RouteTarget) {
         guard let serial = self.request?.serial else { return }
         let pool = self.loop.pool
         pool.connect(UpstreamPool.Key(target.upstream)).assumeIsolated().whenComplete { result in
@@ -327,7 +320,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
                 self.request!.upstream = connection
                 self.request!.upstreamRequestSent = true
                 connection.send(
-                    head: head.bytes,
+                    head: head,
                     body: self.request!.body,
                     isHEAD: self.request!.head.method == .HEAD,
                     delegate: self

@@ -8,9 +8,11 @@ import SwitchboardCore
 /// Serves one client connection: routes each request, relays it to an upstream connection of the same event
 /// loop, and streams the response back part by part as it arrives.
 ///
-/// One request is served at a time; requests a client pipelines behind it are queued and served in order.
+/// It reads raw bytes: request heads are parsed into spans by ``RequestHeadParser`` (no header strings) and
+/// bodies followed by ``BodyFramer``. One request is served at a time; bytes of requests a client pipelines
+/// behind it wait in the inbound buffer and are served in order.
 final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// How the request body is handled.
@@ -35,7 +37,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Everything about the request being served.
     struct Request {
-        var head: HTTPRequestHead
+        var head: ClientRequestHead
         var id: String
         var traceID: String
         var start: NIODeadline
@@ -69,8 +71,21 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     let loop: LoopContext
     var context: ChannelHandlerContext?
     var request: Request?
-    /// Parts of pipelined requests that arrived while one was being served.
-    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    /// Bytes received and not yet parsed (a partial head, or requests pipelined behind the current one).
+    private var inbound: ByteBuffer?
+    private var readState = ReadState.head
+    /// Set while ``processInbound()`` runs, so a response finished synchronously does not re-enter it.
+    private var processing = false
+
+    private enum ReadState {
+        case head
+        case body(BodyFramer)
+        /// The request is read; the rest of the input waits until its response is done.
+        case waiting
+    }
+
+    /// Longest request head accepted.
+    static let maxHeadBytes = 64 * 1024
     private var quiescing = false
     private var serial: UInt64 = 0
     /// Position in the loop's ``TimeoutSweeper`` while a request waits on an upstream.
@@ -94,22 +109,94 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: - Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = self.unwrapInboundIn(data)
-        if !self.queued.isEmpty || (self.request?.requestEnded ?? false) {
-            self.queued.append(part)
-            return
+        var buffer = self.unwrapInboundIn(data)
+        if self.inbound == nil || self.inbound!.readableBytes == 0 {
+            self.inbound = buffer
+        } else {
+            self.inbound!.writeBuffer(&buffer)
         }
-        self.handle(part)
+        self.processInbound()
     }
 
-    private func handle(_ part: HTTPServerRequestPart) {
-        switch part {
-        case .head(let head):
-            self.startRequest(head)
-        case .body(let buffer):
-            self.receiveBody(buffer)
-        case .end:
-            self.endRequest()
+    /// Parses what has arrived: heads start requests, body bytes go to the request being read.
+    private func processInbound() {
+        guard !self.processing else { return }
+        self.processing = true
+        defer { self.processing = false }
+        while self.context != nil, let available = self.inbound?.readableBytes, available > 0 {
+            switch self.readState {
+            case .waiting:
+                return
+            case .head:
+                let length = self.inbound!.withUnsafeReadableBytes { ResponseHeadParser.headLength($0) }
+                guard let length, length <= Self.maxHeadBytes else {
+                    if available > Self.maxHeadBytes { self.rejectMalformed("request head larger than 64 KiB") }
+                    return
+                }
+                let bytes = self.inbound!.readSlice(length: length)!
+                let parsed = bytes.withUnsafeReadableBytes { raw in
+                    Result { () throws(HTTPFramingError) in try RequestHeadParser.parse(raw) }
+                }
+                switch parsed {
+                case .failure(let error):
+                    self.rejectMalformed(error.reason)
+                    return
+                case .success(let head):
+                    let framing = head.bodyFraming
+                    self.readState = framing == .none ? .waiting : .body(BodyFramer(framing))
+                    self.startRequest(ClientRequestHead(bytes: bytes, parsed: head))
+                    if framing == .none { self.endRequest() }
+                }
+            case .body(var framer):
+                // A streamed upload goes upstream as received (chunk framing included); a buffered body is
+                // collected without its framing.
+                let raw: Bool
+                if case .streamed = self.request?.mode { raw = true } else { raw = false }
+                var payload: [Range<Int>] = []
+                let consumed = self.inbound!.withUnsafeReadableBytes { bytes in
+                    Result { () throws(HTTPFramingError) in
+                        try framer.consume(bytes) { if !raw { payload.append($0) } }
+                    }
+                }
+                guard case .success(let used) = consumed else {
+                    if case .failure(let error) = consumed { self.rejectMalformed(error.reason) }
+                    return
+                }
+                let slice = self.inbound!.readSlice(length: used)!
+                self.readState = framer.isComplete ? .waiting : .body(framer)
+                if raw {
+                    if used > 0 { self.receiveBody(slice) }
+                } else {
+                    for range in payload {
+                        self.receiveBody(slice.getSlice(at: slice.readerIndex + range.lowerBound, length: range.count)!)
+                    }
+                }
+                if framer.isComplete { self.endRequest() }
+            }
+        }
+    }
+
+    /// Bytes the parser rejects: a 400 if no response has started, then the connection closes.
+    private func rejectMalformed(_ reason: String) {
+        guard let context = self.context else { return }
+        self.readState = .waiting
+        self.inbound = nil
+        if self.request?.responseHeadSent == true {
+            context.close(promise: nil)
+            return
+        }
+        self.request?.upstream?.abort()
+        let body =
+            #"{"error":{"message":"Malformed HTTP request: "# + String(JSONString.quote(reason).dropFirst().dropLast())
+            + #"","type":"invalid_request_error","param":null,"code":"bad_http"}}"#
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        HTTPWire.writeStatusLine(&buffer, minorVersion: 1, status: 400)
+        buffer.writeStaticString("content-type: application/json\r\nconnection: close\r\n")
+        HTTPWire.writeHeader(&buffer, "content-length", String(body.utf8.count))
+        buffer.writeStaticString("\r\n")
+        buffer.writeString(body)
+        context.writeAndFlush(self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
         }
     }
 
@@ -139,22 +226,6 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A request the HTTP parser rejects gets a 400 if no response has started, then the connection closes.
-        if error is HTTPParserError, self.request?.responseHeadSent != true {
-            self.request?.upstream?.abort()
-            var body = #"{"error":{"message":"Malformed HTTP request: "#
-            body += JSONString.quote("\(error)") + #","type":"invalid_request_error","param":null,"code":"bad_http"}}"#
-            var buffer = context.channel.allocator.buffer(capacity: 256)
-            HTTPWire.writeStatusLine(&buffer, minorVersion: 1, status: 400)
-            buffer.writeStaticString("content-type: application/json\r\nconnection: close\r\n")
-            HTTPWire.writeHeader(&buffer, "content-length", String(body.utf8.count))
-            buffer.writeStaticString("\r\n")
-            buffer.writeString(body)
-            context.writeAndFlush(self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
-            return
-        }
         self.runtime.logger.debug("client connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
@@ -174,11 +245,11 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: - Request lifecycle
 
-    private func startRequest(_ head: HTTPRequestHead) {
+    private func startRequest(_ head: ClientRequestHead) {
         let id = self.loop.ids.make()
         let now = NIODeadline.now()
         self.serial &+= 1
-        let traceID = head.headers.first(name: "x-portkey-trace-id").flatMap { $0.isEmpty ? nil : $0 } ?? id
+        let traceID = head.header("x-portkey-trace-id").flatMap { $0.isEmpty ? nil : $0 } ?? id
         var request = Request(
             head: head,
             id: id,
@@ -191,7 +262,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         )
         self.runtime.metrics.inFlight.increment()
         request.mode = self.classify(&request)
-        if case .buffered = request.mode, let length = head.headers.first(name: "content-length").flatMap(Int.init),
+        if case .buffered = request.mode, let length = head.parsed.contentLength,
             length > self.runtime.config.server.maxBodyBytes
         {
             self.request = request
@@ -199,7 +270,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         self.request = request
-        if let expect = head.headers.first(name: "expect"), expect.lowercased() == "100-continue" {
+        if head.parsed.expectsContinue {
             self.context?.writeAndFlush(
                 self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")),
                 promise: nil
@@ -226,7 +297,9 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         request.endpoint = match.endpoint
         request.upstreamPath = match.upstreamPath
-        if match.endpoint == .models, head.method == .GET, !self.headersChooseProvider(head.headers) {
+        if match.endpoint == .models, head.method == .GET,
+            !head.hasHeader("x-portkey-provider"), !head.hasHeader("x-portkey-config")
+        {
             return .local(.models)
         }
         if match.endpoint.inspectsBody, head.method == .POST { return .buffered }
@@ -234,13 +307,9 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             // e.g. GET /v1/responses: no body to inspect, forward as-is.
             request.endpoint = .passthrough
         }
-        let isJSON = head.headers.first(name: "content-type")?.lowercased().hasPrefix("application/json") ?? false
-        let hasBody = head.headers.contains(name: "content-length") || head.headers.contains(name: "transfer-encoding")
+        let isJSON = head.header("content-type")?.lowercased().hasPrefix("application/json") ?? false
+        let hasBody = head.parsed.bodyFraming != .none
         return isJSON && hasBody ? .buffered : .streamed
-    }
-
-    private func headersChooseProvider(_ headers: HTTPHeaders) -> Bool {
-        headers.contains(name: "x-portkey-provider") || headers.contains(name: "x-portkey-config")
     }
 
     private func receiveBody(_ buffer: ByteBuffer) {
@@ -304,9 +373,8 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         // Serve requests the client pipelined meanwhile.
-        while self.request == nil || !(self.request!.requestEnded), let part = self.queued.popFirst() {
-            self.handle(part)
-        }
+        self.readState = .head
+        self.processInbound()
     }
 
     private func record(_ request: Request, complete: Bool) {

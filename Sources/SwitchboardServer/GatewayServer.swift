@@ -76,9 +76,8 @@ public final class GatewayServer: Service, Sendable {
                         throw ChannelError.inappropriateOperationForState
                     }
                     let sync = channel.pipeline.syncOperations
-                    // Only the request decoder: responses are written as bytes (relayed or composed), so no
-                    // encoder and no pipelining helper (which toggles reads around every response).
-                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    // One handler on raw bytes: it parses requests itself and writes responses as bytes, so
+                    // there is no HTTP codec and no pipelining helper (which toggles reads around responses).
                     try sync.addHandler(GatewayHandler(runtime: runtime, loop: loop))
                 }
             }

@@ -23,11 +23,13 @@ enum HTTPWire {
         buffer.writeStaticString("\r\n")
     }
 
-    /// One chunk of a chunked body: size line, data, CRLF.
-    static func writeChunk(_ buffer: inout ByteBuffer, _ data: ByteBuffer) {
-        buffer.writeString(String(data.readableBytes, radix: 16))
-        buffer.writeStaticString("\r\n")
-        buffer.writeImmutableBuffer(data)
+    /// `name: value\r\n` from received bytes (a header line normalised to CRLF).
+    @inline(__always)
+    static func writeHeader(_ buffer: inout ByteBuffer, _ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer)
+    {
+        buffer.writeBytes(name)
+        buffer.writeStaticString(": ")
+        buffer.writeBytes(value)
         buffer.writeStaticString("\r\n")
     }
 }

@@ -43,8 +43,6 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     private var responseIsKeepAlive = true
     /// Whether the body the client gets is unframed payload (an HTTP/1.0 client of a chunked response).
     var forwardsPayloadOnly = false
-    /// Whether streamed request body parts must be chunk-encoded (the client sent no content-length).
-    private var chunkedUpload = false
     /// Whether this connection served a request before; a reused connection may have been closed by the
     /// upstream meanwhile, which makes a failure before any response byte safe to retry.
     private(set) var hasServedRequests = false
@@ -72,23 +70,16 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// Starts a request whose body follows with ``sendBodyPart(_:)`` and ``sendEnd()``.
-    /// - Parameter chunked: encode the parts as chunks (the head says `transfer-encoding: chunked`).
-    func sendHead(_ head: ByteBuffer, chunked: Bool, isHEAD: Bool, delegate: any UpstreamResponseDelegate) {
+    /// Starts a request whose body follows with ``sendBodyPart(_:)`` and ``sendEnd()``: the client's body
+    /// bytes exactly as received, chunk framing included when the head says `transfer-encoding: chunked`.
+    func sendHead(_ head: ByteBuffer, isHEAD: Bool, delegate: any UpstreamResponseDelegate) {
         self.begin(delegate: delegate, isHEAD: isHEAD)
-        self.chunkedUpload = chunked
         self.context?.writeAndFlush(self.wrapOutboundOut(head), promise: nil)
     }
 
     func sendBodyPart(_ buffer: ByteBuffer) {
-        guard let context = self.context, buffer.readableBytes > 0 else { return }
-        if self.chunkedUpload {
-            var framed = context.channel.allocator.buffer(capacity: buffer.readableBytes + 16)
-            HTTPWire.writeChunk(&framed, buffer)
-            context.write(self.wrapOutboundOut(framed), promise: nil)
-        } else {
-            context.write(self.wrapOutboundOut(buffer), promise: nil)
-        }
+        guard buffer.readableBytes > 0 else { return }
+        self.context?.write(self.wrapOutboundOut(buffer), promise: nil)
     }
 
     func flush() {
@@ -96,12 +87,7 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func sendEnd() {
-        guard let context = self.context else { return }
-        if self.chunkedUpload {
-            context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(staticString: "0\r\n\r\n")), promise: nil)
-        } else {
-            context.flush()
-        }
+        self.context?.flush()
     }
 
     private func begin(delegate: any UpstreamResponseDelegate, isHEAD: Bool) {
@@ -112,7 +98,6 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.responseIsKeepAlive = true
         self.receivedResponseBytes = false
         self.forwardsPayloadOnly = false
-        self.chunkedUpload = false
     }
 
     /// Stops reading while the client cannot keep up, and resumes when it can.

@@ -106,3 +106,35 @@ import Testing
         #expect(throws: HTTPFramingError.self) { try self.feed(.chunked, body, step: 100) }
     }
 }
+
+@Suite struct RequestHeadParserTests {
+    private func parse(_ text: String) -> Result<RequestHead, HTTPFramingError> {
+        Array(text.utf8).withUnsafeBytes { raw in
+            Result { () throws(HTTPFramingError) in try RequestHeadParser.parse(raw) }
+        }
+    }
+
+    @Test func parsesMethodTargetAndFraming() throws {
+        let text =
+            "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\nExpect: 100-continue\r\n\r\n"
+        let head = try self.parse(text).get()
+        let bytes = Array(text.utf8)
+        #expect(String(decoding: bytes[head.method], as: UTF8.self) == "POST")
+        #expect(String(decoding: bytes[head.target], as: UTF8.self) == "/v1/chat/completions?x=1")
+        #expect(head.bodyFraming == .length(12))
+        #expect(head.expectsContinue)
+        #expect(head.isKeepAlive)
+        #expect(try self.parse("GET / HTTP/1.1\nTransfer-Encoding: chunked\n\n").get().bodyFraming == .chunked)
+        #expect(try self.parse("GET / HTTP/1.0\r\n\r\n").get().isKeepAlive == false)
+        #expect(try self.parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n").get().isKeepAlive == false)
+    }
+
+    @Test(arguments: [
+        "GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", "get / HTTP/1.1\r\n\r\n",
+        "GET  HTTP/1.1\r\n\r\n", "GET / HTTP/3\r\n\r\n", "GET / HTTP/1.1\r\nName : v\r\n\r\n",
+        "GET /a b HTTP/1.1\r\n\r\n",
+    ])
+    func rejectsMalformedHeads(text: String) {
+        #expect((try? self.parse(text).get()) == nil, "\(text)")
+    }
+}
