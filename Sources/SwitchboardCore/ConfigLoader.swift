@@ -157,7 +157,7 @@ public struct ConfigLoader {
 
     private mutating func readProvider(_ node: Node, slug: String, path: String) -> ProviderConfig? {
         guard let map = self.mapping(node, path) else { return nil }
-        let keys = ["kind", "base_url", "api_key", "headers", "models", "aliases", "description"]
+        let keys = ["kind", "base_url", "api_key", "headers", "models", "aliases", "ca_file", "description"]
         var kind: ProviderKind?
         var baseURL: UpstreamURL?
         var baseURLNode: Node?
@@ -165,6 +165,7 @@ public struct ConfigLoader {
         var headers: [HeaderField] = []
         var models: [String] = []
         var aliases: [String: String] = [:]
+        var caFile: String?
         for (key, value) in self.pairs(map, path, allowed: keys) {
             let keyPath = "\(path).\(key)"
             switch key {
@@ -184,13 +185,27 @@ public struct ConfigLoader {
                 }
             case "api_key":
                 guard let text = self.expandedString(value, keyPath) else { continue }
+                guard Self.isHeaderSafe(text) else {
+                    self.issue(value, keyPath, "the key contains control characters (a stray newline?)")
+                    continue
+                }
                 apiKey = text.isEmpty ? nil : text
             case "headers":
                 guard let headerMap = self.mapping(value, keyPath) else { continue }
                 for (name, headerValue) in self.pairs(headerMap, keyPath, allowed: nil) {
                     guard let text = self.expandedString(headerValue, "\(keyPath).\(name)") else { continue }
+                    guard Self.isHeaderSafe(name), !name.isEmpty, Self.isHeaderSafe(text) else {
+                        self.issue(
+                            headerValue,
+                            "\(keyPath).\(name)",
+                            "header names and values cannot contain control characters"
+                        )
+                        continue
+                    }
                     headers.append(HeaderField(name: name, value: text))
                 }
+            case "ca_file":
+                caFile = self.expandedString(value, keyPath)
             case "models":
                 models = self.stringList(value, keyPath) ?? []
             case "aliases":
@@ -223,6 +238,7 @@ public struct ConfigLoader {
         provider.headers = headers
         provider.models = models
         provider.aliases = aliases
+        provider.caFile = caFile
         return provider
     }
 
@@ -353,6 +369,11 @@ public struct ConfigLoader {
         default:
             self.issue(nil, "", "invalid YAML: \(error)")
         }
+    }
+
+    /// No CR, LF or other control characters, which would break (or inject) header lines.
+    static func isHeaderSafe(_ text: String) -> Bool {
+        !text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }
     }
 
     static func isValidSlug(_ slug: String) -> Bool {

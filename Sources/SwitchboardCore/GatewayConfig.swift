@@ -68,6 +68,9 @@ public struct ProviderConfig: Sendable {
     public var models: [String] = []
     /// Alias → upstream model name.
     public var aliases: [String: String] = [:]
+    /// PEM file of certificate authorities trusted for this provider's https connections, in addition to the
+    /// system's (a private CA, a corporate proxy).
+    public var caFile: String?
 
     public init(slug: String, kind: ProviderKind, baseURL: UpstreamURL?, apiKey: String? = nil) {
         self.slug = slug

@@ -20,7 +20,7 @@ public struct RouteResolver: Sendable {
         self.hostValidator = CustomHostValidator(trustedHosts: config.server.trustedCustomHosts)
         self.configuredTargets = config.providers.enumerated().map { position, provider in
             provider.baseURL.map { upstream in
-                RouteTarget(
+                var target = RouteTarget(
                     provider: provider.slug,
                     configuredIndex: position,
                     kind: provider.kind,
@@ -28,6 +28,8 @@ public struct RouteResolver: Sendable {
                     apiKey: provider.apiKey,
                     headers: provider.headers
                 )
+                target.caFile = provider.caFile
+                return target
             }
         }
     }

@@ -18,6 +18,8 @@ public struct RouteTarget: Sendable {
     public var requestTimeoutMs: Int?
     /// Portkey's `x-portkey-last-used-option-index` value.
     public var optionIndex: String
+    /// Extra certificate authorities for https (the provider's `ca_file`).
+    public var caFile: String?
 
     public init(
         provider: String,

@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The mock provider: an OpenAI- and Anthropic-shaped HTTP server for tests, benchmarks and the demo.
 ///
@@ -17,12 +18,21 @@ public final class MockServer: Sendable {
         public var defaultTokens: Int
         /// Pause between stream chunks when a request does not ask for one.
         public var defaultIntervalMs: Int
+        /// Serve https with this PEM certificate chain and private key (for testing TLS upstreams).
+        public var tls: (certificateChainPEM: String, privateKeyPEM: String)?
 
-        public init(host: String = "127.0.0.1", port: Int = 0, defaultTokens: Int = 8, defaultIntervalMs: Int = 0) {
+        public init(
+            host: String = "127.0.0.1",
+            port: Int = 0,
+            defaultTokens: Int = 8,
+            defaultIntervalMs: Int = 0,
+            tls: (certificateChainPEM: String, privateKeyPEM: String)? = nil
+        ) {
             self.host = host
             self.port = port
             self.defaultTokens = defaultTokens
             self.defaultIntervalMs = defaultIntervalMs
+            self.tls = tls
         }
     }
 
@@ -44,6 +54,16 @@ public final class MockServer: Sendable {
             intervalMs: self.configuration.defaultIntervalMs
         )
         let recorder = self.recorder
+        let sslContext = try self.configuration.tls.map { tls in
+            try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(tls.certificateChainPEM.utf8)).map {
+                        .certificate($0)
+                    },
+                    privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem))
+                )
+            )
+        }
         let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -51,6 +71,7 @@ public final class MockServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if let sslContext { try sync.addHandler(NIOSSLServerHandler(context: sslContext)) }
                     try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
                     try sync.addHandler(MockHandler(defaults: defaults, recorder: recorder))
                 }

@@ -79,7 +79,8 @@ extension GatewayHandler {
     private func connectAndSend(head: ByteBuffer, target: RouteTarget, fresh: Bool) {
         guard let serial = self.request?.serial else { return }
         let pool = self.loop.pool
-        let future = fresh ? pool.connect(UpstreamPool.Key(target.upstream)) : pool.acquire(target.upstream)
+        let key = UpstreamPool.Key(target)
+        let future = fresh ? pool.connect(key) : pool.acquire(key)
         self.startResponseTimer(target: target)
         future.assumeIsolated().whenComplete { result in
             guard self.context != nil, self.request?.serial == serial, self.request?.responseHeadSent == false else {
@@ -310,7 +311,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
     private func connectAndSendFresh(head: ByteBuffer, target: RouteTarget) {
         guard let serial = self.request?.serial else { return }
         let pool = self.loop.pool
-        pool.connect(UpstreamPool.Key(target.upstream)).assumeIsolated().whenComplete { result in
+        pool.connect(UpstreamPool.Key(target)).assumeIsolated().whenComplete { result in
             guard self.context != nil, self.request?.serial == serial, self.request?.responseHeadSent == false else {
                 if case .success(let connection) = result { pool.release(connection) }
                 return

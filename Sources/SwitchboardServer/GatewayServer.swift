@@ -22,6 +22,7 @@ public final class GatewayServer: Service, Sendable {
     private let loops: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>]
     private let state = NIOLockedValueBox<(channel: (any Channel)?, quiesce: ServerQuiescingHelper?)>((nil, nil))
     private let onStarted: @Sendable (SocketAddress) -> Void
+    private let tls = TLSContextProvider()
 
     /// - Parameters:
     ///   - runtime: routing, metrics and logging.
@@ -35,7 +36,7 @@ public final class GatewayServer: Service, Sendable {
         self.runtime = runtime
         self.group = group
         self.onStarted = onStarted
-        let tls = TLSContextProvider()
+        let tls = self.tls
         var loops: [ObjectIdentifier: NIOLoopBoundBox<LoopContext>] = [:]
         for loop in group.makeIterator() {
             let context = LoopContext(
@@ -56,6 +57,17 @@ public final class GatewayServer: Service, Sendable {
     /// Binds the listener and returns its address.
     @discardableResult
     public func start() async throws -> SocketAddress {
+        // TLS settings are checked now, so a bad ca_file stops the start instead of failing requests later.
+        for provider in self.runtime.config.providers where provider.baseURL?.isTLS == true {
+            do {
+                _ = try self.tls.context(caFile: provider.caFile)
+            } catch {
+                throw GatewayStartError(
+                    message: "provider '\(provider.slug)': cannot set up TLS"
+                        + (provider.caFile.map { " with ca_file \($0)" } ?? "") + ": \(error)"
+                )
+            }
+        }
         let settings = self.runtime.config.server
         let quiesce = ServerQuiescingHelper(group: self.group)
         let runtime = self.runtime
@@ -126,4 +138,10 @@ public final class GatewayServer: Service, Sendable {
         try? await gracefulShutdown()
         await self.shutdown()
     }
+}
+
+/// Why the gateway could not start, in words for the operator.
+public struct GatewayStartError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { self.message }
 }

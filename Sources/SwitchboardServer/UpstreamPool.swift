@@ -14,11 +14,14 @@ final class UpstreamPool {
         var isTLS: Bool
         var host: String
         var port: Int
+        /// Connections made with different trust settings are never shared.
+        var caFile: String?
 
-        init(_ url: UpstreamURL) {
-            self.isTLS = url.isTLS
-            self.host = url.host
-            self.port = url.port
+        init(_ target: RouteTarget) {
+            self.isTLS = target.upstream.isTLS
+            self.host = target.upstream.host
+            self.port = target.upstream.port
+            self.caFile = target.caFile
         }
     }
 
@@ -36,9 +39,8 @@ final class UpstreamPool {
         self.metrics = metrics
     }
 
-    /// An idle pooled connection to `url`, or a new one.
-    func acquire(_ url: UpstreamURL) -> EventLoopFuture<UpstreamConnection> {
-        let key = Key(url)
+    /// An idle pooled connection for `key`, or a new one.
+    func acquire(_ key: Key) -> EventLoopFuture<UpstreamConnection> {
         while var list = self.idle[key], let connection = list.popLast() {
             self.idle[key] = list
             if connection.isOpen {
@@ -59,7 +61,7 @@ final class UpstreamPool {
                 do {
                     let sync = channel.pipeline.syncOperations
                     if key.isTLS {
-                        let context = try tls.context()
+                        let context = try tls.context(caFile: key.caFile)
                         let sni = key.host.isIPAddress ? nil : key.host
                         try sync.addHandler(NIOSSLClientHandler(context: context, serverHostname: sni))
                     }
@@ -123,15 +125,19 @@ final class UpstreamPool {
     }
 }
 
-/// Creates the TLS client context on first use and shares it between event loops.
+/// Creates TLS client contexts (one per set of extra trusted CAs) on first use and shares them between
+/// event loops.
 final class TLSContextProvider: Sendable {
-    private let box = NIOLockedValueBox<NIOSSLContext?>(nil)
+    private let box = NIOLockedValueBox<[String: NIOSSLContext]>([:])
 
-    func context() throws -> NIOSSLContext {
-        try self.box.withLockedValue { cached in
-            if let cached { return cached }
-            let context = try NIOSSLContext(configuration: .makeClientConfiguration())
-            cached = context
+    /// A context trusting the system's CAs plus those in `caFile` (PEM), if given.
+    func context(caFile: String?) throws -> NIOSSLContext {
+        try self.box.withLockedValue { cache in
+            if let cached = cache[caFile ?? ""] { return cached }
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let caFile { configuration.additionalTrustRoots = [.file(caFile)] }
+            let context = try NIOSSLContext(configuration: configuration)
+            cache[caFile ?? ""] = context
             return context
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -30,8 +31,9 @@ public struct GatewayFixture: Sendable {
           provider: mock
         """
 
-    /// Starts a mock and a gateway configured by `yaml` (`kind: mock` providers point at the mock; `{MOCK}`
-    /// in the text is replaced by the mock's `host:port`), runs `body`, and shuts both down.
+    /// Starts a mock and a gateway configured by `yaml` (`kind: mock` providers point at the mock; in the text,
+    /// `{MOCK}` is replaced by the mock's `host:port`, `{MOCK_PORT}` by its port and `{CA_FILE}` by the path of
+    /// a file holding ``TestCertificates/authorityPEM``), runs `body`, and shuts both down.
     public static func with<T: Sendable>(
         yaml: String = Self.mockOnly,
         mockDefaults: MockServer.Configuration = .init(),
@@ -42,8 +44,12 @@ public struct GatewayFixture: Sendable {
         let mockPort = try await mock.start()
         var config: GatewayConfig
         do {
+            let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-test-ca.pem").path
+            try TestCertificates.authorityPEM.write(toFile: caFile, atomically: true, encoding: .utf8)
             config = try ConfigLoader.load(
-                yaml: yaml.replacingOccurrences(of: "{MOCK}", with: "127.0.0.1:\(mockPort)"),
+                yaml: yaml.replacingOccurrences(of: "{MOCK}", with: "127.0.0.1:\(mockPort)")
+                    .replacingOccurrences(of: "{MOCK_PORT}", with: "\(mockPort)")
+                    .replacingOccurrences(of: "{CA_FILE}", with: caFile),
                 file: "test.yaml",
                 environment: ["TEST_KEY": "sk-test-from-env"]
             )
@@ -85,12 +91,5 @@ public struct GatewayFixture: Sendable {
         await mock.shutdown()
         try await group.shutdownGracefully()
         return try result.get()
-    }
-}
-
-extension String {
-    /// Replaces every occurrence of `target`.
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        self.split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
