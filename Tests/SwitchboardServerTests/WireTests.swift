@@ -101,6 +101,8 @@ import Testing
             let raw = try await fixture.client.raw(request)
             #expect(raw.hasPrefix("HTTP/1.1 400 Bad Request"))
             #expect(raw.contains(#""code":"bad_http""#))
+            #expect(raw.contains("x-request-id: "))
+            #expect(raw.contains("x-portkey-trace-id: "))
         }
     }
 
