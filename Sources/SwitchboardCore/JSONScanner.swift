@@ -302,15 +302,3 @@ public struct JSONScanner: ~Copyable {
         return JSONSyntaxError(offset: offset, line: line, column: column, reason: reason)
     }
 }
-
-extension UnsafeRawBufferPointer {
-    /// Compares raw bytes with an ASCII literal without allocating.
-    @inlinable
-    public func equals(_ literal: StaticString) -> Bool {
-        let length = literal.utf8CodeUnitCount
-        guard self.count == length else { return false }
-        let base = literal.utf8Start
-        for offset in 0..<length where self[offset] != base[offset] { return false }
-        return true
-    }
-}

@@ -128,7 +128,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .waiting:
                 return
             case .head:
-                let length = self.inbound!.withUnsafeReadableBytes { ResponseHeadParser.headLength($0) }
+                let length = self.inbound!.withUnsafeReadableBytes { HTTPHead.length($0) }
                 guard let length, length <= Self.maxHeadBytes else {
                     if available > Self.maxHeadBytes { self.rejectMalformed("request head larger than 64 KiB") }
                     return

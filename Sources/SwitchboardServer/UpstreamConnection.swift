@@ -173,7 +173,7 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
             bytes = buffer
             buffer.moveReaderIndex(to: buffer.writerIndex)
         }
-        guard let length = bytes.withUnsafeReadableBytes({ ResponseHeadParser.headLength($0) }) else {
+        guard let length = bytes.withUnsafeReadableBytes({ HTTPHead.length($0) }) else {
             guard bytes.readableBytes <= Self.maxHeadBytes else { throw HTTPFramingError("response head too large") }
             self.readState = .head(bytes)
             return false

@@ -72,7 +72,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("ResponseHead:parse") { benchmark in
         for _ in benchmark.scaledIterations {
             head.withUnsafeBytes { raw in
-                blackHole(ResponseHeadParser.headLength(raw))
+                blackHole(HTTPHead.length(raw))
                 blackHole(try? Result { () throws(HTTPFramingError) in try ResponseHeadParser.parse(raw) }.get())
             }
         }

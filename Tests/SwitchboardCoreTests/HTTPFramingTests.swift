@@ -5,7 +5,7 @@ import Testing
 @Suite struct HTTPResponseFramingTests {
     private func head(_ text: String) throws -> ResponseHead {
         let bytes = Array(text.utf8)
-        let length = try #require(bytes.withUnsafeBytes { ResponseHeadParser.headLength($0) })
+        let length = try #require(bytes.withUnsafeBytes { HTTPHead.length($0) })
         #expect(length == bytes.count)
         return try bytes.withUnsafeBytes { raw in
             try Result { () throws(HTTPFramingError) in try ResponseHeadParser.parse(raw) }.get()
@@ -64,10 +64,15 @@ import Testing
 
     @Test func findsTheEndOfTheHeadOnlyWhenComplete() {
         for partial in ["HTTP/1.1 200 OK\r\n", "HTTP/1.1 200 OK\r\nA: b\r\n\r", "HTT"] {
-            #expect(Array(partial.utf8).withUnsafeBytes { ResponseHeadParser.headLength($0) } == nil)
+            #expect(Array(partial.utf8).withUnsafeBytes { HTTPHead.length($0) } == nil)
+        }
+        for (text, length) in [
+            ("GET / HTTP/1.1\nA: b\n\nX", 21), ("GET / HTTP/1.1\r\nAb: c\r\n\r\nX", 25), ("ab\n\n", 4),
+        ] {
+            #expect(Array(text.utf8).withUnsafeBytes { HTTPHead.length($0) } == length, "\(text)")
         }
         let text = "HTTP/1.1 200 OK\r\n\r\nBODY"
-        #expect(Array(text.utf8).withUnsafeBytes { ResponseHeadParser.headLength($0) } == 19)
+        #expect(Array(text.utf8).withUnsafeBytes { HTTPHead.length($0) } == 19)
     }
 
     @Test(arguments: [
