@@ -277,6 +277,19 @@ extension GatewayHandler: UpstreamResponseDelegate {
         self.context?.flush()
     }
 
+    /// Back-pressure for uploads: while the upstream cannot take more, stop reading the client.
+    func upstreamWritabilityChanged(_ writable: Bool) {
+        guard let context = self.context, case .streamed = self.request?.mode else { return }
+        self.setClientReading(writable, context: context)
+    }
+
+    func setClientReading(_ enabled: Bool, context: ChannelHandlerContext) {
+        guard self.clientReadingPaused == enabled else { return }
+        self.clientReadingPaused = !enabled
+        context.channel.setOption(ChannelOptions.autoRead, value: enabled).whenComplete { _ in }
+        if enabled { context.read() }
+    }
+
     func upstreamResponseEnd() {
         guard let context = self.context, self.request != nil else { return }
         self.request!.upstream = nil

@@ -88,6 +88,8 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     static let maxHeadBytes = 64 * 1024
     private var quiescing = false
     private var serial: UInt64 = 0
+    /// Whether reading from the client is paused because an upload's upstream is not keeping up.
+    var clientReadingPaused = false
     /// Position in the loop's ``TimeoutSweeper`` while a request waits on an upstream.
     var sweepIndex: Int?
     let idleTimeout: TimeAmount
@@ -370,6 +372,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let context = self.context, let request = self.request else { return }
         self.loop.sweeper.remove(self)
         self.request = nil
+        self.setClientReading(true, context: context)
         self.record(request, complete: complete)
         if !request.keepAlive || !complete || !request.requestEnded {
             context.close(promise: nil)

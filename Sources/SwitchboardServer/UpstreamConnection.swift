@@ -12,6 +12,8 @@ protocol UpstreamResponseDelegate: AnyObject {
     func upstreamResponseEnd()
     /// A read burst ended: the moment to flush what was relayed.
     func upstreamReadComplete()
+    /// The upstream stopped (or resumed) taking request bytes as fast as they are written.
+    func upstreamWritabilityChanged(_ writable: Bool)
     /// The connection failed or closed before the response ended.
     func upstreamFailed(_ error: any Error)
 }
@@ -221,6 +223,11 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.delegate?.upstreamReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        self.delegate?.upstreamWritabilityChanged(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
