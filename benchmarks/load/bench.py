@@ -310,14 +310,19 @@ def main():
         measure("light1", [(name, chat_url, chat_script, 1) for name, (chat_url, chat_script, _, _) in paths.items()])
         move_to_cpu(nginx.pid, PROXY_CPU)
         move_to_cpu(gateway.pid, PROXY_CPU)
-        ttfb = {}
-        for name, (port, path, model) in {
+        # Time to first byte, interleaved like the wrk runs: medians of per-round percentiles.
+        ttfb_paths = {
             "direct": (PORTS["mock"], "/v1/chat/completions", "m;tokens=61"),
             "nginx": (PORTS["nginx"], "/stream/v1/chat/completions", "m;tokens=61"),
             "switchboard": (PORTS["switchboard"], "/v1/chat/completions", "mock/m;tokens=61"),
-        }.items():
-            log(f"ttfb    {name}")
-            ttfb[name] = time_to_first_byte(port, path, request_body(model, True), 2000)
+        }
+        ttfb_samples = {name: [] for name in ttfb_paths}
+        for round_index in range(args.rounds):
+            for name, (port, path, model) in ttfb_paths.items():
+                log(f"ttfb    {name:12} round {round_index + 1}")
+                ttfb_samples[name].append(time_to_first_byte(port, path, request_body(model, True), 1000))
+        ttfb = {name: {key: statistics.median(v[key] for v in values) for key in values[0]}
+                for name, values in ttfb_samples.items()}
         loaded_rss = rss_kb(gateway.pid)
 
         log(f"memory  {args.streams} concurrent open streams")
