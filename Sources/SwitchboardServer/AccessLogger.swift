@@ -69,10 +69,7 @@ final class AccessLogger {
 
     /// Values with spaces, quotes, `=` or control characters are JSON-quoted so that lines stay parseable.
     private func appendValue(_ value: Substring) {
-        let needsQuotes =
-            value.isEmpty
-            || value.utf8.contains { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") || $0 == 0x7F }
-        if needsQuotes {
+        if LogValue.needsQuotes(value.utf8) {
             self.line.append(contentsOf: JSONString.quote(String(value)).utf8)
         } else {
             self.line.append(contentsOf: value.utf8)

@@ -119,10 +119,13 @@ public struct SinkLogHandler: LogHandler {
 /// Formats values for `key=value` log lines: quoted only when they contain spaces, quotes or `=`.
 enum LogValue {
     static func format(_ value: String) -> String {
-        guard value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) else {
-            return value
-        }
-        return JSONString.quote(value)
+        Self.needsQuotes(value.utf8) ? JSONString.quote(value) : value
+    }
+
+    /// Values with spaces, quotes, `=` or control characters are JSON-quoted so that lines stay parseable.
+    static func needsQuotes(_ utf8: some Collection<UInt8>) -> Bool {
+        utf8.isEmpty
+            || utf8.contains { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") || $0 == 0x7F }
     }
 }
 
