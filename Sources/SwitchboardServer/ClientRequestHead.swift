@@ -29,7 +29,7 @@ struct ClientRequestHead {
     /// The value of the first header named `lowercaseName` (compared ignoring case).
     func header(_ lowercaseName: StaticString) -> String? {
         self.bytes.withUnsafeReadableBytes { raw in
-            for span in self.parsed.headers
+            for span in self.parsed.fields.headers
             where UnsafeRawBufferPointer(rebasing: raw[span.name]).equalsIgnoringCase(lowercaseName) {
                 return String(decoding: UnsafeRawBufferPointer(rebasing: raw[span.value]), as: UTF8.self)
             }
@@ -39,7 +39,7 @@ struct ClientRequestHead {
 
     func hasHeader(_ lowercaseName: StaticString) -> Bool {
         self.bytes.withUnsafeReadableBytes { raw in
-            self.parsed.headers.contains {
+            self.parsed.fields.headers.contains {
                 UnsafeRawBufferPointer(rebasing: raw[$0.name]).equalsIgnoringCase(lowercaseName)
             }
         }

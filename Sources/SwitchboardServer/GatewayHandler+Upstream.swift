@@ -129,11 +129,11 @@ extension GatewayHandler {
         buffer.writeStaticString(" HTTP/1.1\r\n")
         HTTPWire.writeHeader(&buffer, "host", target.upstream.hostHeader)
         let ownKey = target.apiKey != nil
-        let chunked = bodyLength == nil && client.parsed.isChunked
+        let chunked = bodyLength == nil && client.parsed.fields.isChunked
         var sentDefaults = false
         // Client header lines are copied as received, minus the ones the gateway drops or replaces.
         client.bytes.withUnsafeReadableBytes { raw in
-            for span in client.parsed.headers {
+            for span in client.parsed.fields.headers {
                 let name = UnsafeRawBufferPointer(rebasing: raw[span.name])
                 if HeaderNames.isHopByHop(name) || name.hasPrefixIgnoringCase("x-portkey-")
                     || name.equalsIgnoringCase("host") || name.equalsIgnoringCase("expect")
@@ -254,7 +254,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
         var out = context.channel.allocator.buffer(capacity: bytes.readableBytes + 320)
         HTTPWire.writeStatusLine(&out, minorVersion: minor, status: head.status)
         bytes.withUnsafeReadableBytes { raw in
-            for header in head.headers {
+            for header in head.fields.headers {
                 let name = UnsafeRawBufferPointer(rebasing: raw[header.name])
                 if HeaderNames.isHopByHop(name) {
                     guard name.equalsIgnoringCase("transfer-encoding"), !payloadOnly else { continue }

@@ -267,7 +267,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         )
         self.runtime.metrics.inFlight.increment()
         request.mode = self.classify(&request)
-        if case .buffered = request.mode, let length = head.parsed.contentLength,
+        if case .buffered = request.mode, let length = head.parsed.fields.contentLength,
             length > self.runtime.config.server.maxBodyBytes
         {
             self.request = request
@@ -275,7 +275,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         self.request = request
-        if head.parsed.expectsContinue {
+        if head.parsed.fields.expectsContinue {
             self.context?.writeAndFlush(
                 self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")),
                 promise: nil

@@ -49,19 +49,25 @@ public struct HeaderSpan: Sendable, Equatable {
     public var line: Range<Int>
 }
 
-/// The header lines of an HTTP/1.x head, as spans, with the fields that decide framing and connection reuse.
-struct HeaderFields {
-    var spans: [HeaderSpan] = []
-    var contentLength: Int?
-    var isChunked = false
-    var connectionClose = false
-    var connectionKeepAlive = false
-    var expectsContinue = false
+/// The header lines of an HTTP/1.x head, as spans, with the fields that decide framing and connection reuse;
+/// shared by ``RequestHead`` and ``ResponseHead``.
+public struct HeaderFields: Sendable {
+    public var headers: [HeaderSpan] = []
+    public var contentLength: Int?
+    public var isChunked = false
+    public var connectionClose = false
+    public var connectionKeepAlive = false
+    public var expectsContinue = false
+
+    /// HTTP/1.1 is persistent unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
+    public func isKeepAlive(minorVersion: Int) -> Bool {
+        minorVersion >= 1 ? !self.connectionClose : self.connectionKeepAlive
+    }
 
     /// Parses header lines from `start` to the blank line.
     static func parse(_ head: UnsafeRawBufferPointer, from start: Int) throws(HTTPFramingError) -> HeaderFields {
         var result = HeaderFields()
-        result.spans.reserveCapacity(16)
+        result.headers.reserveCapacity(16)
         var index = start
         while index < head.count {
             let lineStart = index
@@ -92,7 +98,7 @@ struct HeaderFields {
                 valueEnd -= 1
             }
             let span = HeaderSpan(name: lineStart..<colon, value: valueStart..<valueEnd, line: lineStart..<end)
-            result.spans.append(span)
+            result.headers.append(span)
             let name = UnsafeRawBufferPointer(rebasing: head[span.name])
             let value = UnsafeRawBufferPointer(rebasing: head[span.value])
             switch name.count {

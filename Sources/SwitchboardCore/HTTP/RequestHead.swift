@@ -3,26 +3,21 @@ public struct RequestHead: Sendable {
     public var method: Range<Int>
     public var target: Range<Int>
     public var minorVersion: Int
-    public var headers: [HeaderSpan]
-    public var contentLength: Int?
-    public var isChunked: Bool
-    public var connectionClose: Bool
-    public var connectionKeepAlive: Bool
-    public var expectsContinue: Bool
+    public var fields: HeaderFields
 
-    public var isKeepAlive: Bool { self.minorVersion >= 1 ? !self.connectionClose : self.connectionKeepAlive }
+    public var isKeepAlive: Bool { self.fields.isKeepAlive(minorVersion: self.minorVersion) }
 
     /// A request body's framing (RFC 9112 §6.3): chunked wins over a length; neither means no body.
     public var bodyFraming: BodyFraming {
-        if self.isChunked { return .chunked }
-        if let length = self.contentLength, length > 0 { return .length(length) }
+        if self.fields.isChunked { return .chunked }
+        if let length = self.fields.contentLength, length > 0 { return .length(length) }
         return .none
     }
 }
 
 /// Parsing of HTTP/1.x request heads over raw bytes.
 public enum RequestHeadParser {
-    /// Parses a complete head (as delimited by ``ResponseHeadParser/headLength(_:)``).
+    /// Parses a complete head (as delimited by ``HTTPHead/length(_:)``).
     public static func parse(_ head: UnsafeRawBufferPointer) throws(HTTPFramingError) -> RequestHead {
         // Request line: METHOD SP target SP HTTP/1.x CRLF
         let lineEnd = HTTPHead.lineEnd(head, from: 0)
@@ -60,16 +55,6 @@ public enum RequestHeadParser {
             // RFC 9112 §6.3: a request with both is a smuggling risk; refuse it.
             throw HTTPFramingError("both transfer-encoding and content-length")
         }
-        return RequestHead(
-            method: 0..<firstSpace,
-            target: target,
-            minorVersion: minor,
-            headers: fields.spans,
-            contentLength: fields.contentLength,
-            isChunked: fields.isChunked,
-            connectionClose: fields.connectionClose,
-            connectionKeepAlive: fields.connectionKeepAlive,
-            expectsContinue: fields.expectsContinue
-        )
+        return RequestHead(method: 0..<firstSpace, target: target, minorVersion: minor, fields: fields)
     }
 }

@@ -3,26 +3,22 @@
 public struct ResponseHead: Sendable {
     public var status: Int
     public var minorVersion: Int
-    public var headers: [HeaderSpan]
-    public var contentLength: Int?
-    public var isChunked: Bool
-    public var connectionClose: Bool
-    public var connectionKeepAlive: Bool
+    public var fields: HeaderFields
 
-    public var isKeepAlive: Bool { self.minorVersion >= 1 ? !self.connectionClose : self.connectionKeepAlive }
+    public var isKeepAlive: Bool { self.fields.isKeepAlive(minorVersion: self.minorVersion) }
 
     /// The body's framing; `requestWasHEAD` because a response to HEAD never has a body.
     public func framing(requestWasHEAD: Bool) -> BodyFraming {
         if requestWasHEAD || self.status < 200 || self.status == 204 || self.status == 304 { return .none }
-        if self.isChunked { return .chunked }
-        if let length = self.contentLength { return length == 0 ? .none : .length(length) }
+        if self.fields.isChunked { return .chunked }
+        if let length = self.fields.contentLength { return length == 0 ? .none : .length(length) }
         return .untilClose
     }
 }
 
 /// Parsing of HTTP/1.1 response heads over raw bytes.
 public enum ResponseHeadParser {
-    /// Parses a complete head (as delimited by ``headLength(_:)``).
+    /// Parses a complete head (as delimited by ``HTTPHead/length(_:)``).
     public static func parse(_ head: UnsafeRawBufferPointer) throws(HTTPFramingError) -> ResponseHead {
         // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
         guard head.count >= 12, head[0] == UInt8(ascii: "H"), head[1] == UInt8(ascii: "T"),
@@ -40,21 +36,7 @@ public enum ResponseHeadParser {
         guard (100...999).contains(status), (0...1).contains(minor) else {
             throw HTTPFramingError("unsupported version or status")
         }
-        var result = ResponseHead(
-            status: status,
-            minorVersion: minor,
-            headers: [],
-            contentLength: nil,
-            isChunked: false,
-            connectionClose: false,
-            connectionKeepAlive: false
-        )
         let fields = try HeaderFields.parse(head, from: HTTPHead.lineEnd(head, from: 12))
-        result.headers = fields.spans
-        result.contentLength = fields.contentLength
-        result.isChunked = fields.isChunked
-        result.connectionClose = fields.connectionClose
-        result.connectionKeepAlive = fields.connectionKeepAlive
-        return result
+        return ResponseHead(status: status, minorVersion: minor, fields: fields)
     }
 }
