@@ -30,9 +30,16 @@ public struct BodyPatch: Sendable, Equatable {
         body: UnsafeRawBufferPointer,
         inspection: RequestInspection,
         model: String?,
-        overrides: [(key: String, json: [UInt8])] = []
+        overrides: [(key: String, json: [UInt8])] = [],
+        removing removedKeys: [String] = []
     ) -> BodyPatch {
         var patch = BodyPatch()
+        var keptMembers = inspection.layout.memberCount
+        // A key that an override sets is overwritten instead.
+        let removable = removedKeys.filter { key in !overrides.contains { $0.key == key } && key != "model" }
+        if !removable.isEmpty {
+            keptMembers = patch.removeMembers(removable, from: body)
+        }
         var pending = overrides
         if let model, !pending.contains(where: { $0.key == "model" }) {
             let encoded = Array(JSONString.quote(model).utf8)
@@ -44,7 +51,10 @@ public struct BodyPatch: Sendable, Equatable {
                 pending.append((key: "model", json: encoded))
             }
         }
-        guard !pending.isEmpty else { return patch }
+        guard !pending.isEmpty else {
+            patch.replacements.sort { $0.range.lowerBound < $1.range.lowerBound }
+            return patch
+        }
         // Overrides need the spans of arbitrary keys: a second scan, off the common path.
         var found: [Int: Range<Int>] = [:]
         _ = try? JSONScanner.scanObject(body) { key, value in
@@ -53,7 +63,7 @@ public struct BodyPatch: Sendable, Equatable {
             }
         }
         var appended: [UInt8] = []
-        var memberCount = inspection.layout.memberCount
+        var memberCount = keptMembers
         for (index, override) in pending.enumerated() {
             if let range = found[index] {
                 patch.replacements.append(Replacement(range: range, bytes: override.json))
@@ -71,6 +81,36 @@ public struct BodyPatch: Sendable, Equatable {
         }
         patch.replacements.sort { $0.range.lowerBound < $1.range.lowerBound }
         return patch
+    }
+
+    /// Adds removals of the top-level members named `keys`, separators included, and returns how many members
+    /// remain.
+    private mutating func removeMembers(_ keys: [String], from body: UnsafeRawBufferPointer) -> Int {
+        var members: [(start: Int, end: Int, removed: Bool)] = []
+        _ = try? JSONScanner.scanObject(body) { key, value in
+            let start = key.baseAddress! - body.baseAddress! - 1
+            let removed = keys.contains { key.elementsEqual($0.utf8) }
+            members.append((start, value.range.upperBound, removed))
+        }
+        guard members.contains(where: \.removed) else { return members.count }
+        let lastKept = members.lastIndex { !$0.removed }
+        for (index, member) in members.enumerated() where member.removed {
+            if let lastKept, index < lastKept {
+                // Up to the next member: the value, the comma and the whitespace after it.
+                let next = members[members.index(after: index)...].first!.start
+                self.replacements.append(Replacement(range: member.start..<next, bytes: []))
+            } else if let lastKept {
+                // Trailing members go with the comma after the last kept one; one range covers them all.
+                if index == lastKept + 1 {
+                    self.replacements.append(
+                        Replacement(range: members[lastKept].end..<members.last!.end, bytes: [])
+                    )
+                }
+            } else if index == 0 {
+                self.replacements.append(Replacement(range: member.start..<members.last!.end, bytes: []))
+            }
+        }
+        return members.count { !$0.removed }
     }
 
     /// Applies the patch to a copy of `body` (tests and cold paths; the server splices buffers instead).

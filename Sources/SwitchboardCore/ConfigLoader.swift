@@ -49,24 +49,28 @@ public struct ConfigLoader {
             if root == nil { self.issue(nil, "", "the file is empty; it needs at least a 'providers' section") }
             return nil
         }
-        for (key, value) in self.pairs(top, "", allowed: ["server", "log", "providers", "default_route"]) {
+        let sections = ["server", "log", "providers", "default_route", "configs", "routing"]
+        for (key, value) in self.pairs(top, "", allowed: sections) {
             switch key {
             case "server": self.readServer(value, into: &config.server)
             case "log": self.readLog(value, into: &config.log)
             case "providers": config.providers = self.readProviders(value)
             case "default_route": config.defaultRoute = self.readDefaultRoute(value)
+            case "configs": config.configs = self.readConfigs(value)
+            case "routing": self.readRouting(value, into: &config.routing)
             default: break
             }
         }
+        self.checkConfigReferences(config, top: top)
         if config.providers.isEmpty, !self.issues.contains(where: { $0.path.hasPrefix("providers") }) {
             self.issue(root, "providers", "at least one provider is required")
         }
-        if let route = config.defaultRoute, config.provider(route.provider) == nil {
+        if let provider = config.defaultRoute?.provider, config.provider(provider) == nil {
             let node = top.first { $0.key.string == "default_route" }?.value
             self.issue(
                 node,
                 "default_route.provider",
-                "unknown provider '\(route.provider)'; configured: \(config.providerSlugs.joined(separator: ", "))"
+                "unknown provider '\(provider)'; configured: \(config.providerSlugs.joined(separator: ", "))"
             )
         }
         return config
@@ -244,20 +248,131 @@ public struct ConfigLoader {
 
     private mutating func readDefaultRoute(_ node: Node) -> DefaultRoute? {
         guard let map = self.mapping(node, "default_route") else { return nil }
-        var provider: String?
-        var model: String?
-        for (key, value) in self.pairs(map, "default_route", allowed: ["provider", "model"]) {
-            if key == "provider" {
-                provider = self.string(value, "default_route.provider")
-            } else {
-                model = self.string(value, "default_route.model")
+        var route = DefaultRoute(provider: nil)
+        for (key, value) in self.pairs(map, "default_route", allowed: ["provider", "model", "config"]) {
+            switch key {
+            case "provider": route.provider = self.string(value, "default_route.provider")
+            case "model": route.model = self.string(value, "default_route.model")
+            default: route.config = self.string(value, "default_route.config")
             }
         }
-        guard let provider else {
-            self.issue(node, "default_route.provider", "missing; name one of the providers")
+        guard route.provider != nil || route.config != nil else {
+            self.issue(node, "default_route.provider", "missing; name one of the providers (or a config)")
             return nil
         }
-        return DefaultRoute(provider: provider, model: model)
+        return route
+    }
+
+    /// `configs:` — Portkey configs by slug, written in YAML (or JSON, which is YAML too).
+    private mutating func readConfigs(_ node: Node) -> [String: PortkeyConfig] {
+        guard let map = self.mapping(node, "configs") else { return [:] }
+        var configs: [String: PortkeyConfig] = [:]
+        for (slug, value) in self.pairs(map, "configs", allowed: nil) {
+            let path = "configs.\(slug)"
+            guard Self.isValidSlug(slug) else {
+                self.issue(value, path, "config slugs use a-z, 0-9, '-', '_' and '.' (at most 64 characters)")
+                continue
+            }
+            guard let json = self.jsonValue(value, path) else { continue }
+            var warnings: [String] = []
+            do {
+                configs[slug] = try PortkeyConfig.parse(json, warnings: &warnings)
+            } catch {
+                for problem in error.errors { self.issue(value, path, problem) }
+            }
+            for warning in warnings { self.issue(value, path, warning) }
+        }
+        return configs
+    }
+
+    /// Every provider a config names exists, and `default_route.config` names a config.
+    private mutating func checkConfigReferences(_ config: GatewayConfig, top: Node.Mapping) {
+        for (slug, portkey) in config.configs.sorted(by: { $0.key < $1.key }) {
+            var pending = [portkey]
+            while let node = pending.popLast() {
+                pending += node.targets
+                guard var provider = node.provider else { continue }
+                if provider.hasPrefix("@") { provider.removeFirst() }
+                if config.provider(provider) == nil, KnownProviders.all[provider] == nil {
+                    let place = top.first { $0.key.string == "configs" }?.value.mapping?.first {
+                        $0.key.string == slug
+                    }?.value
+                    self.issue(
+                        place,
+                        "configs.\(slug)",
+                        "unknown provider '\(provider)'; configured: \(config.providerSlugs.joined(separator: ", "))"
+                    )
+                }
+            }
+        }
+        if let slug = config.defaultRoute?.config, config.configs[slug] == nil {
+            self.issue(
+                top.first { $0.key.string == "default_route" }?.value,
+                "default_route.config",
+                "unknown config '\(slug)'; define it under 'configs:'"
+            )
+        }
+    }
+
+    private mutating func readRouting(_ node: Node, into routing: inout RoutingSettings) {
+        guard let map = self.mapping(node, "routing") else { return }
+        for (key, value) in self.pairs(map, "routing", allowed: ["retry", "circuit_breaker"]) {
+            let path = "routing.\(key)"
+            if key == "retry" {
+                guard let retry = self.mapping(value, path) else { continue }
+                let names = ["initial_backoff_ms", "max_backoff_ms", "retry_after_budget_ms"]
+                for (name, value) in self.pairs(retry, path, allowed: names) {
+                    guard let ms = self.int(value, "\(path).\(name)", in: 0...3_600_000) else { continue }
+                    switch name {
+                    case "initial_backoff_ms": routing.retry.initialBackoffMs = ms
+                    case "max_backoff_ms": routing.retry.maxBackoffMs = ms
+                    default: routing.retry.retryAfterBudgetMs = ms
+                    }
+                }
+                continue
+            }
+            // The same fields as a config's cb_config, so one spelling works in both places.
+            guard let json = self.jsonValue(value, path) else { continue }
+            let wrapped = JSONValue.object([("cb_config", json), ("retry", .object([("attempts", .number(0))]))])
+            var warnings: [String] = []
+            do {
+                routing.circuitBreaker = try PortkeyConfig.parse(wrapped, warnings: &warnings).circuitBreaker
+            } catch {
+                for problem in error.errors { self.issue(value, path, problem) }
+            }
+            for warning in warnings { self.issue(value, path, warning) }
+        }
+    }
+
+    /// A YAML node as JSON: scalars typed by YAML's core schema, `${VAR}` expanded in strings.
+    private mutating func jsonValue(_ node: Node, _ path: String) -> JSONValue? {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .plain {
+                if node.null != nil { return .null }
+                if let flag = node.bool { return .bool(flag) }
+                if let int = node.int { return .number(Double(int)) }
+                if let float = node.float { return .number(float) }
+            }
+            return self.expandedString(node, path).map(JSONValue.string)
+        case .sequence(let sequence):
+            var items: [JSONValue] = []
+            for (index, item) in sequence.enumerated() {
+                guard let value = self.jsonValue(item, "\(path)[\(index)]") else { return nil }
+                items.append(value)
+            }
+            return .array(items)
+        case .mapping(let map):
+            var members: [(key: String, value: JSONValue)] = []
+            for (key, value) in self.pairs(map, path, allowed: nil) {
+                guard let json = self.jsonValue(value, "\(path).\(key)") else { return nil }
+                members.append((key, json))
+            }
+            return .object(members)
+        case .alias:
+            self.issue(node, path, "YAML aliases are not supported here")
+            return nil
+        }
     }
 
     // MARK: - Typed reads

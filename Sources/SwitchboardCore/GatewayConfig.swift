@@ -5,6 +5,10 @@ public struct GatewayConfig: Sendable {
     /// In file order; slugs are unique.
     public var providers: [ProviderConfig] = []
     public var defaultRoute: DefaultRoute?
+    /// Portkey configs by slug (`configs:`), usable as `x-portkey-config: SLUG`.
+    public var configs: [String: PortkeyConfig] = [:]
+    /// Retry timing and the default circuit breaker.
+    public var routing = RoutingSettings()
 
     public init() {}
 
@@ -90,16 +94,28 @@ public struct ProviderConfig: Sendable {
     }
 }
 
-/// Where requests go when nothing else in the request picks a provider.
+/// Where requests go when nothing else in the request picks a provider: a provider (and model), or a config.
 public struct DefaultRoute: Sendable {
-    public var provider: String
+    public var provider: String?
     /// Used when the request names no model.
     public var model: String?
+    /// A config slug run for requests that name neither a provider nor a model.
+    public var config: String?
 
-    public init(provider: String, model: String? = nil) {
+    public init(provider: String?, model: String? = nil, config: String? = nil) {
         self.provider = provider
         self.model = model
+        self.config = config
     }
+}
+
+/// Gateway-wide strategy settings (`routing:`).
+public struct RoutingSettings: Sendable {
+    public var retry = RetryTiming()
+    /// Applied to every target of a plan that has no `cb_config` of its own; `nil` disables it.
+    public var circuitBreaker: CircuitBreakerSettings?
+
+    public init() {}
 }
 
 extension GatewayConfig {

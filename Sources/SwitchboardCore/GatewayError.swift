@@ -9,6 +9,8 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     public var param: String?
     public var message: String
     public var format: Format
+    /// Portkey's `errors[]`: one line per problem (config validation).
+    public var details: [String]?
 
     /// The body shape: OpenAI's error envelope, or Portkey's `{"status":"failure","message"}` used for
     /// gateway-side validation of `x-portkey-*` headers and configs.
@@ -40,7 +42,11 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The JSON body sent to the client.
     public var jsonBody: [UInt8] {
         if self.format == .portkey {
-            return Array((#"{"status":"failure","message":"# + JSONString.quote(self.message) + "}").utf8)
+            var out = #"{"status":"failure","message":"# + JSONString.quote(self.message)
+            if let details = self.details {
+                out += #","errors":["# + details.map(JSONString.quote).joined(separator: ",") + "]"
+            }
+            return Array((out + "}").utf8)
         }
         var out = #"{"error":{"message":"#
         out += JSONString.quote(self.message)
@@ -110,6 +116,15 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
             type: "upstream_error",
             code: "upstream_unavailable",
             message: "Provider '\(provider)' could not be reached: \(reason)."
+        )
+    }
+
+    /// Portkey's 408 for an attempt that exceeded `request_timeout` / `x-portkey-request-timeout`.
+    public static func requestTimeout(milliseconds: Int) -> GatewayError {
+        GatewayError(
+            status: 408,
+            type: "timeout_error",
+            message: "Request exceeded the timeout sent in the request: \(milliseconds)ms"
         )
     }
 

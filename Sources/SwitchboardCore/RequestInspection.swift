@@ -7,6 +7,10 @@ public struct RequestInspection: Sendable, Equatable {
     public var stream: Bool = false
     /// `stream_options.include_usage`, when the client sent it.
     public var includeUsage: Bool?
+    /// OpenRouter's `models` fallback list.
+    public var models: [String]?
+    /// Span of OpenRouter's `provider` preferences object, decoded only when routing needs it.
+    public var providerSpan: JSONValueSpan?
     public var layout: JSONObjectLayout
 
     /// Scans `body` once, validating all of it, and picks out the routing fields.
@@ -16,6 +20,8 @@ public struct RequestInspection: Sendable, Equatable {
         var modelRange: Range<Int>?
         var stream = false
         var includeUsage: Bool?
+        var models: [String]?
+        var providerSpan: JSONValueSpan?
         var fieldError: GatewayError?
         let layout: JSONObjectLayout
         do {
@@ -46,6 +52,19 @@ public struct RequestInspection: Sendable, Equatable {
                     }
                 } else if key.equals("stream_options"), value.kind != .null {
                     fieldError = fieldError ?? .invalidField("stream_options", "must be an object")
+                } else if key.equals("models"), value.kind != .null {
+                    let list = JSONValue(parsing: UnsafeRawBufferPointer(rebasing: body[value.range]))?.array
+                    models = list?.compactMap(\.string)
+                    if models == nil || models?.count != list?.count {
+                        fieldError = fieldError ?? .invalidField("models", "must be an array of model names")
+                    }
+                } else if key.equals("provider"), value.kind != .null {
+                    if value.kind == .object {
+                        providerSpan = value
+                    } else {
+                        fieldError =
+                            fieldError ?? .invalidField("provider", "must be an object of provider preferences")
+                    }
                 }
             }
         } catch let error as JSONSyntaxError {
@@ -59,6 +78,8 @@ public struct RequestInspection: Sendable, Equatable {
         result.modelRange = modelRange
         result.stream = stream
         result.includeUsage = includeUsage
+        result.models = models
+        result.providerSpan = providerSpan
         return result
     }
 }

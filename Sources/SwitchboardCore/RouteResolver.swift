@@ -2,12 +2,12 @@ import Foundation
 
 /// Turns a request's model and `x-portkey-*` headers into a ``RouteTarget``.
 ///
-/// Precedence (DESIGN.md §1): `x-portkey-config`, then `x-portkey-provider` (with `x-portkey-custom-host`),
-/// then a `PROVIDER/MODEL` (or `@PROVIDER/MODEL`) prefix, then a provider that lists the bare model name,
-/// then the default route. Built once per configuration; `resolve` reads only immutable state.
+/// Precedence (DESIGN.md §1): `x-portkey-config` (see ``route(_:)``), then `x-portkey-provider` (with
+/// `x-portkey-custom-host`), then a `PROVIDER/MODEL` (or `@PROVIDER/MODEL`) prefix, then a provider that lists
+/// the bare model name, then the default route. Built once per configuration; it reads only immutable state.
 public struct RouteResolver: Sendable {
     public let config: GatewayConfig
-    private let indexBySlug: [String: Int]
+    let indexBySlug: [String: Int]
     private let hostValidator: CustomHostValidator
     /// One ready target per configured provider, built once: a request copies one instead of assembling it.
     private let configuredTargets: [RouteTarget?]
@@ -34,37 +34,25 @@ public struct RouteResolver: Sendable {
         }
     }
 
-    /// Resolves `request`.
+    /// Resolves a request that names no config and no OpenRouter routing fields to one target.
     /// - Throws: ``GatewayError`` (4xx) naming what is wrong and what would work.
     public func resolve(_ request: RoutingRequest) throws(GatewayError) -> RouteTarget {
         var target: RouteTarget
-        if let config = request.config {
-            target = try self.resolveInlineConfig(config, request: request)
-        } else if let provider = request.provider {
+        if let provider = request.provider {
             target = try self.adHocTarget(provider, customHost: request.customHost, apiKey: nil)
             target.model = nil
         } else if let model = request.model {
             target = try self.resolveModel(model)
-        } else if let route = self.config.defaultRoute, let index = self.indexBySlug[route.provider] {
+        } else if let route = self.config.defaultRoute, let provider = route.provider,
+            let index = self.indexBySlug[provider]
+        {
             target = try self.configuredTarget(index)
             target.model = route.model
         } else {
             throw self.noRoute(model: nil)
         }
-        if request.endpoint.inspectsBody, request.model == nil, target.model == nil,
-            !target.overrides.contains(where: { $0.key == "model" })
-        {
-            throw .missingModel(endpoint: "/v1/\(request.endpoint.label)")
-        }
-        guard target.kind.serves(request.endpoint) else {
-            throw GatewayError(
-                status: 400,
-                type: "invalid_request_error",
-                code: "unsupported_endpoint",
-                message: "Provider '\(target.provider)' (kind: \(target.kind.rawValue)) does not serve "
-                    + "/v1/\(request.endpoint.label); choose a provider that speaks it."
-            )
-        }
+        target.requestTimeoutMs = try request.requestTimeoutMs()
+        try self.check(target, for: request)
         return target
     }
 
@@ -90,7 +78,9 @@ public struct RouteResolver: Sendable {
             return target
         }
         if model.contains("/") { throw self.noRoute(model: model) }
-        guard let route = self.config.defaultRoute, let index = self.indexBySlug[route.provider] else {
+        guard let route = self.config.defaultRoute, let provider = route.provider,
+            let index = self.indexBySlug[provider]
+        else {
             throw self.noRoute(model: model)
         }
         var target = try self.configuredTarget(index)
@@ -98,7 +88,7 @@ public struct RouteResolver: Sendable {
         return target
     }
 
-    private func configuredTarget(_ index: Int) throws(GatewayError) -> RouteTarget {
+    func configuredTarget(_ index: Int) throws(GatewayError) -> RouteTarget {
         guard let target = self.configuredTargets[index] else {
             throw .upstreamUnavailable(
                 provider: self.config.providers[index].slug,
@@ -110,7 +100,7 @@ public struct RouteResolver: Sendable {
 
     /// A target named by `x-portkey-provider` or a config's `provider`: a configured slug (optionally `@slug`),
     /// or a well-known provider id used with the client's own key.
-    private func adHocTarget(
+    func adHocTarget(
         _ name: String,
         customHost: String?,
         apiKey: String?
@@ -151,66 +141,7 @@ public struct RouteResolver: Sendable {
         return target
     }
 
-    // MARK: - Inline configs
-
-    private func resolveInlineConfig(_ text: String, request: RoutingRequest) throws(GatewayError) -> RouteTarget {
-        guard text.hasPrefix("{") else {
-            throw Self.configError(
-                "x-portkey-config '\(text.prefix(64))' is not a JSON object. Saved configs referenced by id are "
-                    + "not supported by this version; send the config inline as JSON."
-            )
-        }
-        guard let data = text.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else {
-            throw Self.configError("Invalid config passed. You need to pass a valid json")
-        }
-        for unsupported in ["strategy", "targets", "retry", "cache", "virtual_key"] where object[unsupported] != nil {
-            throw Self.configError(
-                "Config field '\(unsupported)' is not supported by this version of Switchboard yet; "
-                    + "use a single target with provider, api_key, custom_host, override_params, request_timeout."
-            )
-        }
-        func string(_ key: String) throws(GatewayError) -> String? {
-            guard let value = object[key] else { return nil }
-            guard let text = value as? String else {
-                throw Self.configError("Invalid config passed: '\(key)' must be a string")
-            }
-            return text
-        }
-        let configProvider = try string("provider")
-        guard let provider = configProvider ?? request.provider else {
-            throw Self.configError(
-                "Either x-portkey-provider needs to be passed. Or the x-portkey-config header should have a "
-                    + "valid config with provider details in it."
-            )
-        }
-        let configHost = try string("custom_host")
-        let apiKey = try string("api_key")
-        var target = try self.adHocTarget(provider, customHost: request.customHost ?? configHost, apiKey: apiKey)
-        target.model = nil
-        if let overrides = object["override_params"] {
-            guard let params = overrides as? [String: Any] else {
-                throw Self.configError("Invalid config passed: 'override_params' must be an object")
-            }
-            target.overrides = params.keys.sorted().compactMap { key in
-                guard let json = try? JSONSerialization.data(withJSONObject: params[key]!, options: [.fragmentsAllowed])
-                else {
-                    return nil
-                }
-                return (key: key, json: Array(json))
-            }
-        }
-        if let timeout = object["request_timeout"] {
-            guard let ms = timeout as? Int, ms > 0 else {
-                throw Self.configError("Invalid config passed: 'request_timeout' must be a positive integer (ms)")
-            }
-            target.requestTimeoutMs = ms
-        }
-        return target
-    }
-
-    private static func configError(_ message: String) -> GatewayError {
+    static func configError(_ message: String) -> GatewayError {
         GatewayError(
             status: 400,
             type: "invalid_request_error",

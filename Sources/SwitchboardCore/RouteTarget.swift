@@ -20,6 +20,8 @@ public struct RouteTarget: Sendable {
     public var optionIndex: String
     /// Extra certificate authorities for https (the provider's `ca_file`).
     public var caFile: String?
+    /// Client headers forwarded even where the gateway would drop them (`forward_headers`).
+    public var forwardHeaders: [String] = []
 
     public init(
         provider: String,
@@ -57,18 +59,36 @@ public struct RoutingRequest: Sendable {
     public var provider: String?
     /// `x-portkey-custom-host`.
     public var customHost: String?
+    /// `x-portkey-request-timeout`.
+    public var requestTimeout: String?
+    /// `x-portkey-forward-headers`.
+    public var forwardHeaders: String?
+    /// The body's `models` (OpenRouter's fallback list).
+    public var models: [String]?
+    /// The body's `provider` object (OpenRouter's provider preferences).
+    public var providerPreferences: JSONValue?
+    /// `config`, already parsed (the server caches inline configs it has seen).
+    public var parsedConfig: PortkeyConfig?
 
     public init(
         endpoint: Endpoint,
         model: String? = nil,
         config: String? = nil,
         provider: String? = nil,
-        customHost: String? = nil
+        customHost: String? = nil,
+        requestTimeout: String? = nil,
+        forwardHeaders: String? = nil,
+        models: [String]? = nil,
+        providerPreferences: JSONValue? = nil
     ) {
         self.endpoint = endpoint
         self.model = model
         self.config = config
         self.provider = provider
         self.customHost = customHost
+        self.requestTimeout = requestTimeout
+        self.forwardHeaders = forwardHeaders
+        self.models = models
+        self.providerPreferences = providerPreferences
     }
 }

@@ -10,6 +10,9 @@ public struct MockBehavior: Sendable, Equatable {
     public var headerDelayMs = 0
     /// Answer with this status and an error body instead of a completion.
     public var status: Int?
+    /// Apply `status` only to the first K requests naming the same model (with its options), then answer
+    /// normally: an upstream that recovers, for retry tests.
+    public var failFirst: Int?
     /// `Retry-After` (seconds) on a fault response.
     public var retryAfter: String?
     /// `retry-after-ms` on a fault response.
@@ -24,7 +27,7 @@ public struct MockBehavior: Sendable, Equatable {
     /// The option names, as header suffixes (`x-mock-<name>`) and model options.
     public static let optionNames = [
         "tokens", "chunks", "interval_ms", "header_delay_ms", "status", "retry_after", "retry_after_ms",
-        "reset_after", "malformed",
+        "reset_after", "malformed", "fail_first",
     ]
 
     public init(tokens: Int = 8, intervalMs: Int = 0, model: String = "mock-1") {
@@ -63,6 +66,7 @@ public struct MockBehavior: Sendable, Equatable {
             case "retry_after_ms": behavior.retryAfterMs = value
             case "reset_after": behavior.resetAfter = Int(value).map { max(0, $0) }
             case "malformed": behavior.malformed = value == "true" || value == "1"
+            case "fail_first": behavior.failFirst = Int(value).map { max(0, $0) }
             default: break
             }
         }

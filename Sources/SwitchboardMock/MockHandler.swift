@@ -118,11 +118,14 @@ final class MockHandler: ChannelInboundHandler {
         case .success(let value): inspection = value
         case .failure(let error): return self.respond(context, head, status: .badRequest, body: error.jsonBody)
         }
-        let behavior = MockBehavior.parse(
+        var behavior = MockBehavior.parse(
             model: inspection.model,
             header: { head.headers.first(name: $0) },
             defaults: self.defaults
         )
+        if let failFirst = behavior.failFirst, self.recorder.countCall(inspection.model ?? "") > failFirst {
+            behavior.status = nil
+        }
         self.responseCounter += 1
         let plan = Plan(
             kind: kind,

@@ -27,6 +27,7 @@ public final class MockRecorder: Sendable {
         var connectionsOpened = 0
         var connectionsActive = 0
         var requestCount = 0
+        var callsByModel: [String: Int] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -40,7 +41,18 @@ public final class MockRecorder: Sendable {
     public var requestCount: Int { self.state.withLockedValue { $0.requestCount } }
 
     public func reset() {
-        self.state.withLockedValue { $0.requests.removeAll() }
+        self.state.withLockedValue {
+            $0.requests.removeAll()
+            $0.callsByModel.removeAll()
+        }
+    }
+
+    /// Counts a call for `model` (as sent, options included); returns the count including this one.
+    func countCall(_ model: String) -> Int {
+        self.state.withLockedValue { state in
+            state.callsByModel[model, default: 0] += 1
+            return state.callsByModel[model]!
+        }
     }
 
     func connectionOpened() {

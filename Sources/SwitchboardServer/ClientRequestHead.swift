@@ -28,13 +28,7 @@ struct ClientRequestHead {
 
     /// The value of the first header named `lowercaseName` (compared ignoring case).
     func header(_ lowercaseName: StaticString) -> String? {
-        self.bytes.withUnsafeReadableBytes { raw in
-            for span in self.parsed.fields.headers
-            where UnsafeRawBufferPointer(rebasing: raw[span.name]).equalsIgnoringCase(lowercaseName) {
-                return String(decoding: UnsafeRawBufferPointer(rebasing: raw[span.value]), as: UTF8.self)
-            }
-            return nil
-        }
+        self.bytes.withUnsafeReadableBytes { self.parsed.fields.value(of: lowercaseName, in: $0) }
     }
 
     func hasHeader(_ lowercaseName: StaticString) -> Bool {

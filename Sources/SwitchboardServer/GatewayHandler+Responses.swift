@@ -78,7 +78,12 @@ extension GatewayHandler {
         if self.request!.target != nil {
             HTTPWire.writeHeader(&buffer, "x-portkey-provider", self.request!.target!.provider)
             HTTPWire.writeHeader(&buffer, "x-portkey-last-used-option-index", self.request!.target!.optionIndex)
-            buffer.writeStaticString("x-portkey-retry-attempt-count: 0\r\nx-portkey-cache-status: DISABLED\r\n")
+            if let count = self.request!.execution?.retryAttemptCount, count != 0 {
+                HTTPWire.writeHeader(&buffer, "x-portkey-retry-attempt-count", String(count))
+                buffer.writeStaticString("x-portkey-cache-status: DISABLED\r\n")
+            } else {
+                buffer.writeStaticString("x-portkey-retry-attempt-count: 0\r\nx-portkey-cache-status: DISABLED\r\n")
+            }
         }
         if !self.request!.keepAlive {
             buffer.writeStaticString("connection: close\r\n")

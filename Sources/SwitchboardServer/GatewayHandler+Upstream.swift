@@ -28,63 +28,102 @@ extension GatewayHandler {
         }
         self.request!.model = inspection?.model
         self.request!.stream = inspection?.stream ?? false
-        let target: RouteTarget
+        let route: Route
         do {
-            target = try self.runtime.resolver.resolve(
-                self.routingRequest(endpoint: endpoint, model: inspection?.model)
-            )
+            var routing = try self.routingRequest(endpoint: endpoint, model: inspection?.model)
+            if let inspection {
+                routing.models = inspection.models
+                if let span = inspection.providerSpan {
+                    routing.providerPreferences = body.withUnsafeReadableBytes { bytes in
+                        JSONValue(parsing: UnsafeRawBufferPointer(rebasing: bytes[span.range]))
+                    }
+                }
+            }
+            route = try self.runtime.resolver.route(routing)
         } catch {
             self.sendError(error)
             return
         }
-        self.request!.target = target
-        if let inspection {
-            let patch = body.withUnsafeReadableBytes { bytes in
-                BodyPatch.make(body: bytes, inspection: inspection, model: target.model, overrides: target.overrides)
+        switch route {
+        case .target(let target):
+            self.request!.target = target
+            if let inspection {
+                let patch = body.withUnsafeReadableBytes { bytes in
+                    BodyPatch.make(
+                        body: bytes,
+                        inspection: inspection,
+                        model: target.model,
+                        overrides: target.overrides
+                    )
+                }
+                if !patch.isEmpty { body = Self.apply(patch, to: body) }
+                if let model = target.model { self.request!.model = model }
             }
-            if !patch.isEmpty { body = Self.apply(patch, to: body) }
-            if let model = target.model { self.request!.model = model }
+            let head = self.upstreamHead(target: target, bodyLength: body.readableBytes)
+            self.request!.body = body
+            self.connectAndSend(head: head, target: target, fresh: false)
+        case .plan(let plan):
+            self.startPlan(plan, body: body, inspection: inspection)
         }
-        let head = self.upstreamHead(target: target, bodyLength: body.readableBytes)
-        self.request!.body = body
-        self.connectAndSend(head: head, target: target, fresh: false)
     }
 
     /// A request whose body streams through: route by headers alone and open the upstream right away.
     func startStreamedUpload() {
         guard let endpoint = self.request?.endpoint else { return }
-        let target: RouteTarget
+        let route: Route
         do {
-            target = try self.runtime.resolver.resolve(self.routingRequest(endpoint: endpoint, model: nil))
+            route = try self.runtime.resolver.route(self.routingRequest(endpoint: endpoint, model: nil))
         } catch {
             self.request!.mode = .local(.error(error))
             return
         }
-        self.request!.target = target
-        let head = self.upstreamHead(target: target, bodyLength: nil)
-        self.connectAndSend(head: head, target: target, fresh: false)
+        switch route {
+        case .target(let target):
+            self.request!.target = target
+            let head = self.upstreamHead(target: target, bodyLength: nil)
+            self.connectAndSend(head: head, target: target, fresh: false)
+        case .plan(let plan):
+            self.startPlan(plan, body: nil, inspection: nil)
+        }
     }
 
-    private func routingRequest(endpoint: Endpoint, model: String?) -> RoutingRequest {
+    private func routingRequest(endpoint: Endpoint, model: String?) throws(GatewayError) -> RoutingRequest {
         let head = self.request!.head
-        return RoutingRequest(
+        let config = head.header("x-portkey-config")
+        var routing = RoutingRequest(
             endpoint: endpoint,
             model: model,
-            config: head.header("x-portkey-config"),
+            config: config,
             provider: head.header("x-portkey-provider"),
-            customHost: head.header("x-portkey-custom-host")
+            customHost: head.header("x-portkey-custom-host"),
+            requestTimeout: head.header("x-portkey-request-timeout"),
+            forwardHeaders: head.header("x-portkey-forward-headers")
         )
+        if let config, config.hasPrefix("{") { routing.parsedConfig = try self.inlineConfig(config) }
+        return routing
     }
 
-    private func connectAndSend(head: ByteBuffer, target: RouteTarget, fresh: Bool) {
-        guard let serial = self.request?.serial else { return }
+    /// Parses an inline config, or takes it from the loop's cache of recent ones.
+    private func inlineConfig(_ text: String) throws(GatewayError) -> PortkeyConfig {
+        if let config = self.loop.inlineConfigs[text] { return config }
+        let config: PortkeyConfig
+        do { config = try PortkeyConfig.parse(text: text) } catch { throw error.gatewayError }
+        if self.loop.inlineConfigs.count >= LoopContext.maxInlineConfigs { self.loop.inlineConfigs.removeAll() }
+        self.loop.inlineConfigs[text] = config
+        return config
+    }
+
+    func connectAndSend(head: ByteBuffer, target: RouteTarget, fresh: Bool) {
+        guard let serial = self.request?.serial, let attempt = self.request?.attempt else { return }
         let pool = self.loop.pool
         let key = UpstreamPool.Key(target)
         let future = fresh ? pool.connect(key) : pool.acquire(key)
         self.startResponseTimer(target: target)
         future.assumeIsolated().whenComplete { result in
-            guard self.context != nil, self.request?.serial == serial, self.request?.responseHeadSent == false else {
-                // The client left or the request timed out meanwhile.
+            guard self.context != nil, self.request?.serial == serial, self.request?.responseHeadSent == false,
+                self.request?.attempt == attempt
+            else {
+                // The client left, the request timed out, or the plan moved on meanwhile.
                 if case .success(let connection) = result { pool.release(connection) }
                 return
             }
@@ -92,6 +131,7 @@ extension GatewayHandler {
             case .success(let connection):
                 self.send(head: head, on: connection)
             case .failure(let error):
+                if self.continuePlan(after: .connectFailure) { return }
                 self.failBeforeResponse(target: target, reason: Self.describeFailure(error))
             }
         }
@@ -135,7 +175,9 @@ extension GatewayHandler {
         client.bytes.withUnsafeReadableBytes { raw in
             for span in client.parsed.fields.headers {
                 let name = UnsafeRawBufferPointer(rebasing: raw[span.name])
-                if HeaderNames.isHopByHop(name) || name.hasPrefixIgnoringCase("x-portkey-")
+                if HeaderNames.isHopByHop(name)
+                    || (name.hasPrefixIgnoringCase("x-portkey-")
+                        && !target.forwardHeaders.contains(where: { name.elementsEqualIgnoringCase($0) }))
                     || name.equalsIgnoringCase("host") || name.equalsIgnoringCase("expect")
                     // Identity encoding, so the gateway can read usage from responses as they pass.
                     || name.equalsIgnoringCase("accept-encoding")
@@ -205,8 +247,13 @@ extension GatewayHandler {
             guard let deadline = self.request!.responseDeadline, now >= deadline else { return }
             self.request!.upstream?.abort()
             self.request!.upstream = nil
-            let provider = self.request!.providerLabel
-            self.sendError(.upstreamTimeout(provider: provider, milliseconds: self.request!.responseTimeoutMs))
+            if self.continuePlan(after: .timeout) { return }
+            if let ms = self.request!.target?.requestTimeoutMs {
+                self.sendError(.requestTimeout(milliseconds: ms))
+            } else {
+                let provider = self.request!.providerLabel
+                self.sendError(.upstreamTimeout(provider: provider, milliseconds: self.request!.responseTimeoutMs))
+            }
         } else if now - self.request!.lastActivity >= self.idleTimeout {
             self.runtime.logger.warning(
                 "upstream response stalled; closing",
@@ -239,6 +286,15 @@ extension GatewayHandler {
 extension GatewayHandler: UpstreamResponseDelegate {
     func upstreamResponseHead(_ head: ResponseHead, bytes: ByteBuffer) {
         guard let context = self.context, self.request != nil else { return }
+        if self.request!.execution != nil {
+            var retryAfter: Int?
+            if head.status == 429 {
+                retryAfter = bytes.withUnsafeReadableBytes { raw in
+                    RetryAfter.milliseconds { head.fields.value(of: $0, in: raw) }
+                }
+            }
+            if self.continuePlan(after: .response(status: head.status, retryAfterMs: retryAfter)) { return }
+        }
         self.request!.status = head.status
         self.request!.responseHeadSent = true
         self.request!.lastActivity = .now()
@@ -300,11 +356,17 @@ extension GatewayHandler: UpstreamResponseDelegate {
     func upstreamFailed(_ error: any Error) {
         guard let request = self.request, let target = request.target else { return }
         self.request!.upstream = nil
+        self.request!.upstreamRequestSent = false
         if request.responseHeadSent {
             self.runtime.logger.warning(
                 "upstream failed mid-response",
                 metadata: ["id": "\(request.id)", "provider": "\(target.provider)", "error": "\(error)"]
             )
+            let reason =
+                "Provider '\(target.provider)' failed after the response started: \(Self.describeFailure(error))"
+            if let upstream = request.upstream, self.endStreamWithError(reason, appendPoint: upstream.appendPoint) {
+                return
+            }
             self.abortResponse()
             return
         }
@@ -315,34 +377,11 @@ extension GatewayHandler: UpstreamResponseDelegate {
             self.request!.retriedOnFreshConnection = true
             self.request!.upstreamRequestSent = false
             let head = self.upstreamHead(target: target, bodyLength: request.body?.readableBytes ?? 0)
-            self.connectAndSendFresh(head: head, target: target)
+            self.connectAndSend(head: head, target: target, fresh: true)
             return
         }
+        if self.continuePlan(after: .connectFailure) { return }
         self.sendError(.upstreamUnavailable(provider: target.provider, reason: Self.describeFailure(error)))
-    }
-
-    private func connectAndSendFresh(head: ByteBuffer, target: RouteTarget) {
-        guard let serial = self.request?.serial else { return }
-        let pool = self.loop.pool
-        pool.connect(UpstreamPool.Key(target)).assumeIsolated().whenComplete { result in
-            guard self.context != nil, self.request?.serial == serial, self.request?.responseHeadSent == false else {
-                if case .success(let connection) = result { pool.release(connection) }
-                return
-            }
-            switch result {
-            case .success(let connection):
-                self.request!.upstream = connection
-                self.request!.upstreamRequestSent = true
-                connection.send(
-                    head: head,
-                    body: self.request!.body,
-                    isHEAD: self.request!.head.method == .HEAD,
-                    delegate: self
-                )
-            case .failure(let error):
-                self.sendError(.upstreamUnavailable(provider: target.provider, reason: Self.describeFailure(error)))
-            }
-        }
     }
 
     static func describeFailure(_ error: any Error) -> String {

@@ -67,6 +67,57 @@ public final class GatewayMetrics: Sendable {
         )
     }
 
+    // MARK: - Strategies (cold paths: handles are looked up in the registry each time)
+
+    func retries(provider: String) -> Counter {
+        self.registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "switchboard",
+                metricName: "retries",
+                unitName: "total",
+                helpText: "Attempts made again on the same target (config retry), by provider."
+            ),
+            labels: [("provider", provider)]
+        )
+    }
+
+    func fallbacks(provider: String) -> Counter {
+        self.registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "switchboard",
+                metricName: "fallbacks",
+                unitName: "total",
+                helpText: "Moves to the next target after this provider failed (fallback strategies, models lists)."
+            ),
+            labels: [("provider", provider)]
+        )
+    }
+
+    func circuitSkips(_ target: String) -> Counter {
+        self.registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "switchboard",
+                metricName: "circuit_breaker_skips",
+                unitName: "total",
+                helpText: "Targets skipped because their circuit was open."
+            ),
+            labels: [("target", target)]
+        )
+    }
+
+    /// 0 closed, 1 open, 2 half-open (probing).
+    func circuitState(_ target: String) -> Gauge {
+        self.registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "switchboard",
+                metricName: "circuit_breaker_state",
+                unitName: "",
+                helpText: "Circuit of a target: 0 closed, 1 open (skipped), 2 half-open (probing)."
+            ),
+            labels: [("target", target)]
+        )
+    }
+
     /// The Prometheus text exposition.
     public func render() -> [UInt8] {
         self.registry.emitToBuffer()

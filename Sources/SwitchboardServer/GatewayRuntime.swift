@@ -10,6 +10,7 @@ public final class GatewayRuntime: Sendable {
     public let config: GatewayConfig
     let resolver: RouteResolver
     public let metrics: GatewayMetrics
+    let breakers: CircuitBreakers
     let logger: Logger
     /// `GET /v1/models`, rendered once.
     let modelsBody: [UInt8]
@@ -19,6 +20,7 @@ public final class GatewayRuntime: Sendable {
         self.config = config
         self.resolver = RouteResolver(config: config)
         self.metrics = metrics
+        self.breakers = CircuitBreakers(metrics: metrics)
         self.logger = logger
         self.modelsBody = Self.renderModels(config)
     }
@@ -50,6 +52,9 @@ final class LoopContext {
     let sweeper: TimeoutSweeper
     let accessLog = AccessLogger()
     var ids = RequestIDGenerator()
+    /// Inline `x-portkey-config` texts seen recently, parsed: SDKs send the same config with every request.
+    var inlineConfigs: [String: PortkeyConfig] = [:]
+    static let maxInlineConfigs = 128
 
     init(pool: UpstreamPool, metrics: LoopMetrics, sweeper: TimeoutSweeper) {
         self.pool = pool

@@ -1,6 +1,6 @@
 /// Generates request ids in UUID v4 form from a per-event-loop xoshiro256** generator seeded once, so an id
-/// costs no system call and no lock.
-struct RequestIDGenerator {
+/// costs no system call and no lock. Also the loop's random source for load balancing and jitter.
+struct RequestIDGenerator: RandomNumberGenerator {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
     init() {
@@ -8,7 +8,7 @@ struct RequestIDGenerator {
         self.state = (seed.next(), seed.next(), seed.next(), seed.next() | 1)
     }
 
-    private mutating func next() -> UInt64 {
+    mutating func next() -> UInt64 {
         let result = Self.rotate(self.state.1 &* 5, 7) &* 9
         let t = self.state.1 << 17
         self.state.2 ^= self.state.0

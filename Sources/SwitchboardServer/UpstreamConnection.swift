@@ -102,6 +102,22 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.forwardsPayloadOnly = false
     }
 
+    /// Where the gateway may end a relayed body with bytes of its own (an SSE error event).
+    enum AppendPoint {
+        /// Between two chunks of a chunked body: a chunk and the last-chunk may follow.
+        case chunkBoundary
+        /// The client's body has no framing (it ends with the connection): bytes may follow as they are.
+        case unframed
+        /// Mid-chunk or length-delimited: nothing can be added.
+        case none
+    }
+
+    var appendPoint: AppendPoint {
+        guard case .body(let framer) = self.readState else { return .none }
+        if self.forwardsPayloadOnly || framer.isUntilClose { return .unframed }
+        return framer.isAtChunkStart ? .chunkBoundary : .none
+    }
+
     /// Stops reading while the client cannot keep up, and resumes when it can.
     func setReading(_ enabled: Bool) {
         self.context?.channel.setOption(ChannelOptions.autoRead, value: enabled).whenComplete { _ in }

@@ -18,7 +18,11 @@ struct CheckConfig: ParsableCommand {
         let providers = config.providers.map { "\($0.slug) (\($0.kind.rawValue))" }.joined(separator: ", ")
         print("\(self.path): OK — \(config.providers.count) provider(s): \(providers)")
         if let route = config.defaultRoute {
-            print("default route: \(route.provider)\(route.model.map { " (model \($0))" } ?? "")")
+            let target = route.config.map { "config \($0)" } ?? route.provider ?? ""
+            print("default route: \(target)\(route.model.map { " (model \($0))" } ?? "")")
+        }
+        if !config.configs.isEmpty {
+            print("configs: \(config.configs.keys.sorted().joined(separator: ", "))")
         }
     }
 }

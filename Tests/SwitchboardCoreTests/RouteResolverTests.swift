@@ -25,8 +25,14 @@ import Testing
         return RouteResolver(config: config)
     }()
 
+    /// The target a request goes to first.
     private func resolve(_ request: RoutingRequest) -> Result<RouteTarget, GatewayError> {
-        Result { () throws(GatewayError) in try self.resolver.resolve(request) }
+        Result { () throws(GatewayError) in
+            switch try self.resolver.route(request) {
+            case .target(let target): target
+            case .plan(let plan): plan.leaves[0].target
+            }
+        }
     }
 
     @Test func providerPrefixIsStripped() throws {
@@ -130,10 +136,12 @@ import Testing
     }
 
     @Test(arguments: [
-        ("pc-123", "not a JSON object"), ("{bad", "valid json"), (#"{"api_key":"k"}"#, "Either x-portkey-provider"),
-        (#"{"provider":"openai","strategy":{"mode":"fallback"}}"#, "'strategy' is not supported"),
-        (#"{"provider":"openai","override_params":[1]}"#, "'override_params' must be an object"),
-        (#"{"provider":7}"#, "'provider' must be a string"),
+        ("pc-123", "Config 'pc-123' not found"), ("{bad", "valid json"),
+        (#"{"api_key":"k"}"#, "Either x-portkey-provider"),
+        (#"{"strategy":{"mode":"fallback"}}"#, "needs at least one target"),
+        (#"{"provider":"openai","override_params":[1]}"#, "path: override_params, message: must be an object"),
+        (#"{"provider":7}"#, "path: provider, message: must be a string"),
+        (#"{"provider":"openai","input_guardrails":["x"]}"#, "not supported by Switchboard yet"),
     ])
     func badInlineConfigsAre400(config: String, message: String) {
         guard

@@ -188,6 +188,9 @@ import Testing
             #expect(response.status == 200)
             #expect(!response.complete)
             #expect(!response.sseData.contains("[DONE]"))
+            // The stream ends with an explicit error event, not just a cut.
+            let last = try #require(response.sseData.last)
+            #expect(last.contains(#""code":"stream_interrupted""#), "\(last)")
         }
     }
 

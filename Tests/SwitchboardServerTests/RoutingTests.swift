@@ -123,7 +123,9 @@ import Testing
                 ],
                 body: #"{"model":"m"}"#
             )
-            #expect(response.status == 504)
+            // Portkey's 408 for request_timeout (504 is for the server-wide response timeout).
+            #expect(response.status == 408)
+            #expect(response.json["error"].flatMap { ($0 as? [String: Any])?["type"] as? String } == "timeout_error")
         }
     }
 

@@ -42,6 +42,12 @@ public struct BodyFramer: Sendable {
     }
 
     /// Whether the body has ended (never true for ``BodyFraming/untilClose``: that ends with the connection).
+    /// Whether a chunked body stands between two chunks, where a chunk of the gateway's own may be added.
+    public var isAtChunkStart: Bool {
+        if case .chunkSize(0, 0, false, false) = self.state { return true }
+        return false
+    }
+
     public var isComplete: Bool {
         if case .complete = self.state { return true }
         return false

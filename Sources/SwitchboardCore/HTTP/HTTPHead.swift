@@ -60,6 +60,16 @@ public struct HeaderFields: Sendable {
     public var expectsContinue = false
 
     /// HTTP/1.1 is persistent unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
+    /// The value of the first header named `lowercaseName` (compared ignoring case); `head` is the bytes the
+    /// spans point into.
+    public func value(of lowercaseName: StaticString, in head: UnsafeRawBufferPointer) -> String? {
+        for span in self.headers
+        where UnsafeRawBufferPointer(rebasing: head[span.name]).equalsIgnoringCase(lowercaseName) {
+            return String(decoding: UnsafeRawBufferPointer(rebasing: head[span.value]), as: UTF8.self)
+        }
+        return nil
+    }
+
     public func isKeepAlive(minorVersion: Int) -> Bool {
         minorVersion >= 1 ? !self.connectionClose : self.connectionKeepAlive
     }
