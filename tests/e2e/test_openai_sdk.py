@@ -100,6 +100,29 @@ def _last_mock_request(gateway):
         return json.loads(response.read())[-1]
 
 
+def test_a_stream_cut_after_output_began_raises_in_the_sdk(client):
+    # The upstream resets after 3 chunks: the gateway ends the stream with an error event, which the SDK raises.
+    stream = client.chat.completions.create(
+        model="mock/mock-1;reset_after=3;interval_ms=5", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    received = []
+    with pytest.raises(openai.APIError) as failure:
+        for chunk in stream:
+            received.append(chunk)
+    assert len(received) == 3
+    assert "failed after the response started" in str(failure.value)
+
+
+def test_openrouter_models_list_falls_back(gateway):
+    sdk = openai.OpenAI(base_url=f"{gateway.base_url}/api/v1", api_key="unused")
+    completion = sdk.chat.completions.create(
+        model="mock/mock-1;status=503",
+        messages=[{"role": "user", "content": "hi"}],
+        extra_body={"models": ["mock/mock-2"]},
+    )
+    assert completion.model == "mock-2"
+
+
 def test_client_disconnect_cancels_the_upstream_stream(client, gateway):
     stream = client.chat.completions.create(
         model="mock/mock-1", messages=[{"role": "user", "content": "a long answer"}], stream=True,

@@ -155,7 +155,8 @@ extension PortkeyConfig {
                         self.fail(at, "must be an object")
                         continue
                     }
-                    config.overrideParams = params
+                    // Sorted: the decoder's member order is unspecified, and appended fields should be stable.
+                    config.overrideParams = params.sorted { $0.key < $1.key }
                 case "retry": config.retry = self.retry(value, path: at)
                 case "request_timeout":
                     guard let ms = value.int, ms > 0 else {
