@@ -52,6 +52,7 @@ public struct RouteResolver: Sendable {
             throw self.noRoute(model: nil)
         }
         target.requestTimeoutMs = try request.requestTimeoutMs()
+        if request.forwardHeaders != nil { target.forwardHeaders = try request.forwardHeaderList() ?? [] }
         try self.check(target, for: request)
         return target
     }

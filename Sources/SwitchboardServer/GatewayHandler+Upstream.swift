@@ -88,18 +88,29 @@ extension GatewayHandler {
     }
 
     private func routingRequest(endpoint: Endpoint, model: String?) throws(GatewayError) -> RoutingRequest {
+        var routing = RoutingRequest(endpoint: endpoint, model: model)
         let head = self.request!.head
-        let config = head.header("x-portkey-config")
-        var routing = RoutingRequest(
-            endpoint: endpoint,
-            model: model,
-            config: config,
-            provider: head.header("x-portkey-provider"),
-            customHost: head.header("x-portkey-custom-host"),
-            requestTimeout: head.header("x-portkey-request-timeout"),
-            forwardHeaders: head.header("x-portkey-forward-headers")
-        )
-        if let config, config.hasPrefix("{") { routing.parsedConfig = try self.inlineConfig(config) }
+        // One pass over the header lines picks out every routing header (the first of each name wins).
+        head.bytes.withUnsafeReadableBytes { raw in
+            for span in head.parsed.fields.headers {
+                let name = UnsafeRawBufferPointer(rebasing: raw[span.name])
+                guard name.count > 10, name.hasPrefixIgnoringCase("x-portkey-") else { continue }
+                let suffix = UnsafeRawBufferPointer(rebasing: name[10...])
+                let value = String(decoding: UnsafeRawBufferPointer(rebasing: raw[span.value]), as: UTF8.self)
+                if suffix.equalsIgnoringCase("config") {
+                    routing.config = routing.config ?? value
+                } else if suffix.equalsIgnoringCase("provider") {
+                    routing.provider = routing.provider ?? value
+                } else if suffix.equalsIgnoringCase("custom-host") {
+                    routing.customHost = routing.customHost ?? value
+                } else if suffix.equalsIgnoringCase("request-timeout") {
+                    routing.requestTimeout = routing.requestTimeout ?? value
+                } else if suffix.equalsIgnoringCase("forward-headers") {
+                    routing.forwardHeaders = routing.forwardHeaders ?? value
+                }
+            }
+        }
+        if let config = routing.config, config.hasPrefix("{") { routing.parsedConfig = try self.inlineConfig(config) }
         return routing
     }
 

@@ -386,6 +386,17 @@ import Testing
                 body: #"{"model":"x"}"#
             )
             #expect(fixture.mock.recorder.requests.last?.header("x-portkey-metadata") == #"{"team":"a"}"#)
+            for (name, value) in [
+                ("x-portkey-forward-headers", "x-a, x-portkey-forward-headers"), ("x-portkey-request-timeout", "soon"),
+            ] {
+                let refused = try await fixture.client.request(
+                    "/v1/chat/completions",
+                    headers: [(name, value)],
+                    body: #"{"model":"mock/x"}"#
+                )
+                #expect(refused.status == 400, "\(name)")
+                #expect((refused.json["message"] as? String)?.isEmpty == false)
+            }
         }
     }
 }

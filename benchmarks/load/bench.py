@@ -152,6 +152,15 @@ providers:
         with open(os.path.join(workdir, name), "w") as f:
             f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                     f'local f = io.open("{workdir}/{name.replace(".lua", ".json")}"); wrk.body = f:read("*a"); f:close()\n')
+    # The same request run through a Portkey config: a two-target fallback whose first target answers,
+    # as the portkey-ai SDK sends it (inline JSON, on every request).
+    with open(os.path.join(workdir, "post-config.lua"), "w") as f:
+        config = json.dumps({"strategy": {"mode": "fallback"}, "retry": {"attempts": 2},
+                             "targets": [{"provider": "bench", "override_params": {"model": "bench-model"}},
+                                         {"provider": "mock"}]}, separators=(",", ":"))
+        f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.headers[\"x-portkey-config\"] = '{config}'\n"
+                f'local f = io.open("{workdir}/post.json"); wrk.body = f:read("*a"); f:close()\n')
 
 
 # --- measurements ------------------------------------------------------------------------------
@@ -299,10 +308,14 @@ def main():
             for name, values in samples.items():
                 results[(scenario, name)] = {key: statistics.median(v[key] for v in values) for key in values[0]}
 
+        config_run = ("switchboard+config", paths["switchboard"][0], "post-config.lua")
         for scenario, connections in (("chat", args.connections), ("stream", args.connections), ("light", 1)):
-            measure(scenario, [(name, stream_url if scenario == "stream" else chat_url,
-                                stream_script if scenario == "stream" else chat_script, connections)
-                               for name, (chat_url, chat_script, stream_url, stream_script) in paths.items()])
+            runs = [(name, stream_url if scenario == "stream" else chat_url,
+                     stream_script if scenario == "stream" else chat_script, connections)
+                    for name, (chat_url, chat_script, stream_url, stream_script) in paths.items()]
+            if scenario != "stream":
+                runs.append(config_run + (connections,))
+            measure(scenario, runs)
         # Light load again with everything on one CPU: without cross-CPU wake-ups (costly on a VM), the
         # added latency is the proxy's own work plus two context switches.
         move_to_cpu(nginx.pid, LOAD_CPU)
@@ -356,7 +369,9 @@ def main():
     for scenario, label in (("chat", f"chat, {args.connections} conns"),
                             ("stream", f"stream {args.stream_chunks} chunks, {args.connections} conns"),
                             ("light", "chat, 1 conn"), ("light1", "chat, 1 conn, one CPU")):
-        for name in ("direct", "nginx", "switchboard"):
+        for name in ("direct", "nginx", "switchboard", "switchboard+config"):
+            if (scenario, name) not in results:
+                continue
             r = results[(scenario, name)]
             vs_nginx = r["rps"] / results[(scenario, "nginx")]["rps"]
             vs_direct = r["rps"] / results[(scenario, "direct")]["rps"]
@@ -364,8 +379,9 @@ def main():
                          f"{vs_nginx:.2f} | {vs_direct:.2f} |")
     lines += ["", "| added over direct, 1 connection | p50 µs | p99 µs |", "|---|---:|---:|"]
     for scenario, where in (("light", "pinned apart"), ("light1", "one CPU")):
-        light = {name: results[(scenario, name)] for name in ("direct", "nginx", "switchboard")}
-        for name in ("nginx", "switchboard"):
+        light = {name: results[(scenario, name)] for name in ("direct", "nginx", "switchboard", "switchboard+config")
+                 if (scenario, name) in results}
+        for name in [n for n in ("nginx", "switchboard", "switchboard+config") if n in light]:
             lines.append(f"| {name}, {where} | {light[name]['p50'] - light['direct']['p50']:.0f} | "
                          f"{light[name]['p99'] - light['direct']['p99']:.0f} |")
     lines += [

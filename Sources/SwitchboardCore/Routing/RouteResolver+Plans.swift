@@ -147,7 +147,7 @@ extension RouteResolver {
         }
         target.overrides = inherited.overrides.map { (key: $0.key, json: Array($0.value.jsonText.utf8)) }
         target.requestTimeoutMs = try request.requestTimeoutMs() ?? inherited.requestTimeoutMs
-        target.forwardHeaders = request.forwardHeaderList ?? inherited.forwardHeaders ?? []
+        target.forwardHeaders = try request.forwardHeaderList() ?? inherited.forwardHeaders ?? []
         target.optionIndex = path
         try self.check(target, for: request)
         return PlanLeaf(
@@ -310,8 +310,13 @@ extension RoutingRequest {
     }
 
     /// `x-portkey-forward-headers`, split.
-    var forwardHeaderList: [String]? {
-        self.forwardHeaders.map { $0.split(separator: ",").map { String($0.trimmingCharacters()) } }
+    func forwardHeaderList() throws(GatewayError) -> [String]? {
+        guard let text = self.forwardHeaders else { return nil }
+        let names = text.split(separator: ",").map { String($0.trimmingCharacters()) }.filter { !$0.isEmpty }
+        if names.contains(where: { $0.lowercased() == "x-portkey-forward-headers" }) {
+            throw RouteResolver.configError("forward_headers must not contain the 'x-portkey-forward-headers' header")
+        }
+        return names
     }
 }
 
