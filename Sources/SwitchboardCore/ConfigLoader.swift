@@ -278,7 +278,10 @@ public struct ConfigLoader {
             do {
                 configs[slug] = try PortkeyConfig.parse(json, warnings: &warnings)
             } catch {
-                for problem in error.errors { self.issue(value, path, problem) }
+                for problem in error.problems {
+                    let at = problem.path.isEmpty ? path : "\(path).\(problem.path)"
+                    self.issue(Self.node(at: problem.path, in: value) ?? value, at, problem.message)
+                }
             }
             for warning in warnings { self.issue(value, path, warning) }
         }
@@ -338,10 +341,36 @@ public struct ConfigLoader {
             do {
                 routing.circuitBreaker = try PortkeyConfig.parse(wrapped, warnings: &warnings).circuitBreaker
             } catch {
-                for problem in error.errors { self.issue(value, path, problem) }
+                for problem in error.problems {
+                    let field = problem.path.hasPrefix("cb_config") ? problem.path.dropFirst(9) : Substring(problem.path)
+                    self.issue(value, path + field, problem.message)
+                }
             }
             for warning in warnings { self.issue(value, path, warning) }
         }
+    }
+
+    /// The node a config path such as `targets[1].weight` names inside `root`, for the line of an error.
+    private static func node(at path: String, in root: Node) -> Node? {
+        var node = root
+        for component in path.split(separator: ".") {
+            var name = Substring(component)
+            var indices: [Int] = []
+            while name.hasSuffix("]"), let open = name.lastIndex(of: "[") {
+                guard let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]) else { break }
+                indices.insert(index, at: 0)
+                name = name[..<open]
+            }
+            if !name.isEmpty {
+                guard let next = node.mapping?.first(where: { $0.key.string == String(name) })?.value else { return node }
+                node = next
+            }
+            for index in indices {
+                guard let items = node.sequence, index < items.count else { return node }
+                node = items[index]
+            }
+        }
+        return node
     }
 
     /// A YAML node as JSON: scalars typed by YAML's core schema, `${VAR}` expanded in strings.

@@ -22,6 +22,9 @@ public struct RouteTarget: Sendable {
     public var caFile: String?
     /// Client headers forwarded even where the gateway would drop them (`forward_headers`).
     public var forwardHeaders: [String] = []
+    /// A config target of a configured provider: the body's model is mapped for it at each attempt
+    /// (``RouteResolver/upstreamModel(for:requestModel:)``).
+    public var mapsRequestModel = false
 
     public init(
         provider: String,

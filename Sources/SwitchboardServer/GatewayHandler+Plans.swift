@@ -3,6 +3,25 @@ import NIOCore
 import Prometheus
 import SwitchboardCore
 
+/// A plan in progress, kept apart from the request so requests without one stay small.
+final class PlanRun {
+    var execution: RouteExecution
+    /// The client's body as inspected, patched anew for each target.
+    let body: ByteBuffer?
+    let inspection: RequestInspection?
+    /// Body fields the plan consumed (OpenRouter's `models`, …), removed before sending.
+    let consumedBodyKeys: [String]
+    /// The wait before a retry.
+    var retryTimer: Scheduled<Void>?
+
+    init(execution: RouteExecution, body: ByteBuffer?, inspection: RequestInspection?, consumedBodyKeys: [String]) {
+        self.execution = execution
+        self.body = body
+        self.inspection = inspection
+        self.consumedBodyKeys = consumedBodyKeys
+    }
+}
+
 /// Running a ``RoutePlan``: one attempt at a time, each decided by ``RouteExecution`` when its response head
 /// arrives (or it fails), before any byte of it is relayed.
 extension GatewayHandler {
@@ -11,7 +30,7 @@ extension GatewayHandler {
     func startPlan(_ plan: RoutePlan, body: ByteBuffer?, inspection: RequestInspection?) {
         guard self.request != nil else { return }
         let context = plan.needsConditionContext ? self.conditionContext(body: body) : ConditionContext()
-        let execution: RouteExecution
+        var execution: RouteExecution
         do {
             execution = try RouteExecution(
                 plan: plan,
@@ -23,28 +42,30 @@ extension GatewayHandler {
             self.fail(error)
             return
         }
-        self.request!.execution = execution
-        self.request!.planBody = body
-        self.request!.inspection = inspection
-        self.request!.consumedBodyKeys = plan.consumedBodyKeys
-        self.countSkips()
+        self.countSkips(&execution)
         if case .streamed = self.request!.mode, self.request!.head.parsed.bodyFraming != .none {
             let target = execution.leaf.target
-            self.request!.execution = nil
             self.request!.target = target
             self.connectAndSend(head: self.upstreamHead(target: target, bodyLength: nil), target: target, fresh: false)
             return
         }
+        self.request!.plan = PlanRun(
+            execution: execution,
+            body: body,
+            inspection: inspection,
+            consumedBodyKeys: plan.consumedBodyKeys
+        )
         self.startAttempt()
     }
 
     /// Sends the plan's current attempt: the body patched for its target (model, overrides), on a connection
     /// to its upstream.
     func startAttempt() {
-        guard self.request != nil, let leaf = self.request!.execution?.leaf else { return }
-        let target = leaf.target
+        guard self.request != nil, let run = self.request!.plan else { return }
+        var target = run.execution.leaf.target
+        target.model = self.runtime.resolver.upstreamModel(for: target, requestModel: run.inspection?.model)
         self.request!.attempt += 1
-        self.request!.retryTimer = nil
+        run.retryTimer = nil
         self.request!.target = target
         self.request!.upstreamRequestSent = false
         self.request!.retriedOnFreshConnection = false
@@ -52,9 +73,9 @@ extension GatewayHandler {
             self.connectAndSend(head: self.upstreamHead(target: target, bodyLength: nil), target: target, fresh: false)
             return
         }
-        var body = self.request!.planBody ?? ByteBuffer()
-        if let inspection = self.request!.inspection {
-            let removing = self.request!.consumedBodyKeys
+        var body = run.body ?? ByteBuffer()
+        if let inspection = run.inspection {
+            let removing = run.consumedBodyKeys
             let patch = body.withUnsafeReadableBytes { bytes in
                 BodyPatch.make(
                     body: bytes,
@@ -78,16 +99,16 @@ extension GatewayHandler {
     /// An attempt ended before anything was relayed. Returns true when the plan goes on (a retry after a
     /// delay, or the next target now); false when this outcome is the answer the client gets.
     func continuePlan(after outcome: AttemptOutcome) -> Bool {
-        guard self.request?.execution != nil, let context = self.context else { return false }
-        let leaf = self.request!.execution!.leaf
+        guard let run = self.request?.plan, let context = self.context else { return false }
+        let leaf = run.execution.leaf
         self.runtime.breakers.record(leaf, outcome: outcome)
-        let decision = self.request!.execution!.decide(
+        let decision = run.execution.decide(
             outcome,
             timing: self.runtime.config.routing.retry,
             breakers: self.runtime.breakers,
             random: &self.loop.ids
         )
-        self.countSkips()
+        self.countSkips(&run.execution)
         switch decision {
         case .deliver:
             return false
@@ -96,7 +117,7 @@ extension GatewayHandler {
             self.abandonAttempt()
             let serial = self.request!.serial
             let attempt = self.request!.attempt
-            self.request!.retryTimer = context.eventLoop.assumeIsolated().scheduleTask(
+            run.retryTimer = context.eventLoop.assumeIsolated().scheduleTask(
                 in: .milliseconds(Int64(delayMs))
             ) {
                 guard self.request?.serial == serial, self.request?.attempt == attempt else { return }
@@ -109,7 +130,7 @@ extension GatewayHandler {
                 "falling back",
                 metadata: [
                     "id": "\(self.request!.id)", "from": "\(leaf.target.optionIndex)", "status": "\(outcome.status)",
-                    "to": "\(self.request!.execution!.leaf.target.optionIndex)",
+                    "to": "\(run.execution.leaf.target.optionIndex)",
                 ]
             )
             self.abandonAttempt()
@@ -126,12 +147,11 @@ extension GatewayHandler {
         self.request!.responseDeadline = nil
     }
 
-    private func countSkips() {
-        guard self.request?.execution?.skipped.isEmpty == false else { return }
-        for leaf in self.request!.execution!.skipped {
-            self.runtime.metrics.circuitSkips(leaf.key).increment()
-        }
-        self.request!.execution!.skipped.removeAll()
+    /// Counts the targets the execution skipped for open circuits since the last call.
+    private func countSkips(_ execution: inout RouteExecution) {
+        guard !execution.skipped.isEmpty else { return }
+        for leaf in execution.skipped { self.runtime.metrics.circuitSkips(leaf.key).increment() }
+        execution.skipped.removeAll()
     }
 
     private func fail(_ error: GatewayError) {

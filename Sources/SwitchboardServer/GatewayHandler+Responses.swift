@@ -78,7 +78,7 @@ extension GatewayHandler {
         if self.request!.target != nil {
             HTTPWire.writeHeader(&buffer, "x-portkey-provider", self.request!.target!.provider)
             HTTPWire.writeHeader(&buffer, "x-portkey-last-used-option-index", self.request!.target!.optionIndex)
-            if let count = self.request!.execution?.retryAttemptCount, count != 0 {
+            if let count = self.request!.plan?.execution.retryAttemptCount, count != 0 {
                 HTTPWire.writeHeader(&buffer, "x-portkey-retry-attempt-count", String(count))
                 buffer.writeStaticString("x-portkey-cache-status: DISABLED\r\n")
             } else {

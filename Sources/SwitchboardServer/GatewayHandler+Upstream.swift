@@ -30,7 +30,7 @@ extension GatewayHandler {
         self.request!.stream = inspection?.stream ?? false
         let route: Route
         do {
-            var routing = try self.routingRequest(endpoint: endpoint, model: inspection?.model)
+            var routing = self.routingRequest(endpoint: endpoint, model: inspection?.model)
             if let inspection {
                 routing.models = inspection.models
                 if let span = inspection.providerSpan {
@@ -39,13 +39,14 @@ extension GatewayHandler {
                     }
                 }
             }
-            route = try self.runtime.resolver.route(routing)
+            route = try self.route(&routing)
         } catch {
             self.sendError(error)
             return
         }
         switch route {
-        case .target(let target):
+        case .target(var target):
+            target.model = self.runtime.resolver.upstreamModel(for: target, requestModel: inspection?.model)
             self.request!.target = target
             if let inspection {
                 let patch = body.withUnsafeReadableBytes { bytes in
@@ -72,7 +73,8 @@ extension GatewayHandler {
         guard let endpoint = self.request?.endpoint else { return }
         let route: Route
         do {
-            route = try self.runtime.resolver.route(self.routingRequest(endpoint: endpoint, model: nil))
+            var routing = self.routingRequest(endpoint: endpoint, model: nil)
+            route = try self.route(&routing)
         } catch {
             self.request!.mode = .local(.error(error))
             return
@@ -87,7 +89,7 @@ extension GatewayHandler {
         }
     }
 
-    private func routingRequest(endpoint: Endpoint, model: String?) throws(GatewayError) -> RoutingRequest {
+    private func routingRequest(endpoint: Endpoint, model: String?) -> RoutingRequest {
         var routing = RoutingRequest(endpoint: endpoint, model: model)
         let head = self.request!.head
         // One pass over the header lines picks out every routing header (the first of each name wins).
@@ -110,8 +112,22 @@ extension GatewayHandler {
                 }
             }
         }
-        if let config = routing.config, config.hasPrefix("{") { routing.parsedConfig = try self.inlineConfig(config) }
         return routing
+    }
+
+    /// Resolves a request, reusing the loop's plan for a config it has seen when the plan cannot differ.
+    private func route(_ routing: inout RoutingRequest) throws(GatewayError) -> Route {
+        guard let config = routing.config else { return try self.runtime.resolver.route(routing) }
+        let key = LoopContext.PlanKey(config: config, endpoint: routing.endpoint, hasModel: routing.model != nil)
+        let reusable = RouteResolver.planIsReusable(routing)
+        if reusable, let route = self.loop.plans[key] { return route }
+        if config.hasPrefix("{") { routing.parsedConfig = try self.inlineConfig(config) }
+        let route = try self.runtime.resolver.route(routing)
+        if reusable {
+            if self.loop.plans.count >= LoopContext.maxCachedConfigs { self.loop.plans.removeAll() }
+            self.loop.plans[key] = route
+        }
+        return route
     }
 
     /// Parses an inline config, or takes it from the loop's cache of recent ones.
@@ -119,7 +135,7 @@ extension GatewayHandler {
         if let config = self.loop.inlineConfigs[text] { return config }
         let config: PortkeyConfig
         do { config = try PortkeyConfig.parse(text: text) } catch { throw error.gatewayError }
-        if self.loop.inlineConfigs.count >= LoopContext.maxInlineConfigs { self.loop.inlineConfigs.removeAll() }
+        if self.loop.inlineConfigs.count >= LoopContext.maxCachedConfigs { self.loop.inlineConfigs.removeAll() }
         self.loop.inlineConfigs[text] = config
         return config
     }
@@ -297,7 +313,7 @@ extension GatewayHandler {
 extension GatewayHandler: UpstreamResponseDelegate {
     func upstreamResponseHead(_ head: ResponseHead, bytes: ByteBuffer) {
         guard let context = self.context, self.request != nil else { return }
-        if self.request!.execution != nil {
+        if self.request!.plan != nil {
             var retryAfter: Int?
             if head.status == 429 {
                 retryAfter = bytes.withUnsafeReadableBytes { raw in

@@ -65,13 +65,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         /// Counts the attempts of a plan, so a late connection or timer of an earlier attempt is recognised.
         var attempt = 0
         /// The plan being run when the route has strategies (retries, fallbacks, …); `nil` for one target.
-        var execution: RouteExecution?
-        /// The client's body as inspected, re-patched for each target of a plan.
-        var planBody: ByteBuffer?
-        var inspection: RequestInspection?
-        var consumedBodyKeys: [String] = []
-        /// The wait before a retry.
-        var retryTimer: Scheduled<Void>?
+        var plan: PlanRun?
 
         var providerLabel: String { self.target?.provider ?? "gateway" }
         var endpointLabel: String { self.endpoint?.label ?? "other" }
@@ -233,7 +227,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             // The client went away: cancel the upstream request; 499 as nginx records it.
             self.loop.sweeper.remove(self)
             request.upstream?.abort()
-            request.retryTimer?.cancel()
+            request.plan?.retryTimer?.cancel()
             request.status = 499
             self.request = nil
             self.record(request, complete: false)
@@ -382,7 +376,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     func finishRequest(complete: Bool) {
         guard let context = self.context, let request = self.request else { return }
         self.loop.sweeper.remove(self)
-        request.retryTimer?.cancel()
+        request.plan?.retryTimer?.cancel()
         self.request = nil
         self.setClientReading(true, context: context)
         self.record(request, complete: complete)

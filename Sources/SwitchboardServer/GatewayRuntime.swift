@@ -54,7 +54,17 @@ final class LoopContext {
     var ids = RequestIDGenerator()
     /// Inline `x-portkey-config` texts seen recently, parsed: SDKs send the same config with every request.
     var inlineConfigs: [String: PortkeyConfig] = [:]
-    static let maxInlineConfigs = 128
+    /// Routes built from configs, for requests whose route depends only on the key's fields
+    /// (``RouteResolver/planIsReusable(_:)``): the common case costs one lookup instead of a plan build.
+    var plans: [PlanKey: Route] = [:]
+    /// Bound of each cache; a full cache is emptied.
+    static let maxCachedConfigs = 128
+
+    struct PlanKey: Hashable {
+        var config: String
+        var endpoint: Endpoint
+        var hasModel: Bool
+    }
 
     init(pool: UpstreamPool, metrics: LoopMetrics, sweeper: TimeoutSweeper) {
         self.pool = pool

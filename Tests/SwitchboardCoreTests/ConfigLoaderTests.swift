@@ -105,6 +105,62 @@ import Testing
         #expect(issues.allSatisfy { $0.description.hasPrefix("t.yaml:") })
     }
 
+    @Test func readsConfigsAndRouting() throws {
+        let yaml = """
+            providers:
+              a: {kind: openai, base_url: "http://127.0.0.1:1/v1"}
+            configs:
+              safe:
+                strategy: {mode: fallback}
+                retry: {attempts: 2, use_retry_after_headers: true}
+                targets:
+                  - {provider: a, api_key: "${KEY}", override_params: {model: x, temperature: 0.5}}
+                  - {provider: openai, weight: 2}
+            routing:
+              retry: {initial_backoff_ms: 5, max_backoff_ms: 50, retry_after_budget_ms: 1000}
+              circuit_breaker: {failure_threshold: 3, cooldown_interval: 500}
+            default_route: {config: safe}
+            """
+        let config = try self.load(yaml, environment: ["KEY": "sk-x"]).get()
+        let safe = try #require(config.configs["safe"])
+        #expect(safe.strategy?.mode == .fallback)
+        #expect(safe.retry == RetryPolicy(attempts: 2, useRetryAfterHeader: true))
+        #expect(safe.targets[0].apiKey == "sk-x")
+        #expect(safe.targets[0].overrideParams?.map(\.key) == ["model", "temperature"])
+        #expect(safe.targets[1].weight == 2)
+        #expect(config.routing.retry.initialBackoffMs == 5)
+        #expect(config.routing.retry.retryAfterBudgetMs == 1000)
+        #expect(config.routing.circuitBreaker?.failureThreshold == 3)
+        #expect(config.routing.circuitBreaker?.cooldownMs == 500)
+        #expect(config.defaultRoute?.config == "safe")
+        #expect(config.defaultRoute?.provider == nil)
+    }
+
+    @Test func reportsConfigProblemsWithTheirPlace() {
+        let yaml = """
+            providers:
+              a: {kind: openai, base_url: "http://127.0.0.1:1/v1"}
+            configs:
+              broken:
+                strategy: {mode: sometimes}
+                targets: [{provider: a}]
+              unknown:
+                provider: nowhere
+            default_route: {config: missing}
+            """
+        let found = self.issues(yaml)
+        let text = found.map(\.description).joined(separator: "\n")
+        #expect(
+            found.contains { $0.path == "configs.broken.strategy.mode" && $0.line == 5 && $0.column == 22 },
+            "\(text)"
+        )
+        #expect(
+            found.contains { $0.path == "configs.unknown" && $0.message.contains("unknown provider 'nowhere'") },
+            "\(text)"
+        )
+        #expect(found.contains { $0.path == "default_route.config" }, "\(text)")
+    }
+
     @Test func reportsYAMLSyntaxErrorsWithTheirPlace() {
         let issues = self.issues("providers:\n  a: [1, 2\n")
         #expect(issues.count == 1)

@@ -94,7 +94,7 @@ struct OpenCircuits: CircuitBreakerView {
         let request = RoutingRequest(endpoint: .chatCompletions, model: model, config: config)
         guard case .plan(let plan) = try Self.resolver.route(request) else {
             Issue.record("expected a plan")
-            throw ConfigValidationError(errors: [])
+            throw ConfigValidationError(problems: [])
         }
         return plan
     }

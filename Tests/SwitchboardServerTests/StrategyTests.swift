@@ -57,6 +57,22 @@ import Testing
         }
     }
 
+    @Test func configTargetsMapTheBodysModelPerRequest() async throws {
+        try await GatewayFixture.with(yaml: Self.yaml) { fixture in
+            // The same config twice (the second run reuses the loop's plan) with different models.
+            let config = Self.config(#"{"strategy":{"mode":"fallback"},"targets":[{"provider":"mock"},{"provider":"alt"}]}"#)
+            for model in ["mock/one", "@mock/two", "three"] {
+                let response = try await fixture.client.request(
+                    "/v1/chat/completions",
+                    headers: [config],
+                    body: #"{"model":"\#(model)"}"#
+                )
+                #expect(response.status == 200)
+            }
+            #expect(Self.models(fixture) == ["one", "two", "three"])
+        }
+    }
+
     @Test func aStatusNotListedDoesNotFallBack() async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             let response = try await fixture.client.request(

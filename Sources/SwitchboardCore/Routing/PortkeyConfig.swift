@@ -53,13 +53,24 @@ public struct PortkeyConfig: Sendable, Equatable {
 
 /// What is wrong with a config: one entry per problem, each naming its path (`targets[1].weight`).
 public struct ConfigValidationError: Error, Sendable, Equatable {
-    public var errors: [String]
+    public struct Problem: Sendable, Equatable {
+        /// `targets[1].weight`; empty for the root.
+        public var path: String
+        public var message: String
+    }
+
+    public var problems: [Problem]
     /// Replaces the default "Invalid config passed: …" message.
     public var message: String?
 
-    public init(errors: [String], message: String? = nil) {
-        self.errors = errors
+    public init(problems: [Problem], message: String? = nil) {
+        self.problems = problems
         self.message = message
+    }
+
+    /// Portkey's `errors[]` lines: `path: targets[1].weight, message: …`.
+    public var errors: [String] {
+        self.problems.map { "path: \($0.path.isEmpty ? "(root)" : $0.path), message: \($0.message)" }
     }
 
     /// Portkey's 400: `{"status":"failure","message":"Invalid config passed","errors":[…]}`.
@@ -98,7 +109,7 @@ extension PortkeyConfig {
         var parser = Parser()
         let config = parser.node(value, path: "")
         warnings += parser.warnings
-        guard parser.errors.isEmpty, let config else { throw ConfigValidationError(errors: parser.errors) }
+        guard parser.errors.isEmpty, let config else { throw ConfigValidationError(problems: parser.errors) }
         return config
     }
 
@@ -106,18 +117,18 @@ extension PortkeyConfig {
     public static func parse(text: String) throws(ConfigValidationError) -> PortkeyConfig {
         guard let value = JSONValue(parsing: Array(text.utf8)), case .object = value else {
             let message = "Invalid config passed. You need to pass a valid json"
-            throw ConfigValidationError(errors: [message], message: message)
+            throw ConfigValidationError(problems: [.init(path: "", message: message)], message: message)
         }
         var warnings: [String] = []
         return try self.parse(value, warnings: &warnings)
     }
 
     private struct Parser {
-        var errors: [String] = []
+        var errors: [ConfigValidationError.Problem] = []
         var warnings: [String] = []
 
         mutating func fail(_ path: String, _ message: String) {
-            self.errors.append("path: \(path.isEmpty ? "(root)" : path), message: \(message)")
+            self.errors.append(.init(path: path, message: message))
         }
 
         static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }

@@ -35,6 +35,29 @@ extension RouteResolver {
         return .plan(plan)
     }
 
+    /// The model a config target sends when its config does not set one: the body's model with the target's
+    /// own `SLUG/` prefix stripped and aliases resolved ("mock/mock-1" to provider mock goes as "mock-1");
+    /// `nil` to leave the body's model as it is.
+    public func upstreamModel(for target: RouteTarget, requestModel: String?) -> String? {
+        guard target.mapsRequestModel, target.model == nil, let model = requestModel,
+            let index = target.configuredIndex
+        else { return target.model }
+        let own = self.config.providers[index]
+        var name = Substring(model)
+        for prefix in ["@\(own.slug)/", "\(own.slug)/"] where name.hasPrefix(prefix) {
+            name = name.dropFirst(prefix.count)
+        }
+        let upstream = own.upstreamModel(for: String(name))
+        return upstream == model ? nil : upstream
+    }
+
+    /// Whether the plan for `request` depends only on its config, endpoint and whether it names a model,
+    /// so the server may reuse it for later requests with the same three.
+    public static func planIsReusable(_ request: RoutingRequest) -> Bool {
+        request.config != nil && request.provider == nil && request.customHost == nil
+            && request.requestTimeout == nil && request.forwardHeaders == nil
+    }
+
     /// A config defined in the config file (`configs:`), by slug.
     func namedConfig(_ slug: String) throws(GatewayError) -> PortkeyConfig {
         if let config = self.config.configs[slug] { return config }
@@ -135,16 +158,9 @@ extension RouteResolver {
             apiKey: config.apiKey
         )
         target.model = nil
-        if let index = target.configuredIndex, let model = request.model {
-            // "mock/mock-1" sent to provider mock goes upstream as "mock-1", aliases resolved.
-            let own = self.config.providers[index]
-            var name = Substring(model)
-            for prefix in ["@\(own.slug)/", "\(own.slug)/"] where name.hasPrefix(prefix) {
-                name = name.dropFirst(prefix.count)
-            }
-            let upstream = own.upstreamModel(for: String(name))
-            if upstream != model { target.model = upstream }
-        }
+        // The body's model is mapped when each attempt is made (``upstreamModel(for:requestModel:)``), so
+        // that a plan does not depend on it and can be reused across requests.
+        target.mapsRequestModel = target.configuredIndex != nil
         target.overrides = inherited.overrides.map { (key: $0.key, json: Array($0.value.jsonText.utf8)) }
         target.requestTimeoutMs = try request.requestTimeoutMs() ?? inherited.requestTimeoutMs
         target.forwardHeaders = try request.forwardHeaderList() ?? inherited.forwardHeaders ?? []
