@@ -41,15 +41,16 @@ public struct BodyPatch: Sendable, Equatable {
             keptMembers = patch.removeMembers(removable, from: body)
         }
         var pending = overrides
-        if let model, !pending.contains(where: { $0.key == "model" }) {
-            let encoded = Array(JSONString.quote(model).utf8)
-            if let range = inspection.modelRange {
-                if !body[range].elementsEqual(encoded) {
-                    patch.replacements.append(Replacement(range: range, bytes: encoded))
-                }
-            } else {
-                pending.append((key: "model", json: encoded))
+        // The model's place is known from the inspection: set it (from an override or `model`) without a scan.
+        let modelOverride = pending.firstIndex { $0.key == "model" }
+        let modelJSON = modelOverride.map { pending[$0].json } ?? model.map { Array(JSONString.quote($0).utf8) }
+        if let modelJSON, let range = inspection.modelRange {
+            if let modelOverride { pending.remove(at: modelOverride) }
+            if !body[range].elementsEqual(modelJSON) {
+                patch.replacements.append(Replacement(range: range, bytes: modelJSON))
             }
+        } else if let modelJSON, modelOverride == nil {
+            pending.append((key: "model", json: modelJSON))
         }
         guard !pending.isEmpty else {
             patch.replacements.sort { $0.range.lowerBound < $1.range.lowerBound }

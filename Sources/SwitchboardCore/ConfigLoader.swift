@@ -342,7 +342,8 @@ public struct ConfigLoader {
                 routing.circuitBreaker = try PortkeyConfig.parse(wrapped, warnings: &warnings).circuitBreaker
             } catch {
                 for problem in error.problems {
-                    let field = problem.path.hasPrefix("cb_config") ? problem.path.dropFirst(9) : Substring(problem.path)
+                    let field =
+                        problem.path.hasPrefix("cb_config") ? problem.path.dropFirst(9) : Substring(problem.path)
                     self.issue(value, path + field, problem.message)
                 }
             }
@@ -362,7 +363,9 @@ public struct ConfigLoader {
                 name = name[..<open]
             }
             if !name.isEmpty {
-                guard let next = node.mapping?.first(where: { $0.key.string == String(name) })?.value else { return node }
+                guard let next = node.mapping?.first(where: { $0.key.string == String(name) })?.value else {
+                    return node
+                }
                 node = next
             }
             for index in indices {

@@ -257,6 +257,21 @@ struct OpenCircuits: CircuitBreakerView {
         #expect(all.skipped.isEmpty)
     }
 
+    @Test func loadBalancingSkipsOpenCircuits() throws {
+        let plan = try Self.plan(
+            #"{"strategy":{"mode":"loadbalance"},"cb_config":{"failure_threshold":1},"targets":[{"provider":"a","weight":5},{"provider":"b"}]}"#
+        )
+        for seed in 0..<20 {
+            var random = SplitMix64(state: UInt64(seed))
+            let execution = try RouteExecution(
+                plan: plan,
+                breakers: OpenCircuits(open: ["config.targets[0]"]),
+                random: &random
+            )
+            #expect(execution.leaf.target.provider == "b")
+        }
+    }
+
     @Test func inheritanceMergesOverridesAndTakesTheNearestSettings() throws {
         let plan = try Self.plan(
             #"""

@@ -60,7 +60,9 @@ import Testing
     @Test func configTargetsMapTheBodysModelPerRequest() async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             // The same config twice (the second run reuses the loop's plan) with different models.
-            let config = Self.config(#"{"strategy":{"mode":"fallback"},"targets":[{"provider":"mock"},{"provider":"alt"}]}"#)
+            let config = Self.config(
+                #"{"strategy":{"mode":"fallback"},"targets":[{"provider":"mock"},{"provider":"alt"}]}"#
+            )
             for model in ["mock/one", "@mock/two", "three"] {
                 let response = try await fixture.client.request(
                     "/v1/chat/completions",

@@ -164,27 +164,29 @@ public struct RouteExecution: Sendable {
             self.leaf = leaf
             return true
         case .fallback(let codes, let children):
-            let available = self.closedChildren(children, breakers: breakers)
+            let available = self.closedChildren(children, breakers: breakers).map { $0.map { children[$0] } }
             let depth = self.frames.count
-            self.frames.append(Frame(children: available.map { children[$0] }, next: 1, onStatusCodes: codes))
-            for (position, index) in available.enumerated() {
+            self.frames.append(Frame(children: available ?? children, next: 1, onStatusCodes: codes))
+            for (position, child) in self.frames[depth].children.enumerated() {
                 self.frames[depth].next = position + 1
-                if self.descend(children[index], breakers: breakers, random: &random) { return true }
+                if self.descend(child, breakers: breakers, random: &random) { return true }
             }
             self.frames.removeLast()
             return false
         case .loadbalance(let weights, let children):
-            var available = self.closedChildren(children, breakers: breakers)
-            if available.allSatisfy({ weights[$0] == 0 }) { available = Array(children.indices) }
-            let total = available.reduce(0) { $0 + weights[$1] }
-            var pick = Double.random(in: 0..<1, using: &random) * total
-            var chosen = available.last { weights[$0] > 0 } ?? available[0]
-            for index in available where weights[index] > 0 {
-                if pick < weights[index] {
+            var effective = weights
+            if let available = self.closedChildren(children, breakers: breakers) {
+                for index in children.indices where !available.contains(index) { effective[index] = 0 }
+                if effective.allSatisfy({ $0 == 0 }) { effective = weights }
+            }
+            var pick = Double.random(in: 0..<1, using: &random) * effective.reduce(0, +)
+            var chosen = effective.lastIndex { $0 > 0 } ?? 0
+            for (index, weight) in effective.enumerated() where weight > 0 {
+                if pick < weight {
                     chosen = index
                     break
                 }
-                pick -= weights[index]
+                pick -= weight
             }
             return self.descend(children[chosen], breakers: breakers, random: &random)
         case .conditional(let conditions, let defaultChild, let children):
@@ -194,8 +196,11 @@ public struct RouteExecution: Sendable {
         }
     }
 
-    /// Indices of the children whose circuit is not open (leaves only); all of them when every one is open.
-    private mutating func closedChildren(_ children: [PlanNode], breakers: some CircuitBreakerView) -> [Int] {
+    /// Indices of the children whose circuit is not open (leaves only), or `nil` when none is skipped: every
+    /// child is available, or every one is open (then all are tried anyway).
+    private mutating func closedChildren(_ children: [PlanNode], breakers: some CircuitBreakerView) -> [Int]? {
+        guard children.contains(where: { if case .leaf(let leaf) = $0 { leaf.breaker != nil } else { false } })
+        else { return nil }
         var available: [Int] = []
         var skipped: [PlanLeaf] = []
         for (index, child) in children.enumerated() {
@@ -205,7 +210,7 @@ public struct RouteExecution: Sendable {
                 available.append(index)
             }
         }
-        if available.isEmpty { return Array(children.indices) }
+        guard !available.isEmpty, !skipped.isEmpty else { return nil }
         self.skipped += skipped
         return available
     }
