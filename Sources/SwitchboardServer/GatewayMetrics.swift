@@ -70,38 +70,34 @@ public final class GatewayMetrics: Sendable {
     // MARK: - Strategies (cold paths: handles are looked up in the registry each time)
 
     func retries(provider: String) -> Counter {
-        self.registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "switchboard",
-                metricName: "retries",
-                unitName: "total",
-                helpText: "Attempts made again on the same target (config retry), by provider."
-            ),
-            labels: [("provider", provider)]
+        self.counter(
+            "retries",
+            "Attempts made again on the same target (config retry), by provider.",
+            [("provider", provider)]
         )
     }
 
     func fallbacks(provider: String) -> Counter {
-        self.registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "switchboard",
-                metricName: "fallbacks",
-                unitName: "total",
-                helpText: "Moves to the next target after this provider failed (fallback strategies, models lists)."
-            ),
-            labels: [("provider", provider)]
+        self.counter(
+            "fallbacks",
+            "Moves to the next target after this provider failed (fallback strategies, models lists).",
+            [("provider", provider)]
         )
     }
 
     func circuitSkips(_ target: String) -> Counter {
+        self.counter("circuit_breaker_skips", "Targets skipped because their circuit was open.", [("target", target)])
+    }
+
+    private func counter(_ name: String, _ help: String, _ labels: [(String, String)]) -> Counter {
         self.registry.makeCounter(
             descriptor: MetricNameDescriptor(
                 namespace: "switchboard",
-                metricName: "circuit_breaker_skips",
+                metricName: name,
                 unitName: "total",
-                helpText: "Targets skipped because their circuit was open."
+                helpText: help
             ),
-            labels: [("target", target)]
+            labels: labels
         )
     }
 

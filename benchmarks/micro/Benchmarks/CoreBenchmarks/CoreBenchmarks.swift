@@ -63,6 +63,48 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // A Portkey config as SDKs send it: a two-target fallback with retries.
+    let configText =
+        #"{"strategy":{"mode":"fallback"},"retry":{"attempts":2},"targets":[{"provider":"bench","override_params":{"model":"bench-model"}},{"provider":"mock"}]}"#
+    let parsedConfig = try! PortkeyConfig.parse(text: configText)
+
+    Benchmark("PortkeyConfig:parseInline") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try? PortkeyConfig.parse(text: configText))
+        }
+    }
+
+    Benchmark("RouteResolver:configPlan") { benchmark in
+        var request = RoutingRequest(endpoint: .chatCompletions, model: "bench-model", config: configText)
+        request.parsedConfig = parsedConfig
+        for _ in benchmark.scaledIterations {
+            blackHole(try? resolver.route(request))
+        }
+    }
+
+    let plan: RoutePlan = {
+        var request = RoutingRequest(endpoint: .chatCompletions, model: "bench-model", config: configText)
+        request.parsedConfig = parsedConfig
+        guard case .plan(let plan) = try! resolver.route(request) else { fatalError("expected a plan") }
+        return plan
+    }()
+
+    // What a request with a cached plan pays: start the execution, decide on a 200.
+    Benchmark("RouteExecution:fallbackStartAndDeliver") { benchmark in
+        var random = SystemRandomNumberGenerator()
+        for _ in benchmark.scaledIterations {
+            var execution = try! RouteExecution(plan: plan, breakers: NoOpenCircuits(), random: &random)
+            blackHole(
+                execution.decide(
+                    .response(status: 200, retryAfterMs: nil),
+                    timing: RetryTiming(),
+                    breakers: NoOpenCircuits(),
+                    random: &random
+                )
+            )
+        }
+    }
+
     let head = Array(
         ("HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Sat, 21 Nov 2026 23:00:01 GMT\r\n"
             + "Content-Type: application/json\r\nContent-Length: 522\r\nConnection: keep-alive\r\n"
