@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
         .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
         .library(name: "SwitchboardMock", targets: ["SwitchboardMock"]),
+        .library(name: "SwitchboardStore", targets: ["SwitchboardStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
@@ -30,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
     ],
     targets: [
         // No I/O: config model and validation, request inspection and rewriting, routing decisions.
@@ -50,11 +54,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The store: configs and their versions (later credentials, keys, logs) in SQLite or PostgreSQL, written
+        // once against SQLKit; versioned migrations.
+        .target(
+            name: "SwitchboardStore",
+            dependencies: [
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The gateway: NIO data plane, upstream pool, relay, operations endpoints.
         .target(
             name: "SwitchboardServer",
             dependencies: [
                 .target(name: "SwitchboardCore"),
+                .target(name: "SwitchboardStore"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -70,6 +89,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 .target(name: "SwitchboardCore"),
+                .target(name: "SwitchboardStore"),
                 .target(name: "SwitchboardServer"),
                 .target(name: "SwitchboardMock"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -96,6 +116,7 @@ let package = Package(
             name: "SwitchboardTestSupport",
             dependencies: [
                 .target(name: "SwitchboardCore"),
+                .target(name: "SwitchboardStore"),
                 .target(name: "SwitchboardServer"),
                 .target(name: "SwitchboardMock"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -117,6 +138,15 @@ let package = Package(
                 .target(name: "SwitchboardTestSupport"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwitchboardStoreTests",
+            dependencies: [
+                .target(name: "SwitchboardStore"),
+                .target(name: "SwitchboardTestSupport"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -12,7 +12,14 @@ swift format lint --strict --recursive Sources Tests
 step "Building (debug, once; warnings are errors)"
 swift build --build-tests -Xswiftc -warnings-as-errors
 
-step "Swift tests"
+step "Private PostgreSQL for the store tests (own data folder and port; stopped on exit)"
+pg_dir=$(mktemp -d /tmp/switchboard-pg.XXXXXX)
+pg_port=${SWITCHBOARD_TEST_PG_PORT:-55432}
+trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
+scripts/postgres.sh start "$pg_dir" "$pg_port"
+export SWITCHBOARD_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
+
+step "Swift tests (stores: SQLite and PostgreSQL)"
 swift test --skip-build
 
 step "Python SDKs for the end-to-end tests (private venv .venv-e2e)"

@@ -1,0 +1,30 @@
+/// The schema, as numbered steps. A step is never edited once released: changes are new steps.
+enum Migrations {
+    enum Backend { case sqlite, postgres }
+
+    /// The statements of step `version` for `backend`.
+    static func statements(_ version: Int, _ backend: Backend) -> [String] {
+        let serial = backend == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
+        switch version {
+        case 1:
+            return [
+                """
+                CREATE TABLE configs (id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                  is_default INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL, created_at TEXT NOT NULL,
+                  last_updated_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE config_versions (seq \(serial), id TEXT NOT NULL UNIQUE, config_id TEXT NOT NULL,
+                  name TEXT NOT NULL, status TEXT NOT NULL, config TEXT NOT NULL, created_at TEXT NOT NULL)
+                """,
+                "CREATE TABLE changes (seq \(serial), entity TEXT NOT NULL, entity_key TEXT NOT NULL, at TEXT NOT NULL)",
+            ]
+        case 2:
+            return ["CREATE INDEX config_versions_by_config ON config_versions (config_id, seq)"]
+        default:
+            return []
+        }
+    }
+
+    static let latest = 2
+}

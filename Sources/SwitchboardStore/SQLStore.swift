@@ -1,0 +1,307 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// The store, written once in SQL that SQLite and PostgreSQL both run: the two implementations differ only
+/// in how they connect and how transactions are kept apart (``open(_:group:logger:)``).
+public final class SQLStore: Store {
+    let database: any SQLDatabase
+    let backend: Migrations.Backend
+    /// SQLite has a single connection: its transactions take turns.
+    private let turns: AsyncLock?
+    private let closer: @Sendable () async -> Void
+
+    private init(
+        database: any SQLDatabase,
+        backend: Migrations.Backend,
+        turns: AsyncLock?,
+        closer: @escaping @Sendable () async -> Void
+    ) {
+        self.database = database
+        self.backend = backend
+        self.turns = turns
+        self.closer = closer
+    }
+
+    /// Opens `sqlite:PATH` (the file and its folder are created) or `postgres://…` (`postgresql://` too).
+    public static func open(_ location: String, group: any EventLoopGroup, logger: Logger) async throws -> SQLStore {
+        if location.hasPrefix("sqlite:") {
+            let path = String(location.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw StoreError.badLocation(location) }
+            return try await Self.openSQLite(path: path, group: group, logger: logger)
+        }
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            return try Self.openPostgres(url: location, group: group, logger: logger)
+        }
+        throw StoreError.badLocation(location)
+    }
+
+    private static func openSQLite(path: String, group: any EventLoopGroup, logger: Logger) async throws -> SQLStore {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path),
+            threadPool: threadPool,
+            logger: logger,
+            on: group.any()
+        )
+        let database = connection.sql(queryLogLevel: .trace)
+        // WAL: readers never wait for the writer, and a crash loses at most the transaction in progress.
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"] {
+            try await database.raw("\(unsafeRaw: pragma)").run()
+        }
+        return SQLStore(database: database, backend: .sqlite, turns: AsyncLock()) {
+            try? await connection.close()
+            try? await threadPool.shutdownGracefully()
+        }
+    }
+
+    private static func openPostgres(url: String, group: any EventLoopGroup, logger: Logger) throws -> SQLStore {
+        let configuration = try SQLPostgresConfiguration(url: url)
+        let pool = EventLoopGroupConnectionPool(
+            source: PostgresConnectionSource(sqlConfiguration: configuration),
+            maxConnectionsPerEventLoop: 2,
+            logger: logger,
+            on: group
+        )
+        let database = pool.database(logger: logger).sql(queryLogLevel: .trace)
+        let owned = PoolBox(pool: pool)
+        return SQLStore(database: database, backend: .postgres, turns: nil) {
+            try? await owned.pool.shutdownAsync()
+        }
+    }
+
+    /// The pool is safe to use from any thread (it hops to its event loops); AsyncKit predates `Sendable`.
+    private struct PoolBox: @unchecked Sendable {
+        let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+    }
+
+    public func close() async { await self.closer() }
+
+    /// Runs one statement outside the store's own tables (tests create databases with it).
+    public func execute(_ statement: String) async throws {
+        try await self.database.raw("\(unsafeRaw: statement)").run()
+    }
+
+    /// Runs `body` in one transaction on one connection.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let begin = self.backend == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        let run: @Sendable () async throws -> T = {
+            try await self.database.withSession { session in
+                try await session.raw("\(unsafeRaw: begin)").run()
+                do {
+                    let result = try await body(session)
+                    try await session.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await session.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        }
+        if let turns = self.turns { return try await turns.withLock(run) }
+        return try await run()
+    }
+
+    // MARK: - Migrations
+
+    public func migrate(upTo version: Int?) async throws {
+        let goal = min(version ?? Migrations.latest, Migrations.latest)
+        let backend = self.backend
+        try await self.transaction { db in
+            // Replicas starting together migrate one after the other.
+            if backend == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(7262751)").run() }
+            try await db.raw(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            ).run()
+            let current = try await Self.schemaVersion(db)
+            guard current < goal else { return }
+            for step in (current + 1)...goal {
+                for statement in Migrations.statements(step, backend) {
+                    try await db.raw("\(unsafeRaw: statement)").run()
+                }
+                try await db.raw(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: step), \(bind: Timestamps.now()))"
+                ).run()
+            }
+        }
+    }
+
+    public func schemaVersion() async throws -> Int {
+        try await self.database.raw(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        ).run()
+        return try await Self.schemaVersion(self.database)
+    }
+
+    private static func schemaVersion(_ db: any SQLDatabase) async throws -> Int {
+        let row = try await db.raw("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations").first()
+        return try row?.decode(column: "version", as: Int.self) ?? 0
+    }
+
+    // MARK: - Configs
+
+    private static let currentConfigs: SQLQueryString = """
+        SELECT c.id, c.slug, c.name, c.is_default, c.status, c.created_at, c.last_updated_at,
+          v.id AS version_id, v.config
+        FROM configs c JOIN config_versions v ON v.config_id = c.id
+        WHERE v.seq = (SELECT MAX(seq) FROM config_versions WHERE config_id = c.id)
+        """
+
+    private static func storedConfig(_ row: any SQLRow) throws -> StoredConfig {
+        StoredConfig(
+            id: try row.decode(column: "id", as: String.self),
+            slug: try row.decode(column: "slug", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            isDefault: try row.decode(column: "is_default", as: Int.self) != 0,
+            status: try row.decode(column: "status", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: String.self),
+            lastUpdatedAt: try row.decode(column: "last_updated_at", as: String.self),
+            versionID: try row.decode(column: "version_id", as: String.self),
+            config: try row.decode(column: "config", as: String.self)
+        )
+    }
+
+    public func listConfigs() async throws -> [StoredConfig] {
+        try await self.database.raw(Self.currentConfigs + " ORDER BY c.created_at, c.slug").all().map(Self.storedConfig)
+    }
+
+    public func config(slug: String) async throws -> StoredConfig? {
+        try await Self.config(slug: slug, in: self.database)
+    }
+
+    private static func config(slug: String, in db: any SQLDatabase) async throws -> StoredConfig? {
+        try await db.raw(Self.currentConfigs + " AND c.slug = \(bind: slug)").first().map(Self.storedConfig)
+    }
+
+    public func createConfig(slug: String, name: String, config: String, isDefault: Bool) async throws -> StoredConfig {
+        do {
+            return try await self.transaction { db in
+                if try await Self.config(slug: slug, in: db) != nil { throw StoreError.conflict("config '\(slug)'") }
+                let now = Timestamps.now()
+                let id = UUID().uuidString.lowercased()
+                try await db.raw(
+                    """
+                    INSERT INTO configs (id, slug, name, is_default, status, created_at, last_updated_at)
+                    VALUES (\(bind: id), \(bind: slug), \(bind: name), \(bind: isDefault ? 1 : 0), 'active', \(bind: now), \(bind: now))
+                    """
+                ).run()
+                let version = try await Self.addVersion(db, configID: id, name: name, status: "active", config: config)
+                try await Self.recordChange(db, entity: "config", key: slug)
+                return StoredConfig(
+                    id: id,
+                    slug: slug,
+                    name: name,
+                    isDefault: isDefault,
+                    status: "active",
+                    createdAt: now,
+                    lastUpdatedAt: now,
+                    versionID: version,
+                    config: config
+                )
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            // Two creates of one slug at once: the loser hits the unique constraint.
+            if try await self.config(slug: slug) != nil { throw StoreError.conflict("config '\(slug)'") }
+            throw error
+        }
+    }
+
+    public func updateConfig(
+        slug: String,
+        name: String?,
+        config: String?,
+        status: String?
+    ) async throws -> StoredConfig? {
+        try await self.transaction { db in
+            guard var current = try await Self.config(slug: slug, in: db) else { return nil }
+            current.name = name ?? current.name
+            current.status = status ?? current.status
+            current.config = config ?? current.config
+            current.lastUpdatedAt = Timestamps.now()
+            current.versionID = try await Self.addVersion(
+                db,
+                configID: current.id,
+                name: current.name,
+                status: current.status,
+                config: current.config
+            )
+            try await db.raw(
+                """
+                UPDATE configs SET name = \(bind: current.name), status = \(bind: current.status),
+                  last_updated_at = \(bind: current.lastUpdatedAt) WHERE id = \(bind: current.id)
+                """
+            ).run()
+            try await Self.recordChange(db, entity: "config", key: slug)
+            return current
+        }
+    }
+
+    public func deleteConfig(slug: String) async throws -> Bool {
+        try await self.transaction { db in
+            guard let current = try await Self.config(slug: slug, in: db) else { return false }
+            try await db.raw("DELETE FROM config_versions WHERE config_id = \(bind: current.id)").run()
+            try await db.raw("DELETE FROM configs WHERE id = \(bind: current.id)").run()
+            try await Self.recordChange(db, entity: "config", key: slug)
+            return true
+        }
+    }
+
+    public func configVersions(slug: String) async throws -> [StoredConfigVersion]? {
+        guard let current = try await self.config(slug: slug) else { return nil }
+        return try await self.database.raw(
+            """
+            SELECT id, name, status, config, created_at FROM config_versions
+            WHERE config_id = \(bind: current.id) ORDER BY seq DESC
+            """
+        ).all().map { row in
+            StoredConfigVersion(
+                versionID: try row.decode(column: "id", as: String.self),
+                name: try row.decode(column: "name", as: String.self),
+                status: try row.decode(column: "status", as: String.self),
+                config: try row.decode(column: "config", as: String.self),
+                createdAt: try row.decode(column: "created_at", as: String.self)
+            )
+        }
+    }
+
+    private static func addVersion(
+        _ db: any SQLDatabase,
+        configID: String,
+        name: String,
+        status: String,
+        config: String
+    ) async throws -> String {
+        let id = UUID().uuidString.lowercased()
+        try await db.raw(
+            """
+            INSERT INTO config_versions (id, config_id, name, status, config, created_at)
+            VALUES (\(bind: id), \(bind: configID), \(bind: name), \(bind: status), \(bind: config), \(bind: Timestamps.now()))
+            """
+        ).run()
+        return id
+    }
+
+    // MARK: - Changes
+
+    private static func recordChange(_ db: any SQLDatabase, entity: String, key: String) async throws {
+        try await db.raw(
+            "INSERT INTO changes (entity, entity_key, at) VALUES (\(bind: entity), \(bind: key), \(bind: Timestamps.now()))"
+        ).run()
+    }
+
+    public func changeMark() async throws -> Int64 {
+        let row = try await self.database.raw("SELECT COALESCE(MAX(seq), 0) AS mark FROM changes").first()
+        return try row?.decode(column: "mark", as: Int64.self) ?? 0
+    }
+}

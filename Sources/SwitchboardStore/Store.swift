@@ -1,0 +1,77 @@
+import Foundation
+
+/// Where Switchboard keeps its state. One protocol, two implementations sharing their SQL (``SQLStore`` over
+/// SQLite or PostgreSQL). The data plane never calls it per request: it reads snapshots the server refreshes
+/// when ``changeMark()`` moves.
+public protocol Store: Sendable {
+    /// Applies the migrations not applied yet (all of them, or up to `version`).
+    func migrate(upTo version: Int?) async throws
+    /// The schema version in the database (0 when empty).
+    func schemaVersion() async throws -> Int
+
+    func listConfigs() async throws -> [StoredConfig]
+    /// The config with its current version, or `nil`.
+    func config(slug: String) async throws -> StoredConfig?
+    /// Creates a config and its first version.
+    /// - Throws: ``StoreError/conflict(_:)`` when the slug is taken.
+    func createConfig(slug: String, name: String, config: String, isDefault: Bool) async throws -> StoredConfig
+    /// Adds a version (every update does) and returns the config as it now is; `nil` when there is no such config.
+    func updateConfig(slug: String, name: String?, config: String?, status: String?) async throws -> StoredConfig?
+    /// Deletes a config and its versions; false when there was none.
+    func deleteConfig(slug: String) async throws -> Bool
+    /// Every version, newest first; `nil` when there is no such config.
+    func configVersions(slug: String) async throws -> [StoredConfigVersion]?
+
+    /// A number that grows with every write, for replicas to notice changes cheaply.
+    func changeMark() async throws -> Int64
+    func close() async
+}
+
+extension Store {
+    public func migrate() async throws { try await self.migrate(upTo: nil) }
+}
+
+/// A config as stored: its identity and its current version.
+public struct StoredConfig: Sendable, Equatable {
+    public var id: String
+    public var slug: String
+    public var name: String
+    public var isDefault: Bool
+    public var status: String
+    public var createdAt: String
+    public var lastUpdatedAt: String
+    /// The current version's id and JSON text.
+    public var versionID: String
+    public var config: String
+}
+
+public struct StoredConfigVersion: Sendable, Equatable {
+    public var versionID: String
+    public var name: String
+    public var status: String
+    public var config: String
+    public var createdAt: String
+}
+
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A unique value (slug, name) is taken.
+    case conflict(String)
+    /// `--store` / `SWITCHBOARD_STORE` is not a store location.
+    case badLocation(String)
+
+    public var description: String {
+        switch self {
+        case .conflict(let what): "\(what) already exists"
+        case .badLocation(let text):
+            "'\(text)' is not a store location; use sqlite:PATH (e.g. sqlite:.switchboard/switchboard.sqlite) "
+                + "or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+        }
+    }
+}
+
+enum Timestamps {
+    /// ISO-8601 with milliseconds, UTC: sorts as text, reads everywhere.
+    static func now() -> String {
+        Date().formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true))
+    }
+}

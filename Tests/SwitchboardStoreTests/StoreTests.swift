@@ -1,0 +1,127 @@
+import Foundation
+import NIOPosix
+import SwitchboardStore
+import SwitchboardTestSupport
+import Testing
+
+/// One suite, run against every store kind available: SQLite always, PostgreSQL when `scripts/test.sh` started
+/// its private server (it always does; `swift test` alone runs SQLite only).
+@Suite struct StoreTests {
+    static let group = MultiThreadedEventLoopGroup.singleton
+
+    static func withStore<T>(_ kind: TestStores.Kind, _ body: (SQLStore) async throws -> T) async throws -> T {
+        let store = try await TestStores.open(kind, group: Self.group)
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    @Test(arguments: TestStores.available)
+    func migratesAnEmptyDatabase(kind: TestStores.Kind) async throws {
+        let location = try await TestStores.location(kind, group: Self.group)
+        let store = try await SQLStore.open(location, group: Self.group, logger: TestStores.logger)
+        #expect(try await store.schemaVersion() == 0)
+        try await store.migrate()
+        let latest = try await store.schemaVersion()
+        #expect(latest >= 2)
+        // Migrating again is a no-op.
+        try await store.migrate()
+        #expect(try await store.schemaVersion() == latest)
+        await store.close()
+    }
+
+    @Test(arguments: TestStores.available)
+    func migratesFromAPreviousSchemaKeepingData(kind: TestStores.Kind) async throws {
+        let location = try await TestStores.location(kind, group: Self.group)
+        let old = try await SQLStore.open(location, group: Self.group, logger: TestStores.logger)
+        try await old.migrate(upTo: 1)
+        #expect(try await old.schemaVersion() == 1)
+        _ = try await old.createConfig(slug: "pc-a", name: "a", config: #"{"provider":"openai"}"#, isDefault: false)
+        await old.close()
+        let new = try await SQLStore.open(location, group: Self.group, logger: TestStores.logger)
+        try await new.migrate()
+        #expect(try await new.schemaVersion() >= 2)
+        #expect(try await new.config(slug: "pc-a")?.config == #"{"provider":"openai"}"#)
+        await new.close()
+    }
+
+    @Test(arguments: TestStores.available)
+    func configsHaveVersions(kind: TestStores.Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let mark0 = try await store.changeMark()
+            let created = try await store.createConfig(slug: "pc-x", name: "x", config: "{\"a\":1}", isDefault: true)
+            #expect(created.isDefault)
+            let updated = try #require(try await store.updateConfig(slug: "pc-x", name: "y", config: nil, status: nil))
+            #expect(updated.name == "y")
+            #expect(updated.config == "{\"a\":1}")
+            #expect(updated.versionID != created.versionID)
+            _ = try await store.updateConfig(slug: "pc-x", name: nil, config: "{\"a\":2}", status: "archived")
+            let current = try #require(try await store.config(slug: "pc-x"))
+            #expect(current.config == "{\"a\":2}")
+            #expect(current.status == "archived")
+            let versions = try #require(try await store.configVersions(slug: "pc-x"))
+            #expect(versions.map(\.config) == ["{\"a\":2}", "{\"a\":1}", "{\"a\":1}"])
+            #expect(try await store.listConfigs().map(\.slug) == ["pc-x"])
+            #expect(try await store.changeMark() > mark0)
+            #expect(try await store.deleteConfig(slug: "pc-x"))
+            #expect(try await store.config(slug: "pc-x") == nil)
+            #expect(try await store.configVersions(slug: "pc-x") == nil)
+            #expect(try await !store.deleteConfig(slug: "pc-x"))
+            #expect(try await store.updateConfig(slug: "nope", name: "n", config: nil, status: nil) == nil)
+        }
+    }
+
+    @Test(arguments: TestStores.available)
+    func aTakenSlugIsAConflict(kind: TestStores.Kind) async throws {
+        try await Self.withStore(kind) { store in
+            // Concurrent creates of one slug: exactly one wins.
+            let results = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        (try? await store.createConfig(
+                            slug: "pc-same",
+                            name: "n\(index)",
+                            config: "{}",
+                            isDefault: false
+                        ))
+                            != nil
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(results.filter { $0 }.count == 1)
+            await #expect(throws: StoreError.conflict("config 'pc-same'")) {
+                try await store.createConfig(slug: "pc-same", name: "again", config: "{}", isDefault: false)
+            }
+        }
+    }
+
+    @Test(arguments: TestStores.available)
+    func concurrentUpdatesLoseNoVersion(kind: TestStores.Kind) async throws {
+        try await Self.withStore(kind) { store in
+            _ = try await store.createConfig(slug: "pc-busy", name: "busy", config: "{\"n\":0}", isDefault: false)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 1...20 {
+                    group.addTask {
+                        _ = try await store.updateConfig(
+                            slug: "pc-busy",
+                            name: nil,
+                            config: "{\"n\":\(index)}",
+                            status: nil
+                        )
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let versions = try #require(try await store.configVersions(slug: "pc-busy"))
+            #expect(versions.count == 21)
+            #expect(Set(versions.map(\.versionID)).count == 21)
+            #expect(Set(versions.map(\.config)).count == 21)
+        }
+    }
+}
