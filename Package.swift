@@ -117,6 +117,7 @@ let package = Package(
             dependencies: [
                 .target(name: "SwitchboardCore"),
                 .target(name: "SwitchboardStore"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .target(name: "SwitchboardServer"),
                 .target(name: "SwitchboardMock"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -154,6 +155,7 @@ let package = Package(
             name: "SwitchboardServerTests",
             dependencies: [
                 .target(name: "SwitchboardCore"),
+                .target(name: "SwitchboardStore"),
                 .target(name: "SwitchboardServer"),
                 .target(name: "SwitchboardMock"),
                 .target(name: "SwitchboardTestSupport"),

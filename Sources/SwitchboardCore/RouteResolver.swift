@@ -7,6 +7,9 @@ import Foundation
 /// the bare model name, then the default route. Built once per configuration; it reads only immutable state.
 public struct RouteResolver: Sendable {
     public let config: GatewayConfig
+    /// Looks up configs kept in the store (the server's in-memory snapshot); they win over `configs:` of the
+    /// config file with the same slug.
+    public var storedConfigs: (@Sendable (String) -> PortkeyConfig?)?
     let indexBySlug: [String: Int]
     private let hostValidator: CustomHostValidator
     /// One ready target per configured provider, built once: a request copies one instead of assembling it.

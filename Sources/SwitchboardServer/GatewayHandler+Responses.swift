@@ -92,3 +92,29 @@ extension GatewayHandler {
         }
     }
 }
+
+extension GatewayHandler {
+    /// Hands a control-plane request to ``ControlPlane`` off the event loop and answers when it is done.
+    func dispatchControl() {
+        guard let context = self.context, self.request != nil, let plane = self.runtime.controlPlane else { return }
+        let head = self.request!.head
+        let body = self.request!.body.map { Array(buffer: $0) } ?? []
+        self.request!.body = nil
+        let serial = self.request!.serial
+        let method = head.method.rawValue
+        let path = Self.pathOnly(head.uri)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        Task {
+            let response = await plane.handle(method: method, path: path[...], body: body)
+            handler.eventLoop.execute {
+                let handler = handler.value
+                guard handler.request?.serial == serial else { return }
+                handler.send(
+                    status: HTTPResponseStatus(statusCode: response.status),
+                    contentType: "application/json",
+                    body: response.body
+                )
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import Prometheus
 import SwitchboardCore
+import Synchronization
 
 extension GatewayHandler {
     // MARK: - Routing and sending
@@ -120,6 +121,12 @@ extension GatewayHandler {
         guard let config = routing.config else { return try self.runtime.resolver.route(routing) }
         let key = LoopContext.PlanKey(config: config, endpoint: routing.endpoint, hasModel: routing.model != nil)
         let reusable = RouteResolver.planIsReusable(routing)
+        let generation = self.runtime.storedConfigs.generation.load(ordering: .acquiring)
+        if generation != self.loop.plansGeneration {
+            // The stored configs changed: plans built from the old ones must go.
+            self.loop.plans.removeAll()
+            self.loop.plansGeneration = generation
+        }
         if reusable, let route = self.loop.plans[key] { return route }
         if config.hasPrefix("{") { routing.parsedConfig = try self.inlineConfig(config) }
         let route = try self.runtime.resolver.route(routing)
@@ -178,7 +185,7 @@ extension GatewayHandler {
             self.request!.pendingUpload = []
             for part in pending { connection.sendBodyPart(part) }
             if self.request!.requestEnded { connection.sendEnd() } else if !pending.isEmpty { connection.flush() }
-        case .local:
+        case .local, .control:
             break
         }
     }

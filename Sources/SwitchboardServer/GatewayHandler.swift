@@ -23,6 +23,8 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         case streamed
         /// Answered by the gateway itself once the request ends; the body is discarded.
         case local(LocalResponse)
+        /// A control-plane API call: the body is collected like a buffered one and served by ``ControlPlane``.
+        case control
     }
 
     /// A response the gateway makes without an upstream.
@@ -272,7 +274,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         )
         self.runtime.metrics.inFlight.increment()
         request.mode = self.classify(&request)
-        if case .buffered = request.mode, let length = head.parsed.fields.contentLength,
+        if request.mode.collectsBody, let length = head.parsed.fields.contentLength,
             length > self.runtime.config.server.maxBodyBytes
         {
             self.request = request
@@ -301,6 +303,9 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             case "/": return .local(.root)
             default: break
             }
+        }
+        if self.runtime.controlPlane != nil, ControlPlane.serves(path: Self.pathOnly(uri)[...]) {
+            return .control
         }
         guard let match = Endpoint.match(uri: uri) else {
             return .local(.error(.notFound(method: head.method.rawValue, path: Self.pathOnly(uri))))
@@ -333,7 +338,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             } else {
                 self.request!.pendingUpload.append(buffer)
             }
-        case .buffered:
+        case .buffered, .control:
             let total = (self.request!.body?.readableBytes ?? 0) + buffer.readableBytes
             if total > self.runtime.config.server.maxBodyBytes {
                 self.rejectOversizedBody()
@@ -356,6 +361,8 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.respondLocally(response)
         case .buffered:
             self.dispatchBuffered()
+        case .control:
+            self.dispatchControl()
         case .streamed:
             if let upstream = self.request!.upstream, self.request!.upstreamRequestSent {
                 upstream.sendEnd()
@@ -417,6 +424,16 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     static func pathOnly(_ uri: String) -> String {
         uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
+    }
+}
+
+extension GatewayHandler.BodyMode {
+    /// Whether the body is collected before the request is served.
+    var collectsBody: Bool {
+        switch self {
+        case .buffered, .control: true
+        case .streamed, .local: false
+        }
     }
 }
 

@@ -2,7 +2,9 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import Prometheus
+import ServiceLifecycle
 import SwitchboardCore
+import SwitchboardStore
 
 /// What every connection handler shares: the routing table, metrics and logging. Immutable after start
 /// except the readiness flag.
@@ -15,14 +17,40 @@ public final class GatewayRuntime: Sendable {
     /// `GET /v1/models`, rendered once.
     let modelsBody: [UInt8]
     private let readyBox = NIOLockedValueBox(false)
+    /// The store and what is built on it; `nil` when the gateway runs without one (tests, benchmarks).
+    let store: (any Store)?
+    let storedConfigs: StoredConfigs
+    let controlPlane: ControlPlane?
 
-    public init(config: GatewayConfig, metrics: GatewayMetrics = GatewayMetrics(), logger: Logger) {
+    public init(
+        config: GatewayConfig,
+        store: (any Store)? = nil,
+        metrics: GatewayMetrics = GatewayMetrics(),
+        logger: Logger
+    ) {
         self.config = config
-        self.resolver = RouteResolver(config: config)
+        var resolver = RouteResolver(config: config)
+        let configs = StoredConfigs()
+        if store != nil { resolver.storedConfigs = { configs.lookup($0) } }
+        self.resolver = resolver
+        self.store = store
+        self.storedConfigs = configs
+        self.controlPlane = store.map { ControlPlane(store: $0, configs: configs, resolver: resolver, logger: logger) }
         self.metrics = metrics
         self.breakers = CircuitBreakers(metrics: metrics)
         self.logger = logger
         self.modelsBody = Self.renderModels(config)
+    }
+
+    /// Loads the store's configs; call once before serving.
+    public func loadStore() async throws {
+        guard let store = self.store else { return }
+        try await self.storedConfigs.reload(from: store, logger: self.logger)
+    }
+
+    /// The service that keeps the configs in step with a store other replicas write to.
+    public func storeWatcher(interval: Duration = .seconds(1)) -> (any Service)? {
+        self.store.map { StoreWatcher(store: $0, configs: self.storedConfigs, interval: interval, logger: self.logger) }
     }
 
     /// Whether `/readyz` answers 200.
@@ -52,6 +80,8 @@ final class LoopContext {
     let sweeper: TimeoutSweeper
     let accessLog = AccessLogger()
     var ids = RequestIDGenerator()
+    /// The ``StoredConfigs/generation`` the cached plans were built with.
+    var plansGeneration = 0
     /// Inline `x-portkey-config` texts seen recently, parsed: SDKs send the same config with every request.
     var inlineConfigs: [String: PortkeyConfig] = [:]
     /// Routes built from configs, for requests whose route depends only on the key's fields

@@ -72,6 +72,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 enum Timestamps {
     /// ISO-8601 with milliseconds, UTC: sorts as text, reads everywhere.
     static func now() -> String {
-        Date().formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true))
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
     }
 }

@@ -2,9 +2,11 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardMock
 import SwitchboardServer
+import SwitchboardStore
 
 /// A real gateway and a real mock provider on ephemeral loopback ports, for tests.
 ///
@@ -20,6 +22,9 @@ public struct GatewayFixture: Sendable {
     public let mockClient: TestHTTPClient
     public let group: MultiThreadedEventLoopGroup
     public let config: GatewayConfig
+    public let runtime: GatewayRuntime
+    /// The store, when the fixture was asked for one.
+    public let store: SQLStore?
 
     /// A configuration with the in-process mock as the only provider and the default route.
     public static let mockOnly = """
@@ -34,9 +39,13 @@ public struct GatewayFixture: Sendable {
     /// Starts a mock and a gateway configured by `yaml` (`kind: mock` providers point at the mock; in the text,
     /// `{MOCK}` is replaced by the mock's `host:port`, `{MOCK_PORT}` by its port and `{CA_FILE}` by the path of
     /// a file holding ``TestCertificates/authorityPEM``), runs `body`, and shuts both down.
+    /// - Parameters:
+    ///   - store: a store location (``TestStores/location(_:group:)``) to open, migrate and serve the control
+    ///     plane from; its changes are watched every 100 ms.
     public static func with<T: Sendable>(
         yaml: String = Self.mockOnly,
         mockDefaults: MockServer.Configuration = .init(),
+        store location: String? = nil,
         _ body: (GatewayFixture) async throws -> T
     ) async throws -> T {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -64,9 +73,26 @@ public struct GatewayFixture: Sendable {
         config.attachMock(port: mockPort)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let gateway = GatewayServer(runtime: GatewayRuntime(config: config, logger: logger), group: group)
+        var store: SQLStore?
+        if let location {
+            do {
+                store = try await SQLStore.open(location, group: group, logger: logger)
+                try await store!.migrate()
+            } catch {
+                await mock.shutdown()
+                try await group.shutdownGracefully()
+                throw error
+            }
+        }
+        let runtime = GatewayRuntime(config: config, store: store, logger: logger)
+        let gateway = GatewayServer(runtime: runtime, group: group)
         let fixture: GatewayFixture
+        var watching: Task<Void, any Error>?
         do {
+            try await runtime.loadStore()
+            if let watcher = runtime.storeWatcher(interval: .milliseconds(100)) {
+                watching = Task { try await watcher.run() }
+            }
             let address = try await gateway.start()
             fixture = GatewayFixture(
                 gateway: gateway,
@@ -74,9 +100,13 @@ public struct GatewayFixture: Sendable {
                 client: TestHTTPClient(group: group, port: address.port!),
                 mockClient: TestHTTPClient(group: group, port: mockPort),
                 group: group,
-                config: config
+                config: config,
+                runtime: runtime,
+                store: store
             )
         } catch {
+            watching?.cancel()
+            await store?.close()
             await mock.shutdown()
             try await group.shutdownGracefully()
             throw error
@@ -87,7 +117,10 @@ public struct GatewayFixture: Sendable {
         } catch {
             result = .failure(error)
         }
+        watching?.cancel()
+        _ = await watching?.result
         await gateway.shutdown()
+        await store?.close()
         await mock.shutdown()
         try await group.shutdownGracefully()
         return try result.get()

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardMock
 import SwitchboardServer
+import SwitchboardStore
 import UnixSignals
 
 /// `switchboard serve`: loads the configuration, starts the demo mock if the config has one, serves.
@@ -16,7 +17,7 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Every option can also be set with an environment variable (the flag wins):
               SWITCHBOARD_CONFIG, SWITCHBOARD_HOST, SWITCHBOARD_PORT, SWITCHBOARD_LOG_LEVEL,
-              SWITCHBOARD_EVENT_LOOP_THREADS.
+              SWITCHBOARD_EVENT_LOOP_THREADS, SWITCHBOARD_STORE.
             Provider keys are read from the variables the config file names, e.g. ${OPENAI_API_KEY}.
             """
     )
@@ -38,6 +39,9 @@ struct Serve: AsyncParsableCommand {
         help: "Event-loop threads, overriding server.event_loop_threads (env SWITCHBOARD_EVENT_LOOP_THREADS)."
     )
     var eventLoopThreads: Int?
+
+    @Option(name: .long, help: StoreOption.help)
+    var store: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -77,8 +81,25 @@ struct Serve: AsyncParsableCommand {
             )
             mock = server
         }
-        let runtime = GatewayRuntime(config: config, logger: logger)
+        let location = StoreOption.location(self.store, environment)
+        let store: SQLStore
+        do {
+            store = try await SQLStore.open(location, group: group, logger: logger)
+            try await store.migrate()
+        } catch {
+            logger.critical(
+                "cannot open the store",
+                metadata: ["store": "\(StoreOption.redacted(location))", "error": "\(error)"]
+            )
+            await mock?.shutdown()
+            try? await group.shutdownGracefully()
+            throw ExitCode.failure
+        }
+        logger.info("store ready", metadata: ["store": "\(StoreOption.redacted(location))"])
+        let runtime = GatewayRuntime(config: config, store: store, logger: logger)
+        try await runtime.loadStore()
         services.append(GatewayServer(runtime: runtime, group: group))
+        if let watcher = runtime.storeWatcher() { services.append(watcher) }
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) },
@@ -91,10 +112,12 @@ struct Serve: AsyncParsableCommand {
         } catch {
             logger.error("stopped with an error", metadata: ["error": "\(error)"])
             await mock?.shutdown()
+            await store.close()
             try? await group.shutdownGracefully()
             throw ExitCode.failure
         }
         await mock?.shutdown()
+        await store.close()
         try await group.shutdownGracefully()
     }
 

@@ -25,13 +25,16 @@ class Gateway:
 
 @pytest.fixture(scope="session")
 def gateway(tmp_path_factory):
-    log_path = str(tmp_path_factory.mktemp("gateway") / "switchboard.log")
+    folder = tmp_path_factory.mktemp("gateway")
+    log_path = str(folder / "switchboard.log")
+    store = "sqlite:" + str(folder / "switchboard.sqlite")
     env = dict(os.environ)
     env.pop("OPENAI_API_KEY", None)
     env.pop("ANTHROPIC_API_KEY", None)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [BINARY, "serve", "--config", os.path.join(ROOT, "config", "switchboard.yaml"), "--port", "0"],
+            [BINARY, "serve", "--config", os.path.join(ROOT, "config", "switchboard.yaml"), "--port", "0",
+             "--store", store],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
         )
     port = mock_port = None

@@ -26,7 +26,7 @@ def run(*args, env=None):
 
 
 def test_help_on_every_command():
-    for args in ([BINARY, "--help"], [BINARY, "serve", "--help"], [BINARY, "check-config", "--help"],
+    for args in ([BINARY, "--help"], [BINARY, "serve", "--help"], [BINARY, "check-config", "--help"], [BINARY, "migrate", "--help"],
                  [MOCK_BINARY, "--help"]):
         result = run(*args)
         assert result.returncode == 0, result.stderr
@@ -60,6 +60,18 @@ def test_serve_refuses_an_invalid_file_with_the_same_messages(tmp_path):
     result = run(BINARY, "serve", "--config", str(path), "--port", "0")
     assert result.returncode == 1
     assert "server.port: 99999 is out of range" in result.stderr
+
+
+def test_migrate_creates_and_upgrades_the_store(tmp_path):
+    store = f"sqlite:{tmp_path}/s/store.sqlite"
+    first = run(BINARY, "migrate", "--store", store)
+    assert first.returncode == 0, first.stderr
+    assert "schema 0 →" in first.stdout
+    again = run(BINARY, "migrate", "--store", store)
+    assert "(up to date)" in again.stdout
+    bad = run(BINARY, "migrate", "--store", "mysql://nope")
+    assert bad.returncode != 0
+    assert "sqlite:PATH" in bad.stderr
 
 
 def test_missing_config_file_is_explained(tmp_path):

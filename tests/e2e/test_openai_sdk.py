@@ -160,7 +160,8 @@ def test_sigterm_lets_an_in_flight_stream_finish(tmp_path):
     from conftest import BINARY, ROOT
     log_path = tmp_path / "sigterm.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen([BINARY, "serve", "--port", "0"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([BINARY, "serve", "--port", "0", "--store", f"sqlite:{tmp_path}/store.sqlite"],
+                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         port = None
         for _ in range(600):

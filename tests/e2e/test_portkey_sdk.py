@@ -55,3 +55,30 @@ def test_invalid_config_is_a_clear_400(gateway):
     with pytest.raises(Exception) as failure:
         portkey.chat.completions.create(model="mock-1", messages=[{"role": "user", "content": "hi"}])
     assert "sometimes" in str(failure.value)
+
+
+def test_configs_api_with_the_sdk(gateway):
+    """The SDK's configs API against the local store, then the saved config used by slug."""
+    portkey = Portkey(base_url=f"{gateway.base_url}/v1", api_key="pk-local-anything")
+    created = portkey.configs.create(name="SDK fallback", config=FALLBACK)
+    assert created.slug.startswith("pc-sdk-fallback-")
+    assert created.version_id
+
+    listed = portkey.configs.list()
+    assert created.slug in [item["slug"] for item in listed.data]
+
+    got = portkey.configs.retrieve(slug=created.slug)
+    assert got.config["strategy"]["mode"] == "fallback"
+
+    updated = portkey.configs.update(slug=created.slug, name="SDK fallback v2", config=FALLBACK, status="active")
+    assert updated.version_id and updated.version_id != created.version_id
+
+    routed = client(gateway, created.slug).chat.completions.create(
+        model="mock-1", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert routed.model == "mock-2"
+
+    portkey.configs.delete(slug=created.slug)
+    with pytest.raises(Exception) as failure:
+        portkey.configs.retrieve(slug=created.slug)
+    assert "not found" in str(failure.value)

@@ -58,9 +58,25 @@ extension RouteResolver {
             && request.requestTimeout == nil && request.forwardHeaders == nil
     }
 
-    /// A config defined in the config file (`configs:`), by slug.
+    /// Providers a config names that are neither configured nor well known, for checking a config before
+    /// it is stored.
+    public func unknownProviders(in config: PortkeyConfig) -> [String] {
+        var unknown: [String] = []
+        var pending = [config]
+        while let node = pending.popLast() {
+            pending += node.targets
+            guard var provider = node.provider else { continue }
+            if provider.hasPrefix("@") { provider.removeFirst() }
+            if self.indexBySlug[provider] == nil, KnownProviders.all[provider] == nil, !unknown.contains(provider) {
+                unknown.append(provider)
+            }
+        }
+        return unknown
+    }
+
+    /// A config from the store or the config file (`configs:`), by slug.
     func namedConfig(_ slug: String) throws(GatewayError) -> PortkeyConfig {
-        if let config = self.config.configs[slug] { return config }
+        if let config = self.storedConfigs?(slug) ?? self.config.configs[slug] { return config }
         let known = self.config.configs.keys.sorted()
         throw GatewayError(
             status: 400,

@@ -1,0 +1,274 @@
+import Foundation
+import Logging
+import SwitchboardCore
+import SwitchboardStore
+
+/// The control-plane APIs backed by the store (Portkey's `/v1/configs` for now). Requests arrive whole from
+/// ``GatewayHandler`` and are served off the event loop; a write refreshes the data plane's snapshot before
+/// it is answered, so the next request already routes with it.
+final class ControlPlane: Sendable {
+    struct Response: Sendable {
+        var status: Int
+        var body: [UInt8]
+    }
+
+    let store: any Store
+    let configs: StoredConfigs
+    let resolver: RouteResolver
+    let logger: Logger
+
+    init(store: any Store, configs: StoredConfigs, resolver: RouteResolver, logger: Logger) {
+        self.store = store
+        self.configs = configs
+        self.resolver = resolver
+        self.logger = logger
+    }
+
+    /// Whether `path` belongs to the control plane (answered here rather than passed through).
+    static func serves(path: Substring) -> Bool {
+        path == "/v1/configs" || path.hasPrefix("/v1/configs/")
+    }
+
+    func handle(method: String, path: Substring, body: [UInt8]) async -> Response {
+        do {
+            return try await self.route(method: method, path: path, body: body)
+        } catch let error as APIError {
+            return error.response
+        } catch {
+            self.logger.error("control-plane request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            return APIError(503, "The store could not complete the request: \(error). Try again.").response
+        }
+    }
+
+    private func route(method: String, path: Substring, body: [UInt8]) async throws -> Response {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).dropFirst(2).map(String.init)
+        switch (method, parts.count) {
+        case ("GET", 0): return try await self.listConfigs()
+        case ("POST", 0): return try await self.createConfig(body)
+        case ("GET", 1): return try await self.getConfig(parts[0])
+        case ("PUT", 1): return try await self.updateConfig(parts[0], body)
+        case ("DELETE", 1): return try await self.deleteConfig(parts[0])
+        case ("GET", 2) where parts[1] == "versions": return try await self.versions(parts[0])
+        case (_, 0...1),
+            (_, 2) where parts[1] == "versions":
+            throw APIError(405, "\(method) is not allowed on \(path); see docs/control-plane.md.")
+        default:
+            throw APIError(404, "No control-plane route \(method) \(path).")
+        }
+    }
+
+    // MARK: - Configs
+
+    private func listConfigs() async throws -> Response {
+        let items = try await self.store.listConfigs().map { self.configJSON($0, includeConfig: false) }
+        return .json(["success": true, "object": "list", "total": items.count, "data": items])
+    }
+
+    private func createConfig(_ body: [UInt8]) async throws -> Response {
+        let object = try Self.object(body)
+        guard let name = object["name"] as? String, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw APIError(400, "'name' is required: a non-empty string naming the config.")
+        }
+        let text = try self.validatedConfig(object["config"], required: true)!
+        let isDefault = try Self.flag(object["is_default"] ?? object["isDefault"], "is_default")
+        var slug = try (object["slug"]).map { value -> String in
+            guard let slug = value as? String, Self.isValidSlug(slug) else {
+                throw APIError(400, "'slug' must use a-z, 0-9, '-' and '_' (at most 64 characters).")
+            }
+            return slug
+        }
+        if slug == nil { slug = Self.makeSlug(name: name) }
+        let stored: StoredConfig
+        do {
+            stored = try await self.store.createConfig(slug: slug!, name: name, config: text, isDefault: isDefault)
+        } catch StoreError.conflict {
+            throw APIError(409, "A config with slug '\(slug!)' already exists; choose another slug or update it.")
+        }
+        try await self.configs.reload(from: self.store, logger: self.logger)
+        let data: [String: Any] = ["id": stored.id, "version_id": stored.versionID, "slug": stored.slug]
+        return .json(data.merging(["success": true, "data": data, "object": "config"]) { a, _ in a })
+    }
+
+    private func getConfig(_ slug: String) async throws -> Response {
+        guard let stored = try await self.store.config(slug: slug) else { throw Self.noConfig(slug) }
+        let data = self.configJSON(stored, includeConfig: true)
+        return .json(data.merging(["success": true, "data": data]) { a, _ in a })
+    }
+
+    private func updateConfig(_ slug: String, _ body: [UInt8]) async throws -> Response {
+        let object = try Self.object(body)
+        let name = try object["name"].map { value -> String in
+            guard let name = value as? String, !name.isEmpty else {
+                throw APIError(400, "'name' must be a non-empty string.")
+            }
+            return name
+        }
+        let status = try object["status"].map { value -> String in
+            guard let status = value as? String, ["active", "archived"].contains(status) else {
+                throw APIError(400, "'status' must be \"active\" or \"archived\".")
+            }
+            return status
+        }
+        let text = try self.validatedConfig(object["config"], required: false)
+        guard name != nil || status != nil || text != nil else {
+            throw APIError(400, "Nothing to update: send 'name', 'config' or 'status'.")
+        }
+        guard let stored = try await self.store.updateConfig(slug: slug, name: name, config: text, status: status)
+        else {
+            throw Self.noConfig(slug)
+        }
+        try await self.configs.reload(from: self.store, logger: self.logger)
+        let data: [String: Any] = ["version_id": stored.versionID]
+        return .json(["success": true, "data": data, "version_id": stored.versionID, "object": "config"])
+    }
+
+    private func deleteConfig(_ slug: String) async throws -> Response {
+        guard try await self.store.deleteConfig(slug: slug) else { throw Self.noConfig(slug) }
+        try await self.configs.reload(from: self.store, logger: self.logger)
+        return .json(["success": true])
+    }
+
+    private func versions(_ slug: String) async throws -> Response {
+        guard let stored = try await self.store.config(slug: slug),
+            let versions = try await self.store.configVersions(slug: slug)
+        else { throw Self.noConfig(slug) }
+        let items: [[String: Any]] = versions.map { version in
+            var item = self.configJSON(stored, includeConfig: false)
+            item["name"] = version.name
+            item["status"] = version.status
+            item["created_at"] = version.createdAt
+            item["last_updated_at"] = version.createdAt
+            item["version_id"] = version.versionID
+            item["config"] = version.config  // a JSON string here, as Portkey sends it
+            item["format"] = "json"
+            item["type"] = "ORG_CONFIG"
+            return item
+        }
+        return .json(["success": true, "object": "list", "total": items.count, "data": items])
+    }
+
+    // MARK: - Helpers
+
+    /// The config's JSON text after checking it as the data plane will read it.
+    private func validatedConfig(_ value: Any?, required: Bool) throws -> String? {
+        guard let value else {
+            if required { throw APIError(400, "'config' is required: a Portkey config object.") }
+            return nil
+        }
+        let text: String
+        if let string = value as? String {
+            text = string
+        } else if value is [String: Any],
+            let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+        {
+            text = String(decoding: data, as: UTF8.self)
+        } else {
+            throw APIError(400, "'config' must be a JSON object (a Portkey config).")
+        }
+        let config: PortkeyConfig
+        do {
+            config = try PortkeyConfig.parse(text: text)
+        } catch {
+            throw APIError(400, error.message ?? "Invalid config passed", errors: error.errors)
+        }
+        let unknown = self.resolver.unknownProviders(in: config)
+        if !unknown.isEmpty {
+            throw APIError(
+                400,
+                "Unknown provider \(unknown.map { "'\($0)'" }.joined(separator: ", ")) in config; configured: "
+                    + "\(self.resolver.config.providerSlugs.joined(separator: ", ")), or a well-known provider id."
+            )
+        }
+        return text
+    }
+
+    private func configJSON(_ stored: StoredConfig, includeConfig: Bool) -> [String: Any] {
+        var item: [String: Any] = [
+            "id": stored.id, "name": stored.name, "slug": stored.slug, "organisation_id": "local",
+            "workspace_id": "local", "is_default": stored.isDefault ? 1 : 0, "status": stored.status,
+            "owner_id": "local", "updated_by": "local", "created_at": stored.createdAt,
+            "last_updated_at": stored.lastUpdatedAt, "version_id": stored.versionID, "object": "config",
+        ]
+        if includeConfig {
+            item["config"] = (try? JSONSerialization.jsonObject(with: Data(stored.config.utf8))) ?? stored.config
+            item["format"] = "json"
+            item["type"] = "ORG_CONFIG"
+        }
+        return item
+    }
+
+    private static func object(_ body: [UInt8]) throws -> [String: Any] {
+        guard !body.isEmpty else { throw APIError(400, "The request needs a JSON object body.") }
+        guard let value = try? JSONSerialization.jsonObject(with: Data(body)) else {
+            throw APIError(400, "The request body is not valid JSON.")
+        }
+        guard let object = value as? [String: Any] else {
+            throw APIError(400, "The request body must be a JSON object.")
+        }
+        return object
+    }
+
+    private static func flag(_ value: Any?, _ name: String) throws -> Bool {
+        switch value {
+        case nil, is NSNull: return false
+        case let flag as Bool: return flag
+        case let number as Int where number == 0 || number == 1: return number == 1
+        default: throw APIError(400, "'\(name)' must be 0, 1, true or false.")
+        }
+    }
+
+    private static func noConfig(_ slug: String) -> APIError {
+        APIError(404, "Config '\(slug)' not found.")
+    }
+
+    static func isValidSlug(_ slug: String) -> Bool {
+        !slug.isEmpty && slug.count <= 64
+            && slug.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            }
+    }
+
+    /// Portkey's slug form, `pc-<name>-<6 hex>`.
+    static func makeSlug(name: String) -> String {
+        var base = ""
+        for character in name.lowercased() {
+            if character.isASCII, character.isLetter || character.isNumber {
+                base.append(character)
+            } else if !base.hasSuffix("-") {
+                base.append("-")
+            }
+        }
+        base = String(base.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(24))
+        let suffix = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
+        return "pc-" + (base.isEmpty ? "" : base + "-") + String(repeating: "0", count: 6 - suffix.count) + suffix
+    }
+}
+
+/// A control-plane error: `{"success":false,"status":"failure","message",…}` with an HTTP status.
+struct APIError: Error {
+    var status: Int
+    var message: String
+    var errors: [String]?
+
+    init(_ status: Int, _ message: String, errors: [String]? = nil) {
+        self.status = status
+        self.message = message
+        self.errors = errors
+    }
+
+    var response: ControlPlane.Response {
+        var body: [String: Any] = ["success": false, "status": "failure", "message": self.message]
+        body["data"] = ["message": self.message]
+        if let errors = self.errors { body["errors"] = errors }
+        return .json(body, status: self.status)
+    }
+}
+
+extension ControlPlane.Response {
+    static func json(_ object: [String: Any], status: Int = 200) -> Self {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Self(status: status, body: Array(data))
+    }
+}
