@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import Prometheus
 import SwitchboardCore
+import Synchronization
 
 extension GatewayHandler {
     /// Answers a request the gateway serves itself (operations endpoints, the model list, errors).
@@ -13,14 +14,20 @@ extension GatewayHandler {
         case .health:
             self.send(status: .ok, contentType: "application/json", body: Array(#"{"status":"ok"}"#.utf8))
         case .ready:
-            if self.runtime.isReady {
-                self.send(status: .ok, contentType: "application/json", body: Array(#"{"status":"ready"}"#.utf8))
-            } else {
+            if !self.runtime.isReady {
                 self.send(
                     status: .serviceUnavailable,
                     contentType: "application/json",
                     body: Array(#"{"status":"starting"}"#.utf8)
                 )
+            } else if !self.runtime.storedConfigs.storeReachable.load(ordering: .relaxed) {
+                self.send(
+                    status: .serviceUnavailable,
+                    contentType: "application/json",
+                    body: Array(#"{"status":"store unreachable"}"#.utf8)
+                )
+            } else {
+                self.send(status: .ok, contentType: "application/json", body: Array(#"{"status":"ready"}"#.utf8))
             }
         case .metrics:
             self.send(

@@ -11,6 +11,8 @@ final class StoredConfigs: Sendable {
     private let configs = NIOLockedValueBox([String: PortkeyConfig]())
     /// Grows with every replacement, so event loops know when to drop plans built from older configs.
     let generation = Atomic<Int>(0)
+    /// Whether the last look at the store succeeded (`/readyz`).
+    let storeReachable = Atomic<Bool>(true)
 
     func lookup(_ slug: String) -> PortkeyConfig? {
         self.configs.withLockedValue { $0[slug] }
@@ -59,12 +61,17 @@ struct StoreWatcher: Service {
             if Task.isCancelled { return }
             do {
                 let mark = try await self.store.changeMark()
+                if !self.configs.storeReachable.exchange(true, ordering: .relaxed) {
+                    self.logger.info("store reachable again")
+                }
                 guard mark != seen else { continue }
                 try await self.configs.reload(from: self.store, logger: self.logger)
                 seen = mark
                 self.logger.info("configs reloaded from the store", metadata: ["change": "\(mark)"])
             } catch {
-                self.logger.warning("store not reachable; keeping the last configs", metadata: ["error": "\(error)"])
+                if self.configs.storeReachable.exchange(false, ordering: .relaxed) {
+                    self.logger.warning("store not reachable; keeping the last configs", metadata: ["error": "\(error)"])
+                }
             }
         }
     }
