@@ -13,11 +13,11 @@ final class ControlPlane: Sendable {
     }
 
     let store: any Store
-    let configs: StoredConfigs
+    let configs: StoreSnapshot
     let resolver: RouteResolver
     let logger: Logger
 
-    init(store: any Store, configs: StoredConfigs, resolver: RouteResolver, logger: Logger) {
+    init(store: any Store, configs: StoreSnapshot, resolver: RouteResolver, logger: Logger) {
         self.store = store
         self.configs = configs
         self.resolver = resolver
@@ -26,7 +26,8 @@ final class ControlPlane: Sendable {
 
     /// Whether `path` belongs to the control plane (answered here rather than passed through).
     static func serves(path: Substring) -> Bool {
-        path == "/v1/configs" || path.hasPrefix("/v1/configs/")
+        path == "/v1/configs" || path.hasPrefix("/v1/configs/") || path == "/v1/api-keys"
+            || path.hasPrefix("/v1/api-keys/")
     }
 
     func handle(method: String, path: Substring, body: [UInt8]) async -> Response {
@@ -41,6 +42,7 @@ final class ControlPlane: Sendable {
     }
 
     private func route(method: String, path: Substring, body: [UInt8]) async throws -> Response {
+        if path.hasPrefix("/v1/api-keys") { return try await self.routeKeys(method: method, path: path, body: body) }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).dropFirst(2).map(String.init)
         switch (method, parts.count) {
         case ("GET", 0): return try await self.listConfigs()
@@ -145,6 +147,152 @@ final class ControlPlane: Sendable {
             return item
         }
         return .json(["success": true, "object": "list", "total": items.count, "data": items])
+    }
+
+    // MARK: - API keys
+
+    private func routeKeys(method: String, path: Substring, body: [UInt8]) async throws -> Response {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).dropFirst(2).map(String.init)
+        switch (method, parts.count) {
+        case ("GET", 0): return try await self.listKeys()
+        // Portkey: POST /api-keys/{type}/{sub-type}; a bare POST /api-keys makes a workspace service key.
+        case ("POST", 0): return try await self.createKey(type: "workspace-service", body)
+        case ("POST", 2): return try await self.createKey(type: "\(parts[0])-\(parts[1])", body)
+        case ("GET", 1): return try await self.getKey(parts[0])
+        case ("PUT", 1): return try await self.updateKey(parts[0], body)
+        case ("DELETE", 1):
+            guard try await self.store.deleteAPIKey(id: parts[0]) else { throw Self.noKey(parts[0]) }
+            try await self.configs.reload(from: self.store, logger: self.logger)
+            return .json(["success": true])
+        case (_, 0...2): throw APIError(405, "\(method) is not allowed on \(path); see docs/control-plane.md.")
+        default: throw APIError(404, "No control-plane route \(method) \(path).")
+        }
+    }
+
+    private func listKeys() async throws -> Response {
+        let items = try await self.store.listAPIKeys().map(Self.keyJSON)
+        return .json(["success": true, "object": "list", "total": items.count, "data": items])
+    }
+
+    private func getKey(_ id: String) async throws -> Response {
+        guard let key = try await self.store.apiKey(id: id) else { throw Self.noKey(id) }
+        let data = Self.keyJSON(key)
+        return .json(data.merging(["success": true, "data": data]) { a, _ in a })
+    }
+
+    private func createKey(type: String, _ body: [UInt8]) async throws -> Response {
+        let validTypes = ["organisation-service", "organisation-user", "workspace-service", "workspace-user"]
+        guard validTypes.contains(type) else {
+            throw APIError(
+                400,
+                "Key type '\(type)' is not one of: \(validTypes.joined(separator: ", ")) (path /v1/api-keys/TYPE/SUB-TYPE)."
+            )
+        }
+        let object = try Self.object(body)
+        guard let name = object["name"] as? String, !name.isEmpty else {
+            throw APIError(400, "'name' is required: a non-empty string.")
+        }
+        let scopes = try Self.scopes(object["scopes"], required: true)!
+        let description = try Self.optionalString(object["description"], "description") ?? ""
+        let defaults = try self.defaults(object["defaults"]) ?? "{}"
+        let key = APIKeys.generate()
+        let record = APIKeys.record(
+            key: key,
+            name: name,
+            description: description,
+            type: type,
+            scopes: scopes,
+            defaults: defaults
+        )
+        try await self.store.createAPIKey(record)
+        try await self.configs.reload(from: self.store, logger: self.logger)
+        self.logger.info("API key created", metadata: ["id": "\(record.id)", "name": "\(name)", "scopes": "\(scopes)"])
+        // The only time the key is shown.
+        return .json(["success": true, "id": record.id, "key": key, "object": "api-key"])
+    }
+
+    private func updateKey(_ id: String, _ body: [UInt8]) async throws -> Response {
+        let object = try Self.object(body)
+        guard var key = try await self.store.apiKey(id: id) else { throw Self.noKey(id) }
+        if let name = object["name"] {
+            guard let name = name as? String, !name.isEmpty else {
+                throw APIError(400, "'name' must be a non-empty string.")
+            }
+            key.name = name
+        }
+        key.description = try Self.optionalString(object["description"], "description") ?? key.description
+        key.scopes = try Self.scopes(object["scopes"], required: false) ?? key.scopes
+        key.defaults = try self.defaults(object["defaults"]) ?? key.defaults
+        if let status = object["status"] {
+            guard let status = status as? String, ["active", "archived"].contains(status) else {
+                throw APIError(400, "'status' must be \"active\" or \"archived\".")
+            }
+            key.status = status
+        }
+        guard let updated = try await self.store.updateAPIKey(key) else { throw Self.noKey(id) }
+        try await self.configs.reload(from: self.store, logger: self.logger)
+        let data = Self.keyJSON(updated)
+        return .json(data.merging(["success": true, "data": data]) { a, _ in a })
+    }
+
+    private static func keyJSON(_ key: StoredAPIKey) -> [String: Any] {
+        [
+            "id": key.id, "key": key.keyHint, "name": key.name, "description": key.description, "type": key.type,
+            "organisation_id": "local", "workspace_id": "local", "status": key.status, "created_at": key.createdAt,
+            "last_updated_at": key.lastUpdatedAt, "creation_mode": "api", "scopes": key.scopes,
+            "defaults": (try? JSONSerialization.jsonObject(with: Data(key.defaults.utf8))) ?? [:], "object": "api-key",
+        ]
+    }
+
+    private static func scopes(_ value: Any?, required: Bool) throws -> [String]? {
+        guard let value else {
+            if required {
+                throw APIError(
+                    400,
+                    "'scopes' is required: a list of \(APIKeys.scopes.sorted().joined(separator: ", "))."
+                )
+            }
+            return nil
+        }
+        guard let scopes = value as? [String], !scopes.isEmpty else {
+            throw APIError(400, "'scopes' must be a non-empty list of strings.")
+        }
+        let unknown = scopes.filter { !APIKeys.scopes.contains($0) }
+        guard unknown.isEmpty else {
+            throw APIError(
+                400,
+                "Unknown scope \(unknown.map { "'\($0)'" }.joined(separator: ", ")); scopes are "
+                    + "\(APIKeys.scopes.sorted().joined(separator: ", ")) (admin includes the others)."
+            )
+        }
+        return scopes
+    }
+
+    /// `defaults`: `config_id` must name a config that exists (stored or in the config file).
+    private func defaults(_ value: Any?) throws -> String? {
+        guard let value else { return nil }
+        guard let object = value as? [String: Any] else { throw APIError(400, "'defaults' must be an object.") }
+        if let config = object["config_id"] {
+            guard let slug = config as? String else { throw APIError(400, "'defaults.config_id' must be a string.") }
+            guard self.configs.lookup(slug) != nil || self.resolver.config.configs[slug] != nil else {
+                throw APIError(400, "'defaults.config_id': config '\(slug)' not found.")
+            }
+        }
+        if let flag = object["allow_config_override"], !(flag is Bool) {
+            throw APIError(400, "'defaults.allow_config_override' must be true or false.")
+        }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func optionalString(_ value: Any?, _ name: String) throws -> String? {
+        guard let value else { return nil }
+        guard let text = value as? String else { throw APIError(400, "'\(name)' must be a string.") }
+        return text
+    }
+
+    private static func noKey(_ id: String) -> APIError {
+        APIError(404, "API key '\(id)' not found.")
     }
 
     // MARK: - Helpers

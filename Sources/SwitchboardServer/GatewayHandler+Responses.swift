@@ -20,7 +20,7 @@ extension GatewayHandler {
                     contentType: "application/json",
                     body: Array(#"{"status":"starting"}"#.utf8)
                 )
-            } else if !self.runtime.storedConfigs.storeReachable.load(ordering: .relaxed) {
+            } else if !self.runtime.snapshot.storeReachable.load(ordering: .relaxed) {
                 self.send(
                     status: .serviceUnavailable,
                     contentType: "application/json",

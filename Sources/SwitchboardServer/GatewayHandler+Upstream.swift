@@ -113,6 +113,11 @@ extension GatewayHandler {
                 }
             }
         }
+        if let grant = self.request!.grant, let config = grant.defaultConfig,
+            routing.config == nil || !grant.allowConfigOverride
+        {
+            routing.config = config
+        }
         return routing
     }
 
@@ -121,7 +126,7 @@ extension GatewayHandler {
         guard let config = routing.config else { return try self.runtime.resolver.route(routing) }
         let key = LoopContext.PlanKey(config: config, endpoint: routing.endpoint, hasModel: routing.model != nil)
         let reusable = RouteResolver.planIsReusable(routing)
-        let generation = self.runtime.storedConfigs.generation.load(ordering: .acquiring)
+        let generation = self.runtime.snapshot.generation.load(ordering: .acquiring)
         if generation != self.loop.plansGeneration {
             // The stored configs changed: plans built from the old ones must go.
             self.loop.plans.removeAll()
@@ -203,6 +208,9 @@ extension GatewayHandler {
         buffer.writeStaticString(" HTTP/1.1\r\n")
         HTTPWire.writeHeader(&buffer, "host", target.upstream.hostHeader)
         let ownKey = target.apiKey != nil
+        // The gateway's own key is never forwarded; a provider key is replaced by the configured one.
+        let dropAuthorization = ownKey || self.request!.gatewayKeyHeader == .authorization
+        let dropAPIKey = ownKey || self.request!.gatewayKeyHeader == .xAPIKey
         let chunked = bodyLength == nil && client.parsed.fields.isChunked
         var sentDefaults = false
         // Client header lines are copied as received, minus the ones the gateway drops or replaces.
@@ -216,7 +224,8 @@ extension GatewayHandler {
                     // Identity encoding, so the gateway can read usage from responses as they pass.
                     || name.equalsIgnoringCase("accept-encoding")
                     || ((bodyLength != nil || chunked) && name.equalsIgnoringCase("content-length"))
-                    || (ownKey && (name.equalsIgnoringCase("authorization") || name.equalsIgnoringCase("x-api-key")))
+                    || (dropAuthorization && name.equalsIgnoringCase("authorization"))
+                    || (dropAPIKey && name.equalsIgnoringCase("x-api-key"))
                     || target.headers.contains(where: { field in name.elementsEqualIgnoringCase(field.name) })
                 {
                     continue

@@ -68,6 +68,9 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         var attempt = 0
         /// The plan being run when the route has strategies (retries, fallbacks, …); `nil` for one target.
         var plan: PlanRun?
+        /// The gateway API key's grant, when auth is on.
+        var grant: KeyGrant?
+        var gatewayKeyHeader: GatewayKeyHeader?
 
         var providerLabel: String { self.target?.provider ?? "gateway" }
         var endpointLabel: String { self.endpoint?.label ?? "other" }
@@ -274,6 +277,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         )
         self.runtime.metrics.inFlight.increment()
         request.mode = self.classify(&request)
+        if let failure = self.authenticate(&request) { request.mode = .local(.error(failure)) }
         if request.mode.collectsBody, let length = head.parsed.fields.contentLength,
             length > self.runtime.config.server.maxBodyBytes
         {

@@ -19,8 +19,10 @@ public final class GatewayRuntime: Sendable {
     private let readyBox = NIOLockedValueBox(false)
     /// The store and what is built on it; `nil` when the gateway runs without one (tests, benchmarks).
     let store: (any Store)?
-    let storedConfigs: StoredConfigs
+    let snapshot: StoreSnapshot
     let controlPlane: ControlPlane?
+    /// Whether the listener is on loopback only: then, with no API keys defined, no key is needed.
+    let listensOnLoopback: Bool
 
     public init(
         config: GatewayConfig,
@@ -30,12 +32,15 @@ public final class GatewayRuntime: Sendable {
     ) {
         self.config = config
         var resolver = RouteResolver(config: config)
-        let configs = StoredConfigs()
+        let configs = StoreSnapshot()
         if store != nil { resolver.storedConfigs = { configs.lookup($0) } }
         self.resolver = resolver
         self.store = store
-        self.storedConfigs = configs
+        self.snapshot = configs
         self.controlPlane = store.map { ControlPlane(store: $0, configs: configs, resolver: resolver, logger: logger) }
+        self.listensOnLoopback =
+            ["127.0.0.1", "::1", "localhost"].contains(config.server.host)
+            || config.server.host.hasPrefix("127.")
         self.metrics = metrics
         self.breakers = CircuitBreakers(metrics: metrics)
         self.logger = logger
@@ -45,12 +50,12 @@ public final class GatewayRuntime: Sendable {
     /// Loads the store's configs; call once before serving.
     public func loadStore() async throws {
         guard let store = self.store else { return }
-        try await self.storedConfigs.reload(from: store, logger: self.logger)
+        try await self.snapshot.reload(from: store, logger: self.logger)
     }
 
     /// The service that keeps the configs in step with a store other replicas write to.
     public func storeWatcher(interval: Duration = .seconds(1)) -> (any Service)? {
-        self.store.map { StoreWatcher(store: $0, configs: self.storedConfigs, interval: interval, logger: self.logger) }
+        self.store.map { StoreWatcher(store: $0, configs: self.snapshot, interval: interval, logger: self.logger) }
     }
 
     /// Whether `/readyz` answers 200.
@@ -80,7 +85,7 @@ final class LoopContext {
     let sweeper: TimeoutSweeper
     let accessLog = AccessLogger()
     var ids = RequestIDGenerator()
-    /// The ``StoredConfigs/generation`` the cached plans were built with.
+    /// The ``StoreSnapshot/generation`` the cached plans were built with.
     var plansGeneration = 0
     /// Inline `x-portkey-config` texts seen recently, parsed: SDKs send the same config with every request.
     var inlineConfigs: [String: PortkeyConfig] = [:]

@@ -21,10 +21,18 @@ enum Migrations {
             ]
         case 2:
             return ["CREATE INDEX config_versions_by_config ON config_versions (config_id, seq)"]
+        case 3:
+            return [
+                """
+                CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL,
+                  key_hash TEXT NOT NULL UNIQUE, key_hint TEXT NOT NULL, type TEXT NOT NULL, scopes TEXT NOT NULL,
+                  defaults TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, last_updated_at TEXT NOT NULL)
+                """
+            ]
         default:
             return []
         }
     }
 
-    static let latest = 2
+    static let latest = 3
 }

@@ -22,6 +22,14 @@ public protocol Store: Sendable {
     /// Every version, newest first; `nil` when there is no such config.
     func configVersions(slug: String) async throws -> [StoredConfigVersion]?
 
+    func listAPIKeys() async throws -> [StoredAPIKey]
+    func apiKey(id: String) async throws -> StoredAPIKey?
+    /// Stores a key by its hash (the plaintext never reaches the store).
+    func createAPIKey(_ key: StoredAPIKey) async throws
+    /// Replaces the changeable fields (name, description, scopes, defaults, status); `nil` when there is none.
+    func updateAPIKey(_ key: StoredAPIKey) async throws -> StoredAPIKey?
+    func deleteAPIKey(id: String) async throws -> Bool
+
     /// A number that grows with every write, for replicas to notice changes cheaply.
     func changeMark() async throws -> Int64
     func close() async
@@ -43,6 +51,50 @@ public struct StoredConfig: Sendable, Equatable {
     /// The current version's id and JSON text.
     public var versionID: String
     public var config: String
+}
+
+/// A gateway API key: its SHA-256 hash, never the key.
+public struct StoredAPIKey: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var description: String
+    public var keyHash: String
+    /// The masked key shown by listings (`sb-…abcd`).
+    public var keyHint: String
+    /// Portkey's key type, e.g. `workspace-service`.
+    public var type: String
+    public var scopes: [String]
+    /// JSON object: `config_id`, `metadata`, `allow_config_override`.
+    public var defaults: String
+    public var status: String
+    public var createdAt: String
+    public var lastUpdatedAt: String
+
+    public init(
+        id: String,
+        name: String,
+        description: String,
+        keyHash: String,
+        keyHint: String,
+        type: String,
+        scopes: [String],
+        defaults: String,
+        status: String = "active",
+        createdAt: String = Timestamps.now(),
+        lastUpdatedAt: String = Timestamps.now()
+    ) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.keyHash = keyHash
+        self.keyHint = keyHint
+        self.type = type
+        self.scopes = scopes
+        self.defaults = defaults
+        self.status = status
+        self.createdAt = createdAt
+        self.lastUpdatedAt = lastUpdatedAt
+    }
 }
 
 public struct StoredConfigVersion: Sendable, Equatable {
@@ -69,9 +121,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-enum Timestamps {
+public enum Timestamps {
     /// ISO-8601 with milliseconds, UTC: sorts as text, reads everywhere.
-    static func now() -> String {
+    public static func now() -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date())

@@ -5,10 +5,13 @@ import SwitchboardCore
 import SwitchboardStore
 import Synchronization
 
-/// The configs of the store as the data plane sees them: parsed, in memory, replaced whole when the store
-/// changes. A request reads it only when its `x-portkey-config` names a slug.
-final class StoredConfigs: Sendable {
+/// What the data plane reads from the store, in memory and replaced whole when the store changes: parsed
+/// configs (read when `x-portkey-config` names a slug) and API keys by hash (read when auth is on).
+final class StoreSnapshot: Sendable {
     private let configs = NIOLockedValueBox([String: PortkeyConfig]())
+    private let keys = NIOLockedValueBox([String: KeyGrant]())
+    /// How many active API keys exist: any at all turns authentication on.
+    let keyCount = Atomic<Int>(0)
     /// Grows with every replacement, so event loops know when to drop plans built from older configs.
     let generation = Atomic<Int>(0)
     /// Whether the last look at the store succeeded (`/readyz`).
@@ -18,9 +21,20 @@ final class StoredConfigs: Sendable {
         self.configs.withLockedValue { $0[slug] }
     }
 
+    /// The grant of a presented key, if it is an active key.
+    func grant(forKey key: String) -> KeyGrant? {
+        let hash = APIKeys.hash(key)
+        return self.keys.withLockedValue { $0[hash] }
+    }
+
     func replace(with configs: [String: PortkeyConfig]) {
         self.configs.withLockedValue { $0 = configs }
         self.generation.add(1, ordering: .releasing)
+    }
+
+    func replace(keys: [String: KeyGrant]) {
+        self.keys.withLockedValue { $0 = keys }
+        self.keyCount.store(keys.count, ordering: .releasing)
     }
 
     /// Reads every current config from the store. A stored config that no longer parses (written by a newer
@@ -38,15 +52,20 @@ final class StoredConfigs: Sendable {
             }
         }
         self.replace(with: parsed)
+        var grants: [String: KeyGrant] = [:]
+        for key in try await store.listAPIKeys() where key.status == "active" {
+            grants[key.keyHash] = KeyGrant(key)
+        }
+        self.replace(keys: grants)
     }
 }
 
-/// Keeps ``StoredConfigs`` in step with a store that other replicas write too: polls the store's change mark
+/// Keeps ``StoreSnapshot`` in step with a store that other replicas write too: polls the store's change mark
 /// (one indexed `MAX` query) every `interval` and reloads when it moved. Changes made through this process's
 /// API are applied at once; other replicas' within one interval.
 struct StoreWatcher: Service {
     let store: any Store
-    let configs: StoredConfigs
+    let configs: StoreSnapshot
     let interval: Duration
     let logger: Logger
 
@@ -70,7 +89,10 @@ struct StoreWatcher: Service {
                 self.logger.info("configs reloaded from the store", metadata: ["change": "\(mark)"])
             } catch {
                 if self.configs.storeReachable.exchange(false, ordering: .relaxed) {
-                    self.logger.warning("store not reachable; keeping the last configs", metadata: ["error": "\(error)"])
+                    self.logger.warning(
+                        "store not reachable; keeping the last configs",
+                        metadata: ["error": "\(error)"]
+                    )
                 }
             }
         }

@@ -1,0 +1,76 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SwitchboardCore
+import Synchronization
+
+/// Gateway API keys at request time. Open (no key needed; a key a client sends anyway is ignored) while the
+/// gateway listens on loopback and no key exists; otherwise every API request needs an active key with the
+/// right scope. The operations endpoints (`/healthz`, `/readyz`, `/metrics`, `/`) stay open.
+extension GatewayHandler {
+    /// Which header carried the gateway key, so it is not forwarded to the provider.
+    enum GatewayKeyHeader {
+        case portkey, authorization, xAPIKey
+    }
+
+    /// Checks the request's key; returns the error to answer with, or `nil` to go on.
+    func authenticate(_ request: inout Request) -> GatewayError? {
+        guard self.runtime.requiresKeys else { return nil }
+        let access: KeyGrant.Access
+        switch request.mode {
+        case .local(let response) where !response.isError: return nil
+        case .control: access = request.head.method == .GET || request.head.method == .HEAD ? .read : .write
+        default: access = .inference
+        }
+        let format: GatewayError.Format = access == .inference ? .openai : .portkey
+        let head = request.head
+        var presented: (key: String, header: GatewayKeyHeader)?
+        if let key = head.header("x-portkey-api-key") {
+            presented = (key, .portkey)
+        } else if let value = head.header("authorization"), value.count > 7, value.prefix(7).lowercased() == "bearer " {
+            presented = (String(value.dropFirst(7)), .authorization)
+        } else if let key = head.header("x-api-key") {
+            presented = (key, .xAPIKey)
+        }
+        guard let presented else {
+            return GatewayError(
+                status: 401,
+                type: "authentication_error",
+                code: "missing_api_key",
+                message: "This gateway needs an API key: send it as 'Authorization: Bearer sb-…' or "
+                    + "'x-portkey-api-key: sb-…'. Keys are made with POST /v1/api-keys or `switchboard api-key create`.",
+                format: format
+            )
+        }
+        guard let grant = self.runtime.snapshot.grant(forKey: presented.key.trimmingCharacters(in: .whitespaces))
+        else {
+            return GatewayError(
+                status: 401,
+                type: "authentication_error",
+                code: "invalid_api_key",
+                message: "The API key is not valid (unknown, deleted or archived).",
+                format: format
+            )
+        }
+        guard grant.allows(access) else {
+            let needed = access == .write ? "'admin'" : access == .read ? "'read' or 'admin'" : "'inference' or 'admin'"
+            return GatewayError(
+                status: 403,
+                type: "permission_error",
+                code: "missing_scope",
+                message: "The API key lacks the scope for this request: it needs \(needed).",
+                format: format
+            )
+        }
+        request.grant = grant
+        request.gatewayKeyHeader = presented.header
+        return nil
+    }
+}
+
+extension GatewayRuntime {
+    /// Whether requests need a gateway API key now.
+    var requiresKeys: Bool {
+        !self.listensOnLoopback || self.snapshot.keyCount.load(ordering: .relaxed) > 0
+    }
+}
