@@ -229,9 +229,11 @@ async def open_streams(port, path, body, count):
 
 def start_to_ready(binary, config, workdir, runs=5):
     samples = []
-    for _ in range(runs):
+    for attempt in range(runs):
         started = time.perf_counter()
-        process = subprocess.Popen(pinned(PROXY_CPU, [binary, "serve", "--config", config]),
+        # A new store each time: the first start, migrations included.
+        store = f"sqlite:{workdir}/ready-{attempt}.sqlite"
+        process = subprocess.Popen(pinned(PROXY_CPU, [binary, "serve", "--config", config, "--store", store]),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while True:
             try:
@@ -278,7 +280,8 @@ def main():
         for name in ("upstream", "mock", "nginx"):
             wait_for_port(PORTS[name])
         idle_started = time.perf_counter()
-        gateway = procs.start("switchboard", [switchboard, "serve", "--config", workdir + "/switchboard.yaml"],
+        gateway = procs.start("switchboard", [switchboard, "serve", "--config", workdir + "/switchboard.yaml",
+                                              "--store", f"sqlite:{workdir}/store.sqlite"],
                               PROXY_CPU)
         wait_for_port(PORTS["switchboard"])
         time.sleep(0.5)
