@@ -122,10 +122,20 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 public enum Timestamps {
-    /// ISO-8601 with milliseconds, UTC: sorts as text, reads everywhere.
+    /// ISO-8601 with milliseconds, UTC (`2026-11-22T01:54:45.123Z`): sorts as text, reads everywhere. Written by
+    /// hand: Foundation's formatters load ICU, which costs the process megabytes of memory.
     public static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        var parts = tm()
+        var seconds = time_t(time.tv_sec)
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
+            + "\(pad(Int32(time.tv_nsec / 1_000_000), 3))Z"
     }
 }
