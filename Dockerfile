@@ -1,6 +1,7 @@
 # Switchboard container image. Untested on the development machine (no Docker engine there).
 #   docker build -t switchboard .
-#   docker run -p 8080:8080 -e OPENAI_API_KEY switchboard
+#   docker run -p 8080:8080 -e OPENAI_API_KEY -e SWITCHBOARD_ADMIN_KEY=sb-choose-a-long-secret switchboard
+# It listens on 0.0.0.0, so every request needs a key: SWITCHBOARD_ADMIN_KEY, or keys made with it.
 
 # --- build -------------------------------------------------------------------------------------
 FROM swift:6.3-bookworm AS build

@@ -11,6 +11,16 @@ struct KeyGrant: Sendable, Equatable {
     /// `defaults.allow_config_override` (default true): whether a request's own `x-portkey-config` wins.
     var allowConfigOverride: Bool
 
+    /// `SWITCHBOARD_ADMIN_KEY`'s grant: every scope, no defaults.
+    static let admin = KeyGrant(id: "admin-key", scopes: ["admin"], defaultConfig: nil, allowConfigOverride: true)
+
+    init(id: String, scopes: Set<String>, defaultConfig: String?, allowConfigOverride: Bool) {
+        self.id = id
+        self.scopes = scopes
+        self.defaultConfig = defaultConfig
+        self.allowConfigOverride = allowConfigOverride
+    }
+
     init(_ key: StoredAPIKey) {
         self.id = key.id
         self.scopes = Set(key.scopes)

@@ -23,13 +23,18 @@ public final class GatewayRuntime: Sendable {
     let controlPlane: ControlPlane?
     /// Whether the listener is on loopback only: then, with no API keys defined, no key is needed.
     let listensOnLoopback: Bool
+    /// A key with every scope that is never stored (`SWITCHBOARD_ADMIN_KEY`): how a container that listens
+    /// beyond loopback gets its first request in.
+    let adminKeyHash: String?
 
     public init(
         config: GatewayConfig,
         store: (any Store)? = nil,
+        adminKey: String? = nil,
         metrics: GatewayMetrics = GatewayMetrics(),
         logger: Logger
     ) {
+        self.adminKeyHash = adminKey.flatMap { $0.isEmpty ? nil : APIKeys.hash($0) }
         self.config = config
         var resolver = RouteResolver(config: config)
         let configs = StoreSnapshot()

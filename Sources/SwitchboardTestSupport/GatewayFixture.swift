@@ -46,6 +46,7 @@ public struct GatewayFixture: Sendable {
         yaml: String = Self.mockOnly,
         mockDefaults: MockServer.Configuration = .init(),
         store location: String? = nil,
+        adminKey: String? = nil,
         _ body: (GatewayFixture) async throws -> T
     ) async throws -> T {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -84,7 +85,7 @@ public struct GatewayFixture: Sendable {
                 throw error
             }
         }
-        let runtime = GatewayRuntime(config: config, store: store, logger: logger)
+        let runtime = GatewayRuntime(config: config, store: store, adminKey: adminKey, logger: logger)
         let gateway = GatewayServer(runtime: runtime, group: group)
         let fixture: GatewayFixture
         var watching: Task<Void, any Error>?

@@ -18,6 +18,8 @@ struct Serve: AsyncParsableCommand {
             Every option can also be set with an environment variable (the flag wins):
               SWITCHBOARD_CONFIG, SWITCHBOARD_HOST, SWITCHBOARD_PORT, SWITCHBOARD_LOG_LEVEL,
               SWITCHBOARD_EVENT_LOOP_THREADS, SWITCHBOARD_STORE.
+            SWITCHBOARD_ADMIN_KEY (environment only) is a key with every scope that is never stored: the way in
+            for a gateway that listens beyond loopback, where every request needs a key.
             Provider keys are read from the variables the config file names, e.g. ${OPENAI_API_KEY}.
             """
     )
@@ -96,7 +98,12 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         }
         logger.info("store ready", metadata: ["store": "\(StoreOption.redacted(location))"])
-        let runtime = GatewayRuntime(config: config, store: store, logger: logger)
+        let runtime = GatewayRuntime(
+            config: config,
+            store: store,
+            adminKey: environment["SWITCHBOARD_ADMIN_KEY"],
+            logger: logger
+        )
         try await runtime.loadStore()
         services.append(GatewayServer(runtime: runtime, group: group))
         if let watcher = runtime.storeWatcher() { services.append(watcher) }

@@ -165,6 +165,21 @@ import Testing
         }
     }
 
+    @Test func theAdminKeyFromTheEnvironmentHasEveryScope() async throws {
+        let location = try await TestStores.location(.sqlite, group: MultiThreadedEventLoopGroup.singleton)
+        try await GatewayFixture.with(yaml: Self.yaml, store: location, adminKey: "sb-env-admin") { fixture in
+            _ = try await Self.makeKey(fixture, scopes: #"["read"]"#)
+            #expect(try await Self.chat(fixture, [("authorization", "Bearer sb-env-admin")]).status == 200)
+            let write = try await fixture.client.request(
+                "/v1/configs",
+                headers: [("x-portkey-api-key", "sb-env-admin")],
+                body: #"{"name":"n","config":{"provider":"mock"}}"#
+            )
+            #expect(write.status == 200)
+            #expect(try await Self.chat(fixture, [("authorization", "Bearer sb-env-admin2")]).status == 401)
+        }
+    }
+
     @Test func listeningBeyondLoopbackNeedsKeysFromTheStart() {
         var config = GatewayConfig()
         config.server.host = "0.0.0.0"

@@ -85,3 +85,48 @@ def test_environment_variables_mirror_flags(tmp_path):
     result = run(BINARY, "serve", env=env)
     assert result.returncode != 0
     assert "SWITCHBOARD_PORT=not-a-number is not an integer" in result.stderr
+
+
+def test_beyond_loopback_every_request_needs_a_key(tmp_path):
+    """Bound to 0.0.0.0 (a container), a fresh gateway refuses keyless requests; SWITCHBOARD_ADMIN_KEY gets in."""
+    import json
+    import re
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    log_path = tmp_path / "serve.log"
+    env = dict(os.environ, SWITCHBOARD_ADMIN_KEY="sb-test-admin-key")
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([BINARY, "serve", "--host", "0.0.0.0", "--port", "0",
+                                    "--store", f"sqlite:{tmp_path}/store.sqlite"],
+                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        port = None
+        for _ in range(600):
+            time.sleep(0.05)
+            match = re.search(r"listening address=[^ ]*:(\d+)", log_path.read_text())
+            if match:
+                port = int(match.group(1))
+                break
+        assert port, log_path.read_text()
+
+        def chat(headers):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/v1/chat/completions", method="POST",
+                data=json.dumps({"model": "mock/mock-1", "messages": []}).encode(),
+                headers={"content-type": "application/json", **headers})
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        assert chat({}) == 401
+        assert chat({"authorization": "Bearer sk-some-provider-key"}) == 401
+        assert chat({"authorization": "Bearer sb-test-admin-key"}) == 200
+        assert "sb-test-admin-key" not in log_path.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
