@@ -291,21 +291,15 @@ public struct ConfigLoader {
     /// Every provider a config names exists, and `default_route.config` names a config.
     private mutating func checkConfigReferences(_ config: GatewayConfig, top: Node.Mapping) {
         for (slug, portkey) in config.configs.sorted(by: { $0.key < $1.key }) {
-            var pending = [portkey]
-            while let node = pending.popLast() {
-                pending += node.targets
-                guard var provider = node.provider else { continue }
-                if provider.hasPrefix("@") { provider.removeFirst() }
-                if config.provider(provider) == nil, KnownProviders.all[provider] == nil {
-                    let place = top.first { $0.key.string == "configs" }?.value.mapping?.first {
-                        $0.key.string == slug
-                    }?.value
-                    self.issue(
-                        place,
-                        "configs.\(slug)",
-                        "unknown provider '\(provider)'; configured: \(config.providerSlugs.joined(separator: ", "))"
-                    )
-                }
+            for provider in config.unknownProviders(in: portkey) {
+                let place = top.first { $0.key.string == "configs" }?.value.mapping?.first {
+                    $0.key.string == slug
+                }?.value
+                self.issue(
+                    place,
+                    "configs.\(slug)",
+                    "unknown provider '\(provider)'; configured: \(config.providerSlugs.joined(separator: ", "))"
+                )
             }
         }
         if let slug = config.defaultRoute?.config, config.configs[slug] == nil {
@@ -523,12 +517,18 @@ public struct ConfigLoader {
         !text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }
     }
 
-    static func isValidSlug(_ slug: String) -> Bool {
+    static func isValidSlug(_ slug: String) -> Bool { Slug.isValid(slug) }
+}
+
+/// The one rule for slugs (providers, configs): a-z, 0-9, `-`, `_` (and `.` where allowed), at most 64.
+public enum Slug {
+    public static func isValid(_ slug: String, allowingDots: Bool = true) -> Bool {
         !slug.isEmpty && slug.count <= 64
             && slug.utf8.allSatisfy { byte in
                 (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
                     || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                    || (allowingDots && byte == UInt8(ascii: "."))
             }
     }
 }

@@ -19,6 +19,22 @@ public struct GatewayConfig: Sendable {
 
     /// The slugs of the configured providers, for error messages.
     public var providerSlugs: [String] { self.providers.map(\.slug) }
+
+    /// Providers a Portkey config names (at any depth) that are neither configured nor well known: checked
+    /// for `configs:` at load and for configs sent to the API.
+    public func unknownProviders(in config: PortkeyConfig) -> [String] {
+        var unknown: [String] = []
+        var pending = [config]
+        while let node = pending.popLast() {
+            pending += node.targets
+            guard var provider = node.provider else { continue }
+            if provider.hasPrefix("@") { provider.removeFirst() }
+            if self.provider(provider) == nil, KnownProviders.all[provider] == nil, !unknown.contains(provider) {
+                unknown.append(provider)
+            }
+        }
+        return unknown
+    }
 }
 
 /// Listener, limits and timeouts.

@@ -13,13 +13,13 @@ final class ControlPlane: Sendable {
     }
 
     let store: any Store
-    let configs: StoreSnapshot
+    let snapshot: StoreSnapshot
     let resolver: RouteResolver
     let logger: Logger
 
-    init(store: any Store, configs: StoreSnapshot, resolver: RouteResolver, logger: Logger) {
+    init(store: any Store, snapshot: StoreSnapshot, resolver: RouteResolver, logger: Logger) {
         self.store = store
-        self.configs = configs
+        self.snapshot = snapshot
         self.resolver = resolver
         self.logger = logger
     }
@@ -74,7 +74,7 @@ final class ControlPlane: Sendable {
         let text = try self.validatedConfig(object["config"], required: true)!
         let isDefault = try Self.flag(object["is_default"] ?? object["isDefault"], "is_default")
         var slug = try (object["slug"]).map { value -> String in
-            guard let slug = value as? String, Self.isValidSlug(slug) else {
+            guard let slug = value as? String, Slug.isValid(slug, allowingDots: false) else {
                 throw APIError(400, "'slug' must use a-z, 0-9, '-' and '_' (at most 64 characters).")
             }
             return slug
@@ -86,7 +86,7 @@ final class ControlPlane: Sendable {
         } catch StoreError.conflict {
             throw APIError(409, "A config with slug '\(slug!)' already exists; choose another slug or update it.")
         }
-        try await self.configs.reload(from: self.store, logger: self.logger)
+        try await self.snapshot.reload(from: self.store, logger: self.logger)
         let data: [String: Any] = ["id": stored.id, "version_id": stored.versionID, "slug": stored.slug]
         return .json(data.merging(["success": true, "data": data, "object": "config"]) { a, _ in a })
     }
@@ -119,14 +119,14 @@ final class ControlPlane: Sendable {
         else {
             throw Self.noConfig(slug)
         }
-        try await self.configs.reload(from: self.store, logger: self.logger)
+        try await self.snapshot.reload(from: self.store, logger: self.logger)
         let data: [String: Any] = ["version_id": stored.versionID]
         return .json(["success": true, "data": data, "version_id": stored.versionID, "object": "config"])
     }
 
     private func deleteConfig(_ slug: String) async throws -> Response {
         guard try await self.store.deleteConfig(slug: slug) else { throw Self.noConfig(slug) }
-        try await self.configs.reload(from: self.store, logger: self.logger)
+        try await self.snapshot.reload(from: self.store, logger: self.logger)
         return .json(["success": true])
     }
 
@@ -162,7 +162,7 @@ final class ControlPlane: Sendable {
         case ("PUT", 1): return try await self.updateKey(parts[0], body)
         case ("DELETE", 1):
             guard try await self.store.deleteAPIKey(id: parts[0]) else { throw Self.noKey(parts[0]) }
-            try await self.configs.reload(from: self.store, logger: self.logger)
+            try await self.snapshot.reload(from: self.store, logger: self.logger)
             return .json(["success": true])
         case (_, 0...2): throw APIError(405, "\(method) is not allowed on \(path); see docs/control-plane.md.")
         default: throw APIError(404, "No control-plane route \(method) \(path).")
@@ -205,7 +205,7 @@ final class ControlPlane: Sendable {
             defaults: defaults
         )
         try await self.store.createAPIKey(record)
-        try await self.configs.reload(from: self.store, logger: self.logger)
+        try await self.snapshot.reload(from: self.store, logger: self.logger)
         self.logger.info("API key created", metadata: ["id": "\(record.id)", "name": "\(name)", "scopes": "\(scopes)"])
         // The only time the key is shown.
         return .json(["success": true, "id": record.id, "key": key, "object": "api-key"])
@@ -230,7 +230,7 @@ final class ControlPlane: Sendable {
             key.status = status
         }
         guard let updated = try await self.store.updateAPIKey(key) else { throw Self.noKey(id) }
-        try await self.configs.reload(from: self.store, logger: self.logger)
+        try await self.snapshot.reload(from: self.store, logger: self.logger)
         let data = Self.keyJSON(updated)
         return .json(data.merging(["success": true, "data": data]) { a, _ in a })
     }
@@ -274,7 +274,7 @@ final class ControlPlane: Sendable {
         guard let object = value as? [String: Any] else { throw APIError(400, "'defaults' must be an object.") }
         if let config = object["config_id"] {
             guard let slug = config as? String else { throw APIError(400, "'defaults.config_id' must be a string.") }
-            guard self.configs.lookup(slug) != nil || self.resolver.config.configs[slug] != nil else {
+            guard self.snapshot.lookup(slug) != nil || self.resolver.config.configs[slug] != nil else {
                 throw APIError(400, "'defaults.config_id': config '\(slug)' not found.")
             }
         }
@@ -319,7 +319,7 @@ final class ControlPlane: Sendable {
         } catch {
             throw APIError(400, error.message ?? "Invalid config passed", errors: error.errors)
         }
-        let unknown = self.resolver.unknownProviders(in: config)
+        let unknown = self.resolver.config.unknownProviders(in: config)
         if !unknown.isEmpty {
             throw APIError(
                 400,
@@ -367,15 +367,6 @@ final class ControlPlane: Sendable {
 
     private static func noConfig(_ slug: String) -> APIError {
         APIError(404, "Config '\(slug)' not found.")
-    }
-
-    static func isValidSlug(_ slug: String) -> Bool {
-        !slug.isEmpty && slug.count <= 64
-            && slug.utf8.allSatisfy { byte in
-                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-            }
     }
 
     /// Portkey's slug form, `pc-<name>-<6 hex>`.

@@ -42,7 +42,7 @@ public final class GatewayRuntime: Sendable {
         self.resolver = resolver
         self.store = store
         self.snapshot = configs
-        self.controlPlane = store.map { ControlPlane(store: $0, configs: configs, resolver: resolver, logger: logger) }
+        self.controlPlane = store.map { ControlPlane(store: $0, snapshot: configs, resolver: resolver, logger: logger) }
         self.listensOnLoopback =
             ["127.0.0.1", "::1", "localhost"].contains(config.server.host)
             || config.server.host.hasPrefix("127.")
@@ -60,7 +60,7 @@ public final class GatewayRuntime: Sendable {
 
     /// The service that keeps the configs in step with a store other replicas write to.
     public func storeWatcher(interval: Duration = .seconds(1)) -> (any Service)? {
-        self.store.map { StoreWatcher(store: $0, configs: self.snapshot, interval: interval, logger: self.logger) }
+        self.store.map { StoreWatcher(store: $0, snapshot: self.snapshot, interval: interval, logger: self.logger) }
     }
 
     /// Whether `/readyz` answers 200.

@@ -14,6 +14,9 @@ final class StoreSnapshot: Sendable {
     let keyCount = Atomic<Int>(0)
     /// Grows with every replacement, so event loops know when to drop plans built from older configs.
     let generation = Atomic<Int>(0)
+    /// The store's change mark this snapshot was read at: the watcher reloads only when the store moved past
+    /// it, so a change this process made (and reloaded at once) is not loaded a second time.
+    let loadedMark = Atomic<Int64>(-1)
     /// Whether the last look at the store succeeded (`/readyz`).
     let storeReachable = Atomic<Bool>(true)
 
@@ -40,6 +43,7 @@ final class StoreSnapshot: Sendable {
     /// Reads every current config from the store. A stored config that no longer parses (written by a newer
     /// version, say) is left out and logged rather than stopping the others.
     func reload(from store: any Store, logger: Logger) async throws {
+        let mark = try await store.changeMark()
         var parsed: [String: PortkeyConfig] = [:]
         for stored in try await store.listConfigs() where stored.status != "archived" {
             do {
@@ -57,6 +61,7 @@ final class StoreSnapshot: Sendable {
             grants[key.keyHash] = KeyGrant(key)
         }
         self.replace(keys: grants)
+        self.loadedMark.store(mark, ordering: .releasing)
     }
 }
 
@@ -65,7 +70,7 @@ final class StoreSnapshot: Sendable {
 /// API are applied at once; other replicas' within one interval.
 struct StoreWatcher: Service {
     let store: any Store
-    let configs: StoreSnapshot
+    let snapshot: StoreSnapshot
     let interval: Duration
     let logger: Logger
 
@@ -74,21 +79,19 @@ struct StoreWatcher: Service {
     }
 
     private func watch() async throws {
-        var seen = (try? await self.store.changeMark()) ?? -1
         while !Task.isCancelled {
             try? await Task.sleep(for: self.interval)
             if Task.isCancelled { return }
             do {
                 let mark = try await self.store.changeMark()
-                if !self.configs.storeReachable.exchange(true, ordering: .relaxed) {
+                if !self.snapshot.storeReachable.exchange(true, ordering: .relaxed) {
                     self.logger.info("store reachable again")
                 }
-                guard mark != seen else { continue }
-                try await self.configs.reload(from: self.store, logger: self.logger)
-                seen = mark
+                guard mark != self.snapshot.loadedMark.load(ordering: .acquiring) else { continue }
+                try await self.snapshot.reload(from: self.store, logger: self.logger)
                 self.logger.info("configs reloaded from the store", metadata: ["change": "\(mark)"])
             } catch {
-                if self.configs.storeReachable.exchange(false, ordering: .relaxed) {
+                if self.snapshot.storeReachable.exchange(false, ordering: .relaxed) {
                     self.logger.warning(
                         "store not reachable; keeping the last configs",
                         metadata: ["error": "\(error)"]

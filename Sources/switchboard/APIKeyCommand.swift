@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
-import NIOPosix
 import SwitchboardServer
 import SwitchboardStore
 
@@ -42,10 +40,7 @@ struct APIKeyCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let location = StoreOption.location(self.store, ProcessInfo.processInfo.environment)
-            var logger = Logger(label: "switchboard")
-            logger.logLevel = .warning
-            let store = try await SQLStore.open(location, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            let store = try await StoreOption.open(self.store).store
             do {
                 try await store.migrate()
                 let key = APIKeys.generate()

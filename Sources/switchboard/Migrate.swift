@@ -17,6 +17,15 @@ enum StoreOption {
         flag ?? environment["SWITCHBOARD_STORE"] ?? Self.defaultLocation
     }
 
+    /// Opens the store for a one-shot command (`migrate`, `api-key`), logging warnings only.
+    static func open(_ flag: String?) async throws -> (store: SQLStore, location: String) {
+        let location = Self.location(flag, ProcessInfo.processInfo.environment)
+        var logger = Logger(label: "switchboard")
+        logger.logLevel = .warning
+        let store = try await SQLStore.open(location, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        return (store, location)
+    }
+
     /// The location without its password, for logs.
     static func redacted(_ location: String) -> String {
         guard var components = URLComponents(string: location), components.password != nil else { return location }
@@ -36,10 +45,7 @@ struct Migrate: AsyncParsableCommand {
     var store: String?
 
     func run() async throws {
-        let location = StoreOption.location(self.store, ProcessInfo.processInfo.environment)
-        var logger = Logger(label: "switchboard")
-        logger.logLevel = .warning
-        let store = try await SQLStore.open(location, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let (store, location) = try await StoreOption.open(self.store)
         let before = try await store.schemaVersion()
         do {
             try await store.migrate()

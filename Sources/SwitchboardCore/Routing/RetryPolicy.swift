@@ -56,9 +56,10 @@ public enum RetryAfter {
     }
 }
 
-extension String {
+extension StringProtocol where SubSequence == Substring {
+    /// Without leading and trailing spaces and tabs (header values, comma-separated lists).
     var trimmingSpaces: Substring {
-        var text = Substring(self)
+        var text = self[...]
         while text.first == " " || text.first == "\t" { text = text.dropFirst() }
         while text.last == " " || text.last == "\t" { text = text.dropLast() }
         return text

@@ -58,22 +58,6 @@ extension RouteResolver {
             && request.requestTimeout == nil && request.forwardHeaders == nil
     }
 
-    /// Providers a config names that are neither configured nor well known, for checking a config before
-    /// it is stored.
-    public func unknownProviders(in config: PortkeyConfig) -> [String] {
-        var unknown: [String] = []
-        var pending = [config]
-        while let node = pending.popLast() {
-            pending += node.targets
-            guard var provider = node.provider else { continue }
-            if provider.hasPrefix("@") { provider.removeFirst() }
-            if self.indexBySlug[provider] == nil, KnownProviders.all[provider] == nil, !unknown.contains(provider) {
-                unknown.append(provider)
-            }
-        }
-        return unknown
-    }
-
     /// A config from the store or the config file (`configs:`), by slug.
     func namedConfig(_ slug: String) throws(GatewayError) -> PortkeyConfig {
         if let config = self.storedConfigs?(slug) ?? self.config.configs[slug] { return config }
@@ -344,19 +328,10 @@ extension RoutingRequest {
     /// `x-portkey-forward-headers`, split.
     func forwardHeaderList() throws(GatewayError) -> [String]? {
         guard let text = self.forwardHeaders else { return nil }
-        let names = text.split(separator: ",").map { String($0.trimmingCharacters()) }.filter { !$0.isEmpty }
+        let names = text.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
         if names.contains(where: { $0.lowercased() == "x-portkey-forward-headers" }) {
             throw RouteResolver.configError("forward_headers must not contain the 'x-portkey-forward-headers' header")
         }
         return names
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> Substring {
-        var text = self
-        while text.first == " " || text.first == "\t" { text = text.dropFirst() }
-        while text.last == " " || text.last == "\t" { text = text.dropLast() }
-        return text
     }
 }
