@@ -21,17 +21,31 @@ public struct GatewayConfig: Sendable {
     public var providerSlugs: [String] { self.providers.map(\.slug) }
 
     /// Providers a Portkey config names (at any depth) that are neither configured nor well known: checked
-    /// for `configs:` at load and for configs sent to the API.
-    public func unknownProviders(in config: PortkeyConfig) -> [String] {
+    /// for `configs:` at load and for configs sent to the API. `isStoredCredential` tells whether a slug is a
+    /// stored credential; without it (no store at hand) `@slug` names and virtual keys are taken on trust.
+    public func unknownProviders(
+        in config: PortkeyConfig,
+        isStoredCredential: ((String) -> Bool)? = nil
+    ) -> [String] {
         var unknown: [String] = []
         var pending = [config]
         while let node = pending.popLast() {
             pending += node.targets
-            guard var provider = node.provider else { continue }
-            if provider.hasPrefix("@") { provider.removeFirst() }
-            if self.provider(provider) == nil, KnownProviders.all[provider] == nil, !unknown.contains(provider) {
-                unknown.append(provider)
+            if let slug = node.virtualKey, let isStored = isStoredCredential, !isStored(slug),
+                !unknown.contains(slug)
+            {
+                unknown.append(slug)
             }
+            guard var provider = node.provider else { continue }
+            let catalogForm = provider.hasPrefix("@")
+            if catalogForm { provider.removeFirst() }
+            if self.provider(provider) != nil || KnownProviders.all[provider] != nil { continue }
+            if let isStored = isStoredCredential {
+                if isStored(provider) { continue }
+            } else if catalogForm {
+                continue
+            }
+            if !unknown.contains(provider) { unknown.append(provider) }
         }
         return unknown
     }

@@ -10,6 +10,8 @@ public struct RouteResolver: Sendable {
     /// Looks up configs kept in the store (the server's in-memory snapshot); they win over `configs:` of the
     /// config file with the same slug.
     public var storedConfigs: (@Sendable (String) -> PortkeyConfig?)?
+    /// Looks up stored provider credentials by slug (the server's in-memory snapshot).
+    public var storedCredentials: (@Sendable (String) -> ProviderCredential?)?
     let indexBySlug: [String: Int]
     private let hostValidator: CustomHostValidator
     /// One ready target per configured provider, built once: a request copies one instead of assembling it.
@@ -44,6 +46,8 @@ public struct RouteResolver: Sendable {
         if let provider = request.provider {
             target = try self.adHocTarget(provider, customHost: request.customHost, apiKey: nil)
             target.model = nil
+        } else if let slug = request.virtualKey {
+            target = try self.credentialTarget(slug, customHost: request.customHost, param: "x-portkey-virtual-key")
         } else if let model = request.model {
             target = try self.resolveModel(model)
         } else if let route = self.config.defaultRoute, let provider = route.provider,
@@ -72,6 +76,13 @@ public struct RouteResolver: Sendable {
                 target.model = self.config.providers[index].upstreamModel(
                     for: String(name[name.index(after: slash)...])
                 )
+                return target
+            }
+            // `@SLUG/MODEL`: a stored credential (Portkey's model catalog form).
+            if model.hasPrefix("@") {
+                var target = try self.credentialTarget(prefix, customHost: nil, param: "model")
+                let rest = String(name[name.index(after: slash)...])
+                target.model = target.configuredIndex.map { self.config.providers[$0].upstreamModel(for: rest) } ?? rest
                 return target
             }
         }
@@ -103,7 +114,7 @@ public struct RouteResolver: Sendable {
     }
 
     /// A target named by `x-portkey-provider` or a config's `provider`: a configured slug (optionally `@slug`),
-    /// or a well-known provider id used with the client's own key.
+    /// a stored credential's slug, or a well-known provider id used with the client's own key.
     func adHocTarget(
         _ name: String,
         customHost: String?,
@@ -113,16 +124,10 @@ public struct RouteResolver: Sendable {
     {
         let slug = name.hasPrefix("@") ? String(name.dropFirst()) : name
         var target: RouteTarget
-        if let index = self.indexBySlug[slug] {
-            target = try self.configuredTarget(index)
-        } else if let known = KnownProviders.all[slug], let upstream = UpstreamURL(parsing: known.baseURL) {
-            target = RouteTarget(
-                provider: slug,
-                configuredIndex: nil,
-                kind: known.kind,
-                upstream: upstream,
-                apiKey: nil
-            )
+        if let base = try self.providerTarget(slug) {
+            target = base
+        } else if self.storedCredentials?(slug) != nil {
+            target = try self.credentialTarget(slug, customHost: nil, param: "x-portkey-provider")
         } else {
             throw GatewayError(
                 status: 400,
@@ -131,7 +136,8 @@ public struct RouteResolver: Sendable {
                 param: "x-portkey-provider",
                 message: "Invalid provider passed: '\(name)'. Configured providers: "
                     + "\(self.config.providerSlugs.joined(separator: ", ")); well-known ids: "
-                    + "\(KnownProviders.all.keys.sorted().joined(separator: ", ")).",
+                    + "\(KnownProviders.all.keys.sorted().joined(separator: ", ")); or the slug of a stored provider, "
+                    + "virtual key or integration.",
                 format: .portkey
             )
         }
@@ -142,6 +148,63 @@ public struct RouteResolver: Sendable {
             }
         }
         if let apiKey { target.apiKey = apiKey }
+        return target
+    }
+
+    /// A configured provider's target, or a well-known provider id's with the client's own key; `nil` for
+    /// any other name.
+    private func providerTarget(_ slug: String) throws(GatewayError) -> RouteTarget? {
+        if let index = self.indexBySlug[slug] { return try self.configuredTarget(index) }
+        guard let known = KnownProviders.all[slug], let upstream = UpstreamURL(parsing: known.baseURL) else {
+            return nil
+        }
+        return RouteTarget(provider: slug, configuredIndex: nil, kind: known.kind, upstream: upstream, apiKey: nil)
+    }
+
+    /// The target of stored credential `slug` (a provider, virtual key or integration): its provider's
+    /// address and kind, its base URL, its secret; `customHost` wins over the address. `param` names where the
+    /// slug came from, for errors.
+    func credentialTarget(_ slug: String, customHost: String?, param: String) throws(GatewayError) -> RouteTarget {
+        guard let credential = self.storedCredentials?(slug) else {
+            throw GatewayError(
+                status: 400,
+                type: "invalid_request_error",
+                code: "unknown_provider",
+                param: param,
+                message: "No stored provider, virtual key or integration has slug '\(slug)' (\(param)). Create one "
+                    + "with POST /v1/providers, /v1/virtual-keys or /v1/integrations, or list them with GET.",
+                format: .portkey
+            )
+        }
+        if let problem = credential.unusable {
+            throw GatewayError(
+                status: problem.status,
+                type: problem.status < 500 ? "invalid_request_error" : "api_error",
+                code: "unusable_credential",
+                param: param,
+                message: "Provider '\(slug)' cannot be used: \(problem.reason)",
+                format: .portkey
+            )
+        }
+        guard var target = try self.providerTarget(credential.provider) else {
+            throw GatewayError(
+                status: 500,
+                type: "api_error",
+                code: "unknown_provider",
+                param: param,
+                message: "Provider '\(slug)' names provider '\(credential.provider)', which is no longer configured; "
+                    + "update it with PUT or add the provider to the config file.",
+                format: .portkey
+            )
+        }
+        if let url = credential.baseURL { target.upstream = url }
+        if let key = credential.apiKey { target.apiKey = key }
+        if let customHost {
+            switch self.hostValidator.validate(customHost) {
+            case .success(let url): target.upstream = url
+            case .failure(let error): throw error
+            }
+        }
         return target
     }
 

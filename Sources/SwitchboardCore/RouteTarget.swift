@@ -60,6 +60,8 @@ public struct RoutingRequest: Sendable {
     public var config: String?
     /// `x-portkey-provider`.
     public var provider: String?
+    /// `x-portkey-virtual-key`: a stored credential's slug.
+    public var virtualKey: String?
     /// `x-portkey-custom-host`.
     public var customHost: String?
     /// `x-portkey-request-timeout`.

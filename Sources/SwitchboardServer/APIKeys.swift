@@ -10,6 +10,8 @@ struct KeyGrant: Sendable, Equatable {
     var defaultConfig: String?
     /// `defaults.allow_config_override` (default true): whether a request's own `x-portkey-config` wins.
     var allowConfigOverride: Bool
+    /// For a key replaced by a rotation: when it stops working (ISO-8601, compared as text).
+    var validUntil: String?
 
     /// `SWITCHBOARD_ADMIN_KEY`'s grant: every scope, no defaults.
     static let admin = KeyGrant(id: "admin-key", scopes: ["admin"], defaultConfig: nil, allowConfigOverride: true)

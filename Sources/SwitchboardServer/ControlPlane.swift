@@ -24,15 +24,29 @@ final class ControlPlane: Sendable {
         self.logger = logger
     }
 
-    /// Whether `path` belongs to the control plane (answered here rather than passed through).
-    static func serves(path: Substring) -> Bool {
-        path == "/v1/configs" || path.hasPrefix("/v1/configs/") || path == "/v1/api-keys"
-            || path.hasPrefix("/v1/api-keys/")
+    /// Whether the request target `uri` belongs to the control plane (answered here rather than passed
+    /// through): one of the collections, an item under it, or either with a query. Prefix tests only, so model
+    /// requests pay no allocation for it.
+    static func serves(uri: String) -> Bool {
+        Self.collections.contains { collection in
+            guard uri.hasPrefix(collection) else { return false }
+            let next = uri.utf8.dropFirst(collection.utf8.count).first
+            return next == nil || next == UInt8(ascii: "/") || next == UInt8(ascii: "?")
+        }
     }
 
-    func handle(method: String, path: Substring, body: [UInt8]) async -> Response {
+    private static let collections = [
+        "/v1/configs", "/v1/api-keys", "/v1/virtual-keys", "/v1/providers", "/v1/integrations",
+    ]
+
+    /// Answers one request; `uri` is the request target (path and query).
+    func handle(method: String, uri: String, body: [UInt8]) async -> Response {
+        let components = URLComponents(string: uri)
+        let path = Substring(components?.path ?? uri)
+        var query: [String: String] = [:]
+        for item in components?.queryItems ?? [] where query[item.name] == nil { query[item.name] = item.value ?? "" }
         do {
-            return try await self.route(method: method, path: path, body: body)
+            return try await self.route(method: method, path: path, query: query, body: body)
         } catch let error as APIError {
             return error.response
         } catch {
@@ -41,9 +55,26 @@ final class ControlPlane: Sendable {
         }
     }
 
-    private func route(method: String, path: Substring, body: [UInt8]) async throws -> Response {
-        if path.hasPrefix("/v1/api-keys") { return try await self.routeKeys(method: method, path: path, body: body) }
+    private func route(
+        method: String,
+        path: Substring,
+        query: [String: String],
+        body: [UInt8]
+    ) async throws
+        -> Response
+    {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).dropFirst(2).map(String.init)
+        if path.hasPrefix("/v1/api-keys") { return try await self.routeKeys(method: method, path: path, body: body) }
+        for kind in CredentialKind.allCases where path.hasPrefix("/v1/\(kind.rawValue)s") {
+            return try await self.routeCredentials(
+                kind,
+                method: method,
+                path: path,
+                parts: parts,
+                query: query,
+                body: body
+            )
+        }
         switch (method, parts.count) {
         case ("GET", 0): return try await self.listConfigs()
         case ("POST", 0): return try await self.createConfig(body)
@@ -157,6 +188,7 @@ final class ControlPlane: Sendable {
         case ("GET", 0): return try await self.listKeys()
         // Portkey: POST /api-keys/{type}/{sub-type}; a bare POST /api-keys makes a workspace service key.
         case ("POST", 0): return try await self.createKey(type: "workspace-service", body)
+        case ("POST", 2) where parts[1] == "rotate": return try await self.rotateKey(parts[0], body)
         case ("POST", 2): return try await self.createKey(type: "\(parts[0])-\(parts[1])", body)
         case ("GET", 1): return try await self.getKey(parts[0])
         case ("PUT", 1): return try await self.updateKey(parts[0], body)
@@ -235,6 +267,34 @@ final class ControlPlane: Sendable {
         return .json(data.merging(["success": true, "data": data]) { a, _ in a })
     }
 
+    /// A new key for `id`; the old one keeps working for `key_transition_period_ms` (default 0: stops at once).
+    private func rotateKey(_ id: String, _ body: [UInt8]) async throws -> Response {
+        let object = body.isEmpty ? [:] : try Self.object(body)
+        var period = 0
+        if let value = object["key_transition_period_ms"], !(value is NSNull) {
+            guard let number = value as? Int, (0...31 * 86_400_000).contains(number) else {
+                throw APIError(400, "'key_transition_period_ms' must be an integer from 0 to 2678400000 (31 days).")
+            }
+            period = number
+        }
+        let key = APIKeys.generate()
+        let until = period > 0 ? Timestamps.now(plusMilliseconds: period) : nil
+        guard
+            try await self.store.rotateAPIKey(
+                id: id,
+                keyHash: APIKeys.hash(key),
+                keyHint: APIKeys.hint(key),
+                previousExpiresAt: until
+            ) != nil
+        else { throw Self.noKey(id) }
+        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        self.logger.info("API key rotated", metadata: ["id": "\(id)", "transition_ms": "\(period)"])
+        return .json([
+            "success": true, "id": id, "key": key, "key_transition_expires_at": until ?? Timestamps.now(),
+            "object": "api-key",
+        ])
+    }
+
     private static func keyJSON(_ key: StoredAPIKey) -> [String: Any] {
         [
             "id": key.id, "key": key.keyHint, "name": key.name, "description": key.description, "type": key.type,
@@ -285,7 +345,7 @@ final class ControlPlane: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    private static func optionalString(_ value: Any?, _ name: String) throws -> String? {
+    static func optionalString(_ value: Any?, _ name: String) throws -> String? {
         guard let value else { return nil }
         guard let text = value as? String else { throw APIError(400, "'\(name)' must be a string.") }
         return text
@@ -319,12 +379,13 @@ final class ControlPlane: Sendable {
         } catch {
             throw APIError(400, error.message ?? "Invalid config passed", errors: error.errors)
         }
-        let unknown = self.resolver.config.unknownProviders(in: config)
+        let unknown = self.resolver.config.unknownProviders(in: config) { self.snapshot.credential($0) != nil }
         if !unknown.isEmpty {
             throw APIError(
                 400,
                 "Unknown provider \(unknown.map { "'\($0)'" }.joined(separator: ", ")) in config; configured: "
-                    + "\(self.resolver.config.providerSlugs.joined(separator: ", ")), or a well-known provider id."
+                    + "\(self.resolver.config.providerSlugs.joined(separator: ", ")), a well-known provider id, or "
+                    + "the slug of a stored provider, virtual key or integration."
             )
         }
         return text
@@ -345,7 +406,7 @@ final class ControlPlane: Sendable {
         return item
     }
 
-    private static func object(_ body: [UInt8]) throws -> [String: Any] {
+    static func object(_ body: [UInt8]) throws -> [String: Any] {
         guard !body.isEmpty else { throw APIError(400, "The request needs a JSON object body.") }
         guard let value = try? JSONSerialization.jsonObject(with: Data(body)) else {
             throw APIError(400, "The request body is not valid JSON.")
@@ -356,7 +417,7 @@ final class ControlPlane: Sendable {
         return object
     }
 
-    private static func flag(_ value: Any?, _ name: String) throws -> Bool {
+    static func flag(_ value: Any?, _ name: String) throws -> Bool {
         switch value {
         case nil, is NSNull: return false
         case let flag as Bool: return flag
@@ -369,8 +430,8 @@ final class ControlPlane: Sendable {
         APIError(404, "Config '\(slug)' not found.")
     }
 
-    /// Portkey's slug form, `pc-<name>-<6 hex>`.
-    static func makeSlug(name: String) -> String {
+    /// `name` in slug letters: lowercase ASCII letters and digits, runs of anything else as one `-`.
+    static func slugBase(_ name: String) -> String {
         var base = ""
         for character in name.lowercased() {
             if character.isASCII, character.isLetter || character.isNumber {
@@ -379,7 +440,12 @@ final class ControlPlane: Sendable {
                 base.append("-")
             }
         }
-        base = String(base.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(24))
+        return String(base.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(24))
+    }
+
+    /// Portkey's slug form, `pc-<name>-<6 hex>`.
+    static func makeSlug(name: String) -> String {
+        let base = Self.slugBase(name)
         let suffix = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
         return "pc-" + (base.isEmpty ? "" : base + "-") + String(repeating: "0", count: 6 - suffix.count) + suffix
     }

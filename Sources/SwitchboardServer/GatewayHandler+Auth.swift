@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import SwitchboardCore
+import SwitchboardStore
 import Synchronization
 
 /// Gateway API keys at request time. Open (no key needed; a key a client sends anyway is ignored) while the
@@ -43,12 +44,14 @@ extension GatewayHandler {
             )
         }
         let key = presented.key.trimmingCharacters(in: .whitespaces)
-        guard let grant = self.runtime.snapshot.grant(forKey: key) ?? self.adminGrant(key) else {
+        guard let grant = self.runtime.snapshot.grant(forKey: key) ?? self.adminGrant(key),
+            grant.validUntil.map({ $0 > Timestamps.now() }) ?? true
+        else {
             return GatewayError(
                 status: 401,
                 type: "authentication_error",
                 code: "invalid_api_key",
-                message: "The API key is not valid (unknown, deleted or archived).",
+                message: "The API key is not valid (unknown, deleted, archived, or replaced by a rotation).",
                 format: format
             )
         }

@@ -109,10 +109,10 @@ extension GatewayHandler {
         self.request!.body = nil
         let serial = self.request!.serial
         let method = head.method.rawValue
-        let path = Self.pathOnly(head.uri)
+        let uri = head.uri
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         Task {
-            let response = await plane.handle(method: method, path: path[...], body: body)
+            let response = await plane.handle(method: method, uri: uri, body: body)
             handler.eventLoop.execute {
                 let handler = handler.value
                 guard handler.request?.serial == serial else { return }

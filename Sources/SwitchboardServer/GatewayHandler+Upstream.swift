@@ -104,6 +104,8 @@ extension GatewayHandler {
                     routing.config = routing.config ?? value
                 } else if suffix.equalsIgnoringCase("provider") {
                     routing.provider = routing.provider ?? value
+                } else if suffix.equalsIgnoringCase("virtual-key") {
+                    routing.virtualKey = routing.virtualKey ?? value
                 } else if suffix.equalsIgnoringCase("custom-host") {
                     routing.customHost = routing.customHost ?? value
                 } else if suffix.equalsIgnoringCase("request-timeout") {

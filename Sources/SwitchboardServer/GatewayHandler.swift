@@ -308,10 +308,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             default: break
             }
         }
-        // The prefix test first: model requests must not pay for a path string.
-        if self.runtime.controlPlane != nil, uri.hasPrefix("/v1/configs") || uri.hasPrefix("/v1/api-keys"),
-            ControlPlane.serves(path: Self.pathOnly(uri)[...])
-        {
+        if self.runtime.controlPlane != nil, ControlPlane.serves(uri: uri) {
             return .control
         }
         guard let match = Endpoint.match(uri: uri) else {

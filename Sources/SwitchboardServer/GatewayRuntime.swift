@@ -31,14 +31,18 @@ public final class GatewayRuntime: Sendable {
         config: GatewayConfig,
         store: (any Store)? = nil,
         adminKey: String? = nil,
+        vault: CredentialVault = .ephemeral(),
         metrics: GatewayMetrics = GatewayMetrics(),
         logger: Logger
     ) {
         self.adminKeyHash = adminKey.flatMap { $0.isEmpty ? nil : APIKeys.hash($0) }
         self.config = config
         var resolver = RouteResolver(config: config)
-        let configs = StoreSnapshot()
-        if store != nil { resolver.storedConfigs = { configs.lookup($0) } }
+        let configs = StoreSnapshot(vault: vault)
+        if store != nil {
+            resolver.storedConfigs = { configs.lookup($0) }
+            resolver.storedCredentials = { configs.credential($0) }
+        }
         self.resolver = resolver
         self.store = store
         self.snapshot = configs

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
@@ -6,10 +7,14 @@ import SwitchboardStore
 import Synchronization
 
 /// What the data plane reads from the store, in memory and replaced whole when the store changes: parsed
-/// configs (read when `x-portkey-config` names a slug) and API keys by hash (read when auth is on).
+/// configs (read when `x-portkey-config` names a slug), provider credentials with their secrets opened (read
+/// when a request names a stored provider) and API keys by hash (read when auth is on).
 final class StoreSnapshot: Sendable {
     private let configs = NIOLockedValueBox([String: PortkeyConfig]())
+    private let credentials = NIOLockedValueBox([String: ProviderCredential]())
     private let keys = NIOLockedValueBox([String: KeyGrant]())
+    /// Opens the stored secrets.
+    let vault: CredentialVault
     /// How many active API keys exist: any at all turns authentication on.
     let keyCount = Atomic<Int>(0)
     /// Grows with every replacement, so event loops know when to drop plans built from older configs.
@@ -20,8 +25,14 @@ final class StoreSnapshot: Sendable {
     /// Whether the last look at the store succeeded (`/readyz`).
     let storeReachable = Atomic<Bool>(true)
 
+    init(vault: CredentialVault) { self.vault = vault }
+
     func lookup(_ slug: String) -> PortkeyConfig? {
         self.configs.withLockedValue { $0[slug] }
+    }
+
+    func credential(_ slug: String) -> ProviderCredential? {
+        self.credentials.withLockedValue { $0[slug] }
     }
 
     /// The grant of a presented key, if it is an active key.
@@ -30,8 +41,9 @@ final class StoreSnapshot: Sendable {
         return self.keys.withLockedValue { $0[hash] }
     }
 
-    func replace(with configs: [String: PortkeyConfig]) {
+    func replace(with configs: [String: PortkeyConfig], credentials: [String: ProviderCredential]) {
         self.configs.withLockedValue { $0 = configs }
+        self.credentials.withLockedValue { $0 = credentials }
         self.generation.add(1, ordering: .releasing)
     }
 
@@ -55,13 +67,86 @@ final class StoreSnapshot: Sendable {
                 )
             }
         }
-        self.replace(with: parsed)
+        self.replace(with: parsed, credentials: try await self.openCredentials(from: store, logger: logger))
         var grants: [String: KeyGrant] = [:]
         for key in try await store.listAPIKeys() where key.status == "active" {
             grants[key.keyHash] = KeyGrant(key)
+            if let previous = key.previousKeyHash, let until = key.previousKeyExpiresAt {
+                var grant = KeyGrant(key)
+                grant.validUntil = until
+                grants[previous] = grant
+            }
         }
         self.replace(keys: grants)
         self.loadedMark.store(mark, ordering: .releasing)
+    }
+}
+
+extension StoreSnapshot {
+    /// Every stored credential by slug, secrets opened. Providers and virtual keys come first; an integration
+    /// is usable by its own slug too unless a provider has it. One that cannot be used stays in the map with
+    /// the reason, so a request naming it learns why.
+    private func openCredentials(from store: any Store, logger: Logger) async throws -> [String: ProviderCredential] {
+        let stored = try await store.listCredentials(kinds: CredentialKind.allCases)
+        var integrations: [String: StoredCredential] = [:]
+        for credential in stored where credential.kind == .integration { integrations[credential.slug] = credential }
+        var opened: [String: ProviderCredential] = [:]
+        for credential in stored.sorted(by: { ($0.kind == .integration ? 1 : 0) < ($1.kind == .integration ? 1 : 0) })
+        where opened[credential.slug] == nil {
+            var source = credential
+            if credential.kind == .provider, let name = credential.integration {
+                guard let integration = integrations[name] else {
+                    opened[credential.slug] = ProviderCredential(
+                        slug: credential.slug,
+                        provider: credential.provider,
+                        apiKey: nil,
+                        unusable: (500, "its integration '\(name)' no longer exists.")
+                    )
+                    continue
+                }
+                source = integration
+            }
+            var usable = ProviderCredential(
+                slug: credential.slug,
+                provider: source.provider,
+                apiKey: nil,
+                baseURL: Self.baseURL(in: source.details)
+            )
+            if let sealed = source.sealedSecret {
+                do {
+                    usable.apiKey = try self.vault.unseal(sealed, for: source.id)
+                } catch {
+                    logger.error(
+                        """
+                        a stored provider secret does not open with this master key; set SWITCHBOARD_MASTER_KEY \
+                        (or the key file) to the one it was stored with
+                        """,
+                        metadata: ["slug": "\(source.slug)", "kind": "\(source.kind.rawValue)"]
+                    )
+                    usable.unusable = (
+                        500,
+                        "its secret does not open with this gateway's master key (SWITCHBOARD_MASTER_KEY differs "
+                            + "from the one it was stored with)."
+                    )
+                }
+            }
+            for state in [credential.status, source.status] where state != "active" {
+                usable.unusable = (400, "it is \(state).")
+            }
+            opened[credential.slug] = usable
+        }
+        return opened
+    }
+
+    /// `custom_host` (top level, or under `configurations`) of a credential's details.
+    static func baseURL(in details: String) -> UpstreamURL? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(details.utf8)) as? [String: Any] else {
+            return nil
+        }
+        let host =
+            object["custom_host"] as? String
+            ?? (object["configurations"] as? [String: Any])?["custom_host"] as? String
+        return host.flatMap(UpstreamURL.init(parsing:))
     }
 }
 

@@ -29,10 +29,24 @@ enum Migrations {
                   defaults TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, last_updated_at TEXT NOT NULL)
                 """
             ]
+        case 4:
+            // Provider credentials: integrations, providers and virtual keys are views over this one table.
+            // Secrets are sealed by the server before they arrive; `details` holds each view's other fields.
+            // A key rotation keeps the previous hash valid until its transition ends.
+            return [
+                """
+                CREATE TABLE credentials (id TEXT PRIMARY KEY, slug TEXT NOT NULL, kind TEXT NOT NULL,
+                  name TEXT NOT NULL, provider TEXT NOT NULL, integration TEXT, sealed_secret TEXT, secret_hint TEXT,
+                  details TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, last_updated_at TEXT NOT NULL,
+                  UNIQUE (kind, slug))
+                """,
+                "ALTER TABLE api_keys ADD COLUMN previous_key_hash TEXT",
+                "ALTER TABLE api_keys ADD COLUMN previous_key_expires_at TEXT",
+            ]
         default:
             return []
         }
     }
 
-    static let latest = 3
+    static let latest = 4
 }

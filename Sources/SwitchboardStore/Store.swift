@@ -29,6 +29,26 @@ public protocol Store: Sendable {
     /// Replaces the changeable fields (name, description, scopes, defaults, status); `nil` when there is none.
     func updateAPIKey(_ key: StoredAPIKey) async throws -> StoredAPIKey?
     func deleteAPIKey(id: String) async throws -> Bool
+    /// Replaces a key's hash, keeping the old one valid until `previousExpiresAt` (when given); `nil` when
+    /// there is no such key.
+    func rotateAPIKey(
+        id: String,
+        keyHash: String,
+        keyHint: String,
+        previousExpiresAt: String?
+    ) async throws
+        -> StoredAPIKey?
+
+    /// Every credential of the given kinds, oldest first.
+    func listCredentials(kinds: [CredentialKind]) async throws -> [StoredCredential]
+    /// The credential of one of `kinds` with `slug`, or `nil`.
+    func credential(slug: String, kinds: [CredentialKind]) async throws -> StoredCredential?
+    /// - Throws: ``StoreError/conflict(_:)`` when the slug is taken in the credential's namespace.
+    func createCredential(_ credential: StoredCredential) async throws
+    /// Replaces the changeable fields (everything but id, slug, kind, created_at); `nil` when there is none.
+    func updateCredential(_ credential: StoredCredential) async throws -> StoredCredential?
+    /// - Throws: ``StoreError/inUse(_:)`` when providers still draw on an integration being deleted.
+    func deleteCredential(slug: String, kind: CredentialKind) async throws -> Bool
 
     /// A number that grows with every write, for replicas to notice changes cheaply.
     func changeMark() async throws -> Int64
@@ -69,6 +89,9 @@ public struct StoredAPIKey: Sendable, Equatable {
     public var status: String
     public var createdAt: String
     public var lastUpdatedAt: String
+    /// After a rotation, the replaced key's hash stays valid until `previousKeyExpiresAt`.
+    public var previousKeyHash: String?
+    public var previousKeyExpiresAt: String?
 
     public init(
         id: String,
@@ -81,8 +104,12 @@ public struct StoredAPIKey: Sendable, Equatable {
         defaults: String,
         status: String = "active",
         createdAt: String = Timestamps.now(),
-        lastUpdatedAt: String = Timestamps.now()
+        lastUpdatedAt: String = Timestamps.now(),
+        previousKeyHash: String? = nil,
+        previousKeyExpiresAt: String? = nil
     ) {
+        self.previousKeyHash = previousKeyHash
+        self.previousKeyExpiresAt = previousKeyExpiresAt
         self.id = id
         self.name = name
         self.description = description
@@ -91,6 +118,68 @@ public struct StoredAPIKey: Sendable, Equatable {
         self.type = type
         self.scopes = scopes
         self.defaults = defaults
+        self.status = status
+        self.createdAt = createdAt
+        self.lastUpdatedAt = lastUpdatedAt
+    }
+}
+
+/// Which API made a credential. Integrations hold a provider's secret; providers are usable handles that draw
+/// on an integration; virtual keys are Portkey's older form of a provider with its own secret. Providers and
+/// virtual keys share one slug namespace, integrations have their own.
+public enum CredentialKind: String, Sendable, CaseIterable {
+    case integration
+    case provider
+    case virtualKey = "virtual-key"
+
+    /// The kinds whose slugs must differ from this kind's.
+    public var namespace: [CredentialKind] { self == .integration ? [.integration] : [.provider, .virtualKey] }
+}
+
+/// A provider credential as stored. The secret arrives sealed (AES-GCM under the server's master key): the
+/// store never sees it in the clear.
+public struct StoredCredential: Sendable, Equatable {
+    public var id: String
+    public var slug: String
+    public var kind: CredentialKind
+    public var name: String
+    /// The provider id (`openai`, `anthropic`, a configured provider's slug …); empty for a provider that
+    /// takes it from its integration.
+    public var provider: String
+    /// The slug of the integration a provider draws on.
+    public var integration: String?
+    public var sealedSecret: String?
+    /// The masked secret listings show (`sk-p…ab12`).
+    public var secretHint: String?
+    /// JSON object with the view's other fields (note, description, limits, configurations …).
+    public var details: String
+    public var status: String
+    public var createdAt: String
+    public var lastUpdatedAt: String
+
+    public init(
+        id: String = UUID().uuidString.lowercased(),
+        slug: String,
+        kind: CredentialKind,
+        name: String,
+        provider: String,
+        integration: String? = nil,
+        sealedSecret: String? = nil,
+        secretHint: String? = nil,
+        details: String = "{}",
+        status: String = "active",
+        createdAt: String = Timestamps.now(),
+        lastUpdatedAt: String = Timestamps.now()
+    ) {
+        self.id = id
+        self.slug = slug
+        self.kind = kind
+        self.name = name
+        self.provider = provider
+        self.integration = integration
+        self.sealedSecret = sealedSecret
+        self.secretHint = secretHint
+        self.details = details
         self.status = status
         self.createdAt = createdAt
         self.lastUpdatedAt = lastUpdatedAt
@@ -110,10 +199,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case conflict(String)
     /// `--store` / `SWITCHBOARD_STORE` is not a store location.
     case badLocation(String)
+    /// A row others still refer to (the message names them).
+    case inUse(String)
 
     public var description: String {
         switch self {
         case .conflict(let what): "\(what) already exists"
+        case .inUse(let what): what
         case .badLocation(let text):
             "'\(text)' is not a store location; use sqlite:PATH (e.g. sqlite:.switchboard/switchboard.sqlite) "
                 + "or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -124,9 +216,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum Timestamps {
     /// ISO-8601 with milliseconds, UTC (`2026-11-22T01:54:45.123Z`): sorts as text, reads everywhere. Written by
     /// hand: Foundation's formatters load ICU, which costs the process megabytes of memory.
-    public static func now() -> String {
+    /// Now, or `milliseconds` (≥ 0) from now.
+    public static func now(plusMilliseconds milliseconds: Int = 0) -> String {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
+        let total = Int(time.tv_nsec / 1_000_000) + milliseconds
+        time.tv_sec += total / 1000
+        time.tv_nsec = total % 1000 * 1_000_000
         var parts = tm()
         var seconds = time_t(time.tv_sec)
         gmtime_r(&seconds, &parts)

@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
               SWITCHBOARD_EVENT_LOOP_THREADS, SWITCHBOARD_STORE.
             SWITCHBOARD_ADMIN_KEY (environment only) is a key with every scope that is never stored: the way in
             for a gateway that listens beyond loopback, where every request needs a key.
+            SWITCHBOARD_MASTER_KEY (environment only) encrypts the provider secrets kept in the store (virtual
+            keys, integrations); without it a key file is made. Replicas sharing PostgreSQL need the same value.
             Provider keys are read from the variables the config file names, e.g. ${OPENAI_API_KEY}.
             """
     )
@@ -44,6 +46,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .long, help: StoreOption.help)
     var store: String?
+
+    @Option(name: .long, help: MasterKeyOption.help)
+    var masterKeyFile: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -98,10 +103,26 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         }
         logger.info("store ready", metadata: ["store": "\(StoreOption.redacted(location))"])
+        let vault: CredentialVault
+        do {
+            vault = try MasterKeyOption.vault(
+                flag: self.masterKeyFile,
+                store: location,
+                environment: environment,
+                logger: logger
+            )
+        } catch {
+            logger.critical("cannot load the master key", metadata: ["error": "\(error)"])
+            await mock?.shutdown()
+            await store.close()
+            try? await group.shutdownGracefully()
+            throw ExitCode.failure
+        }
         let runtime = GatewayRuntime(
             config: config,
             store: store,
             adminKey: environment["SWITCHBOARD_ADMIN_KEY"],
+            vault: vault,
             logger: logger
         )
         try await runtime.loadStore()

@@ -188,3 +188,48 @@ import Testing
         #expect((try? self.validator.validate(url).get()) == nil, "\(url)")
     }
 }
+
+extension RouteResolverTests {
+    @Test func storedCredentialsResolveByEveryName() throws {
+        var resolver = self.resolver
+        let credentials: [String: ProviderCredential] = [
+            "team": ProviderCredential(
+                slug: "team",
+                provider: "groq",
+                apiKey: "sk-team",
+                baseURL: UpstreamURL(parsing: "http://10.0.0.5:8000/v1")
+            ),
+            "aliased": ProviderCredential(slug: "aliased", provider: "openai", apiKey: "sk-aliased"),
+            "off": ProviderCredential(slug: "off", provider: "openai", apiKey: nil, unusable: (400, "it is archived.")),
+        ]
+        resolver.storedCredentials = { credentials[$0] }
+        func route(_ request: RoutingRequest) throws(GatewayError) -> RouteTarget {
+            switch try resolver.route(request) {
+            case .target(let target): target
+            case .plan(let plan): plan.leaves[0].target
+            }
+        }
+        let byModel = try route(RoutingRequest(endpoint: .chatCompletions, model: "@team/llama-3"))
+        #expect(byModel.apiKey == "sk-team" && byModel.model == "llama-3" && byModel.upstream.host == "10.0.0.5")
+        #expect(byModel.provider == "groq")
+        // A credential on a configured provider keeps that provider's aliases.
+        #expect(try route(RoutingRequest(endpoint: .chatCompletions, model: "@aliased/fast")).model == "gpt-4o-mini")
+        var header = RoutingRequest(endpoint: .chatCompletions, model: "m")
+        header.virtualKey = "team"
+        #expect(try route(header).apiKey == "sk-team")
+        #expect(try route(RoutingRequest(endpoint: .chatCompletions, model: "m", provider: "@team")).apiKey == "sk-team")
+        let config = RoutingRequest(endpoint: .chatCompletions, model: "m", config: #"{"virtual_key":"team"}"#)
+        #expect(try route(config).apiKey == "sk-team")
+
+        #expect(throws: GatewayError.self) { try route(RoutingRequest(endpoint: .chatCompletions, model: "@off/m")) }
+        do {
+            _ = try route(RoutingRequest(endpoint: .chatCompletions, model: "m", config: #"{"virtual_key":"ghost"}"#))
+            Issue.record("an unknown virtual key routed")
+        } catch {
+            #expect(error.status == 400)
+            #expect(error.message.contains("'ghost'") && error.message.contains("config.virtual_key"))
+        }
+        // Without `@`, a slash is a namespaced model name, not a credential.
+        #expect(throws: GatewayError.self) { try route(RoutingRequest(endpoint: .chatCompletions, model: "team/m")) }
+    }
+}

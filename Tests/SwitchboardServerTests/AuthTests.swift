@@ -151,6 +151,57 @@ import Testing
         }
     }
 
+    @Test func rotationIssuesANewKeyAndEndsTheOldOneAfterItsTransition() async throws {
+        try await Self.withGateway { fixture in
+            let admin = try await Self.makeKey(fixture, scopes: #"["admin"]"#)
+            let auth = [("x-portkey-api-key", admin.key)]
+            let first = try await fixture.client.request(
+                "/v1/api-keys/\(admin.id)/rotate",
+                headers: auth,
+                body: #"{"key_transition_period_ms":60000}"#
+            )
+            #expect(first.status == 200, "\(first.text)")
+            let second = try #require(first.json["key"] as? String)
+            #expect(second != admin.key && second.hasPrefix("sb-"))
+            #expect((first.json["key_transition_expires_at"] as? String ?? "") > Timestamps.now())
+            // Both work during the transition.
+            #expect(try await Self.chat(fixture, [("x-portkey-api-key", admin.key)]).status == 200)
+            #expect(try await Self.chat(fixture, [("x-portkey-api-key", second)]).status == 200)
+            let listed = try await fixture.client.request(
+                "/v1/api-keys/\(admin.id)",
+                method: .GET,
+                headers: [("x-portkey-api-key", second)]
+            )
+            #expect(listed.json["key"] as? String == "sb-…" + second.suffix(4))
+
+            // Without a transition the replaced key stops at once (and so does the one before it).
+            let again = try await fixture.client.request(
+                "/v1/api-keys/\(admin.id)/rotate",
+                headers: [("x-portkey-api-key", second)],
+                body: ""
+            )
+            #expect(again.status == 200, "\(again.text)")
+            let third = try #require(again.json["key"] as? String)
+            #expect(try await Self.chat(fixture, [("x-portkey-api-key", second)]).status == 401)
+            #expect(try await Self.chat(fixture, [("x-portkey-api-key", admin.key)]).status == 401)
+            #expect(try await Self.chat(fixture, [("x-portkey-api-key", third)]).status == 200)
+
+            let bad = try await fixture.client.request(
+                "/v1/api-keys/\(admin.id)/rotate",
+                headers: [("x-portkey-api-key", third)],
+                body: #"{"key_transition_period_ms":-5}"#
+            )
+            #expect(bad.status == 400)
+            #expect(bad.text.contains("key_transition_period_ms"))
+            let missing = try await fixture.client.request(
+                "/v1/api-keys/nope/rotate",
+                headers: [("x-portkey-api-key", third)],
+                body: "{}"
+            )
+            #expect(missing.status == 404)
+        }
+    }
+
     @Test(arguments: [
         (#"{"scopes":["admin"]}"#, "'name' is required"), (#"{"name":"n"}"#, "'scopes' is required"),
         (#"{"name":"n","scopes":["root"]}"#, "Unknown scope 'root'"), (#"{"name":"n","scopes":[]}"#, "non-empty"),

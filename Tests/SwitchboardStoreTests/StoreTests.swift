@@ -124,4 +124,70 @@ import Testing
             #expect(Set(versions.map(\.config)).count == 21)
         }
     }
+
+    @Test(arguments: TestStores.available)
+    func credentialsKeepTheirNamespacesAndReferences(kind: TestStores.Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let integration = StoredCredential(
+                slug: "shared",
+                kind: .integration,
+                name: "Integration",
+                provider: "openai",
+                sealedSecret: "v1:sealed",
+                secretHint: "sk-a********zzzz",
+                details: #"{"description":"d"}"#
+            )
+            try await store.createCredential(integration)
+            // Providers and virtual keys have their own namespace: the same slug is free there once.
+            try await store.createCredential(
+                StoredCredential(slug: "shared", kind: .provider, name: "P", provider: "", integration: "shared")
+            )
+            await #expect(throws: StoreError.conflict("provider 'shared'")) {
+                try await store.createCredential(
+                    StoredCredential(slug: "shared", kind: .virtualKey, name: "V", provider: "x")
+                )
+            }
+            #expect(try await store.listCredentials(kinds: [.provider, .virtualKey]).map(\.slug) == ["shared"])
+            let read = try #require(try await store.credential(slug: "shared", kinds: [.integration]))
+            #expect(read == integration)
+
+            var changed = read
+            changed.sealedSecret = "v1:other"
+            changed.status = "archived"
+            let updated = try #require(try await store.updateCredential(changed))
+            #expect(updated.sealedSecret == "v1:other" && updated.status == "archived")
+            #expect(updated.createdAt == integration.createdAt)
+
+            await #expect(throws: StoreError.self) {
+                try await store.deleteCredential(slug: "shared", kind: .integration)
+            }
+            #expect(try await store.deleteCredential(slug: "shared", kind: .provider))
+            #expect(try await store.deleteCredential(slug: "shared", kind: .integration))
+            #expect(try await store.deleteCredential(slug: "shared", kind: .integration) == false)
+            #expect(try await store.listCredentials(kinds: CredentialKind.allCases).isEmpty)
+        }
+    }
+
+    @Test(arguments: TestStores.available)
+    func concurrentCreatesOfOneSlugLeaveOne(kind: TestStores.Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        do {
+                            try await store.createCredential(
+                                StoredCredential(slug: "race", kind: .virtualKey, name: "\(index)", provider: "openai")
+                            )
+                            return true
+                        } catch StoreError.conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(try await store.listCredentials(kinds: [.virtualKey]).count == 1)
+        }
+    }
 }

@@ -38,7 +38,8 @@ class Serve:
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
                 [BINARY, "serve", "--config", os.path.join(ROOT, "config", "switchboard.yaml"), "--port", "0",
-                 "--store", store], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                 "--store", store], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, "SWITCHBOARD_MASTER_KEY": MASTER_KEY})
         deadline = time.time() + 30
         self.port = None
         while time.time() < deadline and self.port is None:
@@ -67,6 +68,8 @@ class Serve:
 
 
 CONFIG = {"provider": "mock", "override_params": {"model": "mock-2"}}
+# Replicas sharing a store share the master key that seals provider secrets.
+MASTER_KEY = "e2e master key shared by replicas"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -146,6 +149,19 @@ def test_two_gateway_processes_share_one_store(kind, tmp_path):
                 break
             time.sleep(0.05)
         assert status == 400, "the first process still used the archived config after 2 s"
+        # A provider secret stored through one replica is opened and used by the other.
+        status, created = first.call("POST", "/v1/virtual-keys",
+                                     {"name": "shared", "slug": "shared-vk", "provider": "mock", "key": "sk-shared"})
+        assert status == 200, created
+        deadline = time.time() + 2.0
+        while time.time() < deadline:
+            status, body = second.call("POST", "/v1/chat/completions", {"model": "mock-1", "messages": []},
+                                       headers={"x-portkey-virtual-key": "shared-vk"})
+            if status == 200:
+                break
+            time.sleep(0.05)
+        assert status == 200, f"the second process could not use the virtual key within 2 s: {body}"
+        assert "sk-shared" not in first.log_path.read_text() + second.log_path.read_text()
     finally:
         first.stop()
         second.stop()

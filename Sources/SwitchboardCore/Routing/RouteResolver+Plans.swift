@@ -54,7 +54,7 @@ extension RouteResolver {
     /// Whether the plan for `request` depends only on its config, endpoint and whether it names a model,
     /// so the server may reuse it for later requests with the same three.
     public static func planIsReusable(_ request: RoutingRequest) -> Bool {
-        request.config != nil && request.provider == nil && request.customHost == nil
+        request.config != nil && request.provider == nil && request.virtualKey == nil && request.customHost == nil
             && request.requestTimeout == nil && request.forwardHeaders == nil
     }
 
@@ -140,23 +140,22 @@ extension RouteResolver {
         inherited: Inherited,
         request: RoutingRequest
     ) throws(GatewayError) -> PlanLeaf {
-        if let key = config.virtualKey {
-            throw Self.configError(
-                "Virtual key '\(key)' at \(path) is not defined: no virtual keys are configured. Use 'provider' "
-                    + "with a provider from the config file instead."
-            )
-        }
-        guard let provider = config.provider ?? request.provider else {
+        let customHost = request.customHost ?? inherited.customHost
+        var target: RouteTarget
+        if let slug = config.virtualKey {
+            target = try self.credentialTarget(slug, customHost: customHost, param: "\(path).virtual_key")
+            if let key = config.apiKey { target.apiKey = key }
+        } else if let provider = config.provider ?? request.provider {
+            target = try self.adHocTarget(provider, customHost: customHost, apiKey: config.apiKey)
+        } else if let slug = request.virtualKey {
+            target = try self.credentialTarget(slug, customHost: customHost, param: "x-portkey-virtual-key")
+            if let key = config.apiKey { target.apiKey = key }
+        } else {
             throw Self.configError(
                 "Either x-portkey-provider needs to be passed. Or the x-portkey-config header should have a "
                     + "valid config with provider details in it. (\(path) names no provider.)"
             )
         }
-        var target = try self.adHocTarget(
-            provider,
-            customHost: request.customHost ?? inherited.customHost,
-            apiKey: config.apiKey
-        )
         target.model = nil
         // The body's model is mapped when each attempt is made (``upstreamModel(for:requestModel:)``), so
         // that a plan does not depend on it and can be reused across requests.
