@@ -2,6 +2,8 @@
 #   docker build -t switchboard .
 #   docker run -p 8080:8080 -e OPENAI_API_KEY -e SWITCHBOARD_ADMIN_KEY=sb-choose-a-long-secret switchboard
 # It listens on 0.0.0.0, so every request needs a key: SWITCHBOARD_ADMIN_KEY, or keys made with it.
+# Stored provider secrets are encrypted under SWITCHBOARD_MASTER_KEY (or /app/.switchboard/master.key,
+# made on first start: keep the volume, or the secrets cannot be read again).
 
 # --- build -------------------------------------------------------------------------------------
 FROM swift:6.3-bookworm AS build

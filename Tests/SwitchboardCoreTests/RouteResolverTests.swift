@@ -217,7 +217,8 @@ extension RouteResolverTests {
         var header = RoutingRequest(endpoint: .chatCompletions, model: "m")
         header.virtualKey = "team"
         #expect(try route(header).apiKey == "sk-team")
-        #expect(try route(RoutingRequest(endpoint: .chatCompletions, model: "m", provider: "@team")).apiKey == "sk-team")
+        let catalog = RoutingRequest(endpoint: .chatCompletions, model: "m", provider: "@team")
+        #expect(try route(catalog).apiKey == "sk-team")
         let config = RoutingRequest(endpoint: .chatCompletions, model: "m", config: #"{"virtual_key":"team"}"#)
         #expect(try route(config).apiKey == "sk-team")
 
