@@ -1,15 +1,19 @@
 import Crypto
 import Foundation
+import SwitchboardCore
 import SwitchboardStore
 
 /// What a valid gateway API key allows.
-struct KeyGrant: Sendable, Equatable {
+struct KeyGrant: Sendable {
     var id: String
     var scopes: Set<String>
     /// `defaults.config_id`: the config for requests that send none.
     var defaultConfig: String?
     /// `defaults.allow_config_override` (default true): whether a request's own `x-portkey-config` wins.
     var allowConfigOverride: Bool
+    /// `defaults.metadata`: metadata every request with this key carries, under the request's own
+    /// `x-portkey-metadata` (which wins per key).
+    var defaultMetadata: [(key: String, value: JSONValue)] = []
     /// For a key replaced by a rotation: when it stops working (ISO-8601, compared as text).
     var validUntil: String?
 
@@ -29,6 +33,12 @@ struct KeyGrant: Sendable, Equatable {
         let defaults = (try? JSONSerialization.jsonObject(with: Data(key.defaults.utf8))) as? [String: Any] ?? [:]
         self.defaultConfig = defaults["config_id"] as? String
         self.allowConfigOverride = defaults["allow_config_override"] as? Bool ?? true
+        if let metadata = defaults["metadata"] as? [String: Any],
+            let data = try? JSONSerialization.data(withJSONObject: metadata),
+            let members = JSONValue(parsing: Array(data))?.members
+        {
+            self.defaultMetadata = members
+        }
     }
 
     /// Inference (the data plane) needs `inference` or `admin`; control-plane reads `read` or `admin`;

@@ -163,15 +163,17 @@ extension GatewayHandler {
         }
     }
 
-    /// `metadata.*` from `x-portkey-metadata` (invalid JSON counts as `{}`), `params.*` from the body.
+    /// `metadata.*` from `x-portkey-metadata` (invalid JSON counts as `{}`) over the API key's default
+    /// metadata, `params.*` from the body.
     private func conditionContext(body: ByteBuffer?) -> ConditionContext {
         let head = self.request!.head
         var context = ConditionContext(path: Self.pathOnly(head.uri))
-        if let text = head.header("x-portkey-metadata"), let metadata = JSONValue(parsing: Array(text.utf8)),
-            metadata.members != nil
-        {
-            context.metadata = metadata
+        var members = self.request!.grant?.defaultMetadata ?? []
+        if let text = head.header("x-portkey-metadata"), let sent = JSONValue(parsing: Array(text.utf8))?.members {
+            members.removeAll { member in sent.contains { $0.key == member.key } }
+            members += sent
         }
+        if !members.isEmpty { context.metadata = .object(members) }
         if let body, let params = body.withUnsafeReadableBytes({ JSONValue(parsing: $0) }), params.members != nil {
             context.params = params
         }

@@ -131,6 +131,32 @@ import Testing
         }
     }
 
+    @Test func aKeysDefaultMetadataRoutesUnderTheRequestsOwn() async throws {
+        try await Self.withGateway { fixture in
+            let key = try await Self.makeKey(
+                fixture,
+                scopes: #"["inference"]"#,
+                extra: #","defaults":{"metadata":{"team":"blue","tier":"free"}}"#
+            )
+            let config = [
+                #"{"strategy":{"mode":"conditional","conditions":[{"query":{"metadata.team":{"$eq":"blue"}},"then":"blue"}],"#,
+                #""default":"other"},"targets":[{"name":"blue","provider":"mock","override_params":{"model":"blue"}},"#,
+                #"{"name":"other","provider":"mock","override_params":{"model":"other"}}]}"#,
+            ].joined()
+            func routedModel(_ headers: [(String, String)]) async throws -> String? {
+                let response = try await Self.chat(
+                    fixture,
+                    [("x-portkey-api-key", key.key), ("x-portkey-config", config)] + headers
+                )
+                #expect(response.status == 200, "\(response.text)")
+                return fixture.mock.recorder.requests.last.map { $0.bodyString }
+            }
+            #expect(try await routedModel([]) == #"{"model":"blue"}"#)
+            #expect(try await routedModel([("x-portkey-metadata", #"{"team":"red"}"#)]) == #"{"model":"other"}"#)
+            #expect(try await routedModel([("x-portkey-metadata", #"{"user":"u1"}"#)]) == #"{"model":"blue"}"#)
+        }
+    }
+
     @Test func archivedAndDeletedKeysStopWorking() async throws {
         try await Self.withGateway { fixture in
             let admin = try await Self.makeKey(fixture, scopes: #"["admin"]"#)
