@@ -20,7 +20,8 @@ public struct BodyPatch: Sendable, Equatable {
     }
 
     /// Builds the patch that sets the top-level `model` and the `overrides` (raw JSON values by key; they win
-    /// over the body's values, as Portkey's `override_params` do).
+    /// over the body's values, as Portkey's `override_params` do), adds the `defaults` the body lacks, and
+    /// removes the members named in `removing`.
     /// - Parameters:
     ///   - body: the original body, already inspected.
     ///   - inspection: its ``RequestInspection``.
@@ -31,6 +32,7 @@ public struct BodyPatch: Sendable, Equatable {
         inspection: RequestInspection,
         model: String?,
         overrides: [(key: String, json: [UInt8])] = [],
+        defaults: [(key: String, json: [UInt8])] = [],
         removing removedKeys: [String] = []
     ) -> BodyPatch {
         var patch = BodyPatch()
@@ -52,16 +54,25 @@ public struct BodyPatch: Sendable, Equatable {
         } else if let modelJSON, modelOverride == nil {
             pending.append((key: "model", json: modelJSON))
         }
-        guard !pending.isEmpty else {
+        guard !pending.isEmpty || !defaults.isEmpty else {
             patch.replacements.sort { $0.range.lowerBound < $1.range.lowerBound }
             return patch
         }
         // Overrides need the spans of arbitrary keys: a second scan, off the common path.
         var found: [Int: Range<Int>] = [:]
+        var present: Set<String> = []
         _ = try? JSONScanner.scanObject(body) { key, value in
             for (index, override) in pending.enumerated() where key.elementsEqual(override.key.utf8) {
                 found[index] = value.range
             }
+            for fallback in defaults where key.elementsEqual(fallback.key.utf8) { present.insert(fallback.key) }
+        }
+        // A default goes in only where neither the body nor an override sets the key.
+        for fallback in defaults
+        where !present.contains(fallback.key) && fallback.key != "model"
+            && !pending.contains(where: { $0.key == fallback.key })
+        {
+            pending.append(fallback)
         }
         var appended: [UInt8] = []
         var memberCount = keptMembers

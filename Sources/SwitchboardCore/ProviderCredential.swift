@@ -27,3 +27,33 @@ public struct ProviderCredential: Sendable {
         self.unusable = unusable
     }
 }
+
+/// A model of the models registry (`/api/v0/models`), ready to route with: requests naming its id (or, for
+/// the project's default, naming no model) go to its provider with its key and address, its model name, and
+/// its parameters as defaults under the request's own values.
+public struct RegistryModel: Sendable {
+    public var id: String
+    /// A configured provider's slug or a well-known provider id.
+    public var provider: String
+    public var model: String
+    public var apiKey: String?
+    public var baseURL: UpstreamURL?
+    /// Body members set when the request does not set them (JSON values by key).
+    public var defaults: [(key: String, json: [UInt8])]
+
+    public init(
+        id: String,
+        provider: String,
+        model: String,
+        apiKey: String? = nil,
+        baseURL: UpstreamURL? = nil,
+        defaults: [(key: String, json: [UInt8])] = []
+    ) {
+        self.id = id
+        self.provider = provider
+        self.model = model
+        self.apiKey = apiKey
+        self.baseURL = baseURL
+        self.defaults = defaults
+    }
+}

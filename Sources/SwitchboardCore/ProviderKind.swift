@@ -63,6 +63,7 @@ public enum KnownProviders {
         "openrouter": (.openai, "https://openrouter.ai/api/v1"),
         "x-ai": (.openai, "https://api.x.ai/v1"),
         "cerebras": (.openai, "https://api.cerebras.ai/v1"),
+        "google": (.openai, "https://generativelanguage.googleapis.com/v1beta/openai"),
         "ollama": (.openai, "http://localhost:11434/v1"),
         "lm-studio": (.openai, "http://localhost:1234/v1"),
     ]

@@ -11,6 +11,8 @@ public struct RequestInspection: Sendable, Equatable {
     public var models: [String]?
     /// Span of OpenRouter's `provider` preferences object, decoded only when routing needs it.
     public var providerSpan: JSONValueSpan?
+    /// OpenRouter's `preset` field: the slug of a preset to apply.
+    public var preset: String?
     public var layout: JSONObjectLayout
 
     /// Scans `body` once, validating all of it, and picks out the routing fields.
@@ -22,6 +24,7 @@ public struct RequestInspection: Sendable, Equatable {
         var includeUsage: Bool?
         var models: [String]?
         var providerSpan: JSONValueSpan?
+        var preset: String?
         var fieldError: GatewayError?
         let layout: JSONObjectLayout
         do {
@@ -58,6 +61,12 @@ public struct RequestInspection: Sendable, Equatable {
                     if models == nil || models?.count != list?.count {
                         fieldError = fieldError ?? .invalidField("models", "must be an array of model names")
                     }
+                } else if key.equals("preset"), value.kind != .null {
+                    if value.kind == .string {
+                        preset = JSONString.decode(UnsafeRawBufferPointer(rebasing: body[value.range]))
+                    } else {
+                        fieldError = fieldError ?? .invalidField("preset", "must be the slug of a preset")
+                    }
                 } else if key.equals("provider"), value.kind != .null {
                     if value.kind == .object {
                         providerSpan = value
@@ -80,6 +89,7 @@ public struct RequestInspection: Sendable, Equatable {
         result.includeUsage = includeUsage
         result.models = models
         result.providerSpan = providerSpan
+        result.preset = preset
         return result
     }
 }

@@ -12,6 +12,8 @@ public struct RouteResolver: Sendable {
     public var storedConfigs: (@Sendable (String) -> PortkeyConfig?)?
     /// Looks up stored provider credentials by slug (the server's in-memory snapshot).
     public var storedCredentials: (@Sendable (String) -> ProviderCredential?)?
+    /// Looks up models of the models registry by id; `nil` asks for the default project's default model.
+    public var storedModels: (@Sendable (String?) -> RegistryModel?)?
     let indexBySlug: [String: Int]
     private let hostValidator: CustomHostValidator
     /// One ready target per configured provider, built once: a request copies one instead of assembling it.
@@ -50,6 +52,8 @@ public struct RouteResolver: Sendable {
             target = try self.credentialTarget(slug, customHost: request.customHost, param: "x-portkey-virtual-key")
         } else if let model = request.model {
             target = try self.resolveModel(model)
+        } else if let stored = self.storedModels?(nil) {
+            target = try self.registryTarget(stored)
         } else if let route = self.config.defaultRoute, let provider = route.provider,
             let index = self.indexBySlug[provider]
         {
@@ -67,6 +71,10 @@ public struct RouteResolver: Sendable {
     // MARK: - Model names
 
     private func resolveModel(_ model: String) throws(GatewayError) -> RouteTarget {
+        // Registry ids look like `provider:model`; others are looked up only when nothing else serves them.
+        if model.utf8.contains(UInt8(ascii: ":")), let stored = self.storedModels?(model) {
+            return try self.registryTarget(stored)
+        }
         var name = Substring(model)
         if name.hasPrefix("@") { name = name.dropFirst() }
         if let slash = name.firstIndex(of: "/") {
@@ -92,6 +100,7 @@ public struct RouteResolver: Sendable {
             target.model = self.config.providers[index].upstreamModel(for: model)
             return target
         }
+        if let stored = self.storedModels?(model) { return try self.registryTarget(stored) }
         if model.contains("/") { throw self.noRoute(model: model) }
         guard let route = self.config.defaultRoute, let provider = route.provider,
             let index = self.indexBySlug[provider]
@@ -148,6 +157,25 @@ public struct RouteResolver: Sendable {
             }
         }
         if let apiKey { target.apiKey = apiKey }
+        return target
+    }
+
+    /// The target of a registry model: its provider's kind and address (or its own), key, model and defaults.
+    func registryTarget(_ stored: RegistryModel) throws(GatewayError) -> RouteTarget {
+        guard var target = try self.providerTarget(stored.provider) else {
+            throw GatewayError(
+                status: 500,
+                type: "api_error",
+                code: "unknown_provider",
+                param: "model",
+                message: "Registry model '\(stored.id)' names provider '\(stored.provider)', which is not configured; "
+                    + "replace it with PUT /api/v0/models/\(stored.id) or add the provider to the config file."
+            )
+        }
+        if let url = stored.baseURL { target.upstream = url }
+        if let key = stored.apiKey { target.apiKey = key }
+        target.model = stored.model
+        target.defaults = stored.defaults
         return target
     }
 

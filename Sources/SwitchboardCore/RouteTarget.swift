@@ -14,6 +14,8 @@ public struct RouteTarget: Sendable {
     public var model: String?
     /// Raw JSON values that overwrite body fields (`override_params`).
     public var overrides: [(key: String, json: [UInt8])]
+    /// Raw JSON values set only where the body has no value (a registry model's `params`).
+    public var defaults: [(key: String, json: [UInt8])] = []
     /// Per-request override of the upstream response timeout (config `request_timeout`), in ms.
     public var requestTimeoutMs: Int?
     /// Portkey's `x-portkey-last-used-option-index` value.

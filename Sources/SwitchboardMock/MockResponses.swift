@@ -35,7 +35,7 @@ public enum MockResponses {
     // MARK: - OpenAI chat
 
     static func chatCompletion(_ c: Context) -> String {
-        #"{"id":"\#(c.id)","object":"chat.completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"index":0,"message":{"role":"assistant","content":\#(JSONString.quote(text(tokens: c.completionTokens)))},"logprobs":null,"finish_reason":"stop"}],"usage":\#(c.usageJSON)}"#
+        #"{"id":"\#(c.id)","object":"chat.completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"index":0,"message":{"role":"assistant","content":\#(JSONString.quote(text(tokens: c.completionTokens)))},"logprobs":null,"finish_reason":"stop"}],"usage":\#(c.usageJSON),"system_fingerprint":null}"#
     }
 
     static func chatChunk(_ c: Context, delta: String, finish: String? = nil) -> String {
@@ -65,7 +65,7 @@ public enum MockResponses {
     // MARK: - OpenAI completions
 
     static func completion(_ c: Context) -> String {
-        #"{"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"text":\#(JSONString.quote(text(tokens: c.completionTokens))),"index":0,"logprobs":null,"finish_reason":"stop"}],"usage":\#(c.usageJSON)}"#
+        #"{"id":"\#(c.id)","object":"text_completion","created":\#(c.created),"model":\#(c.modelJSON),"choices":[{"text":\#(JSONString.quote(text(tokens: c.completionTokens))),"index":0,"logprobs":null,"finish_reason":"stop"}],"usage":\#(c.usageJSON),"system_fingerprint":null}"#
     }
 
     static func completionEvent(_ c: Context, _ index: Int) -> String? {

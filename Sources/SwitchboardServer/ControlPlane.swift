@@ -10,6 +10,8 @@ final class ControlPlane: Sendable {
     struct Response: Sendable {
         var status: Int
         var body: [UInt8]
+        var contentType = "application/json"
+        var headers: [(String, String)] = []
     }
 
     let store: any Store
@@ -36,18 +38,32 @@ final class ControlPlane: Sendable {
     }
 
     private static let collections = [
-        "/v1/configs", "/v1/api-keys", "/v1/virtual-keys", "/v1/providers", "/v1/integrations",
+        "/v1/configs", "/v1/api-keys", "/v1/virtual-keys", "/v1/providers", "/v1/integrations", "/api/v1/presets",
+        "/v1/presets", "/api/v0/models",
     ]
 
-    /// Answers one request; `uri` is the request target (path and query).
-    func handle(method: String, uri: String, body: [UInt8]) async -> Response {
+    /// Answers one request; `uri` is the request target (path and query), `headers` the request's headers by
+    /// lowercase name (the first of each).
+    func handle(method: String, uri: String, headers: [String: String] = [:], body: [UInt8]) async -> Response {
         let components = URLComponents(string: uri)
         let path = Substring(components?.path ?? uri)
         var query: [String: String] = [:]
         for item in components?.queryItems ?? [] where query[item.name] == nil { query[item.name] = item.value ?? "" }
         do {
+            if path.hasPrefix("/api/v0/models") {
+                return try await self.routeModels(
+                    method: method,
+                    path: path,
+                    query: query,
+                    headers: headers,
+                    body: body
+                )
+            }
+            if path.hasPrefix("/api/v1/presets") || path.hasPrefix("/v1/presets") {
+                return try await self.routePresets(method: method, path: path, query: query, body: body)
+            }
             return try await self.route(method: method, path: path, query: query, body: body)
-        } catch let error as APIError {
+        } catch let error as any ControlPlaneError {
             return error.response
         } catch {
             self.logger.error("control-plane request failed", metadata: ["path": "\(path)", "error": "\(error)"])
@@ -451,8 +467,13 @@ final class ControlPlane: Sendable {
     }
 }
 
+/// An error a control-plane API answers with, in that API's own shape.
+protocol ControlPlaneError: Error {
+    var response: ControlPlane.Response { get }
+}
+
 /// A control-plane error: `{"success":false,"status":"failure","message",…}` with an HTTP status.
-struct APIError: Error {
+struct APIError: ControlPlaneError {
     var status: Int
     var message: String
     var errors: [String]?
@@ -475,5 +496,9 @@ extension ControlPlane.Response {
     static func json(_ object: [String: Any], status: Int = 200) -> Self {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Self(status: status, body: Array(data))
+    }
+
+    static func json(_ value: JSONValue, status: Int = 200, headers: [(String, String)] = []) -> Self {
+        Self(status: status, body: Array(value.jsonText.utf8), headers: headers)
     }
 }

@@ -82,6 +82,7 @@ extension GatewayHandler {
                     inspection: inspection,
                     model: target.model,
                     overrides: target.overrides,
+                    defaults: target.defaults,
                     removing: removing
                 )
             }

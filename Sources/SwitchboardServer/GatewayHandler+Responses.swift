@@ -36,7 +36,7 @@ extension GatewayHandler {
                 body: self.runtime.metrics.render()
             )
         case .models:
-            self.send(status: .ok, contentType: "application/json", body: self.runtime.modelsBody)
+            self.send(status: .ok, contentType: "application/json", body: self.runtime.modelsBody())
         case .root:
             self.send(
                 status: .ok,
@@ -62,17 +62,26 @@ extension GatewayHandler {
     }
 
     /// Writes a complete response with the gateway's headers and finishes the request.
-    func send(status: HTTPResponseStatus, contentType: String, body: [UInt8]) {
+    func send(
+        status: HTTPResponseStatus,
+        contentType: String,
+        body: [UInt8],
+        headers: [(String, String)] = []
+    ) {
         guard let context = self.context, self.request != nil else { return }
         self.request!.status = Int(status.code)
         self.request!.responseHeadSent = true
         var buffer = context.channel.allocator.buffer(capacity: body.count + 384)
         HTTPWire.writeStatusLine(&buffer, minorVersion: self.request!.head.minorVersion, status: Int(status.code))
-        HTTPWire.writeHeader(&buffer, "content-type", contentType)
-        HTTPWire.writeHeader(&buffer, "content-length", String(body.count))
+        // A 204 has neither a body nor its headers.
+        if status != .noContent {
+            HTTPWire.writeHeader(&buffer, "content-type", contentType)
+            HTTPWire.writeHeader(&buffer, "content-length", String(body.count))
+        }
+        for (name, value) in headers { HTTPWire.writeHeader(&buffer, name, value) }
         self.writeGatewayHeaders(&buffer)
         buffer.writeStaticString("\r\n")
-        if self.request!.head.method != .HEAD { buffer.writeBytes(body) }
+        if self.request!.head.method != .HEAD, status != .noContent { buffer.writeBytes(body) }
         context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
         self.finishRequest(complete: true)
     }
@@ -110,16 +119,19 @@ extension GatewayHandler {
         let serial = self.request!.serial
         let method = head.method.rawValue
         let uri = head.uri
+        var headers: [String: String] = [:]
+        if let value = head.header("if-match") { headers["if-match"] = value }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         Task {
-            let response = await plane.handle(method: method, uri: uri, body: body)
+            let response = await plane.handle(method: method, uri: uri, headers: headers, body: body)
             handler.eventLoop.execute {
                 let handler = handler.value
                 guard handler.request?.serial == serial else { return }
                 handler.send(
                     status: HTTPResponseStatus(statusCode: response.status),
-                    contentType: "application/json",
-                    body: response.body
+                    contentType: response.contentType,
+                    body: response.body,
+                    headers: response.headers
                 )
             }
         }

@@ -14,10 +14,15 @@ extension GatewayHandler {
         guard let endpoint = self.request?.endpoint else { return }
         var body = self.request!.body ?? ByteBuffer()
         self.request!.body = nil
-        let inspection: RequestInspection?
+        var inspection: RequestInspection?
         do {
             inspection = try body.withUnsafeReadableBytes { bytes throws(GatewayError) in
                 try RequestInspection.inspect(bytes)
+            }
+            if let found = inspection,
+                let reference = PresetReference.find(model: found.model, presetField: found.preset)
+            {
+                (body, inspection) = try self.applyPreset(reference, to: body, inspection: found, endpoint: endpoint)
             }
         } catch {
             // Pass-through JSON the gateway cannot read is still forwarded; the provider judges it.
@@ -55,7 +60,8 @@ extension GatewayHandler {
                         body: bytes,
                         inspection: inspection,
                         model: target.model,
-                        overrides: target.overrides
+                        overrides: target.overrides,
+                        defaults: target.defaults
                     )
                 }
                 if !patch.isEmpty { body = Self.apply(patch, to: body) }
@@ -67,6 +73,45 @@ extension GatewayHandler {
         case .plan(let plan):
             self.startPlan(plan, body: body, inspection: inspection)
         }
+    }
+
+    /// The body with preset `reference` applied (its model, parameters and system prompt under the request's
+    /// own), inspected again.
+    private func applyPreset(
+        _ reference: PresetReference,
+        to body: ByteBuffer,
+        inspection: RequestInspection,
+        endpoint: Endpoint
+    ) throws(GatewayError) -> (ByteBuffer, RequestInspection) {
+        guard let preset = self.runtime.snapshot.preset(reference.slug) else {
+            throw GatewayError(
+                status: 404,
+                type: "invalid_request_error",
+                code: "preset_not_found",
+                param: "model",
+                message: "Preset '\(reference.slug)' not found. Create it with POST /api/v1/presets/\(reference.slug)"
+                    + "/chat/completions, or list presets with GET /api/v1/presets."
+            )
+        }
+        let patch = try body.withUnsafeReadableBytes { bytes throws(GatewayError) in
+            BodyPatch.make(
+                body: bytes,
+                inspection: inspection,
+                model: nil,
+                overrides: try PresetApplication.overrides(
+                    preset,
+                    reference: reference,
+                    body: bytes,
+                    endpoint: endpoint
+                ),
+                removing: ["preset"]
+            )
+        }
+        let patched = Self.apply(patch, to: body)
+        let again = try patched.withUnsafeReadableBytes { bytes throws(GatewayError) in
+            try RequestInspection.inspect(bytes)
+        }
+        return (patched, again)
     }
 
     /// A request whose body streams through: route by headers alone and open the upstream right away.

@@ -14,8 +14,8 @@ public final class GatewayRuntime: Sendable {
     public let metrics: GatewayMetrics
     let breakers: CircuitBreakers
     let logger: Logger
-    /// `GET /v1/models`, rendered once.
-    let modelsBody: [UInt8]
+    /// `GET /v1/models` entries of the config file's models, rendered once.
+    private let configModelItems: [String]
     private let readyBox = NIOLockedValueBox(false)
     /// The store and what is built on it; `nil` when the gateway runs without one (tests, benchmarks).
     let store: (any Store)?
@@ -42,6 +42,7 @@ public final class GatewayRuntime: Sendable {
         if store != nil {
             resolver.storedConfigs = { configs.lookup($0) }
             resolver.storedCredentials = { configs.credential($0) }
+            resolver.storedModels = { configs.registryModel($0) }
         }
         self.resolver = resolver
         self.store = store
@@ -53,7 +54,7 @@ public final class GatewayRuntime: Sendable {
         self.metrics = metrics
         self.breakers = CircuitBreakers(metrics: metrics)
         self.logger = logger
-        self.modelsBody = Self.renderModels(config)
+        self.configModelItems = Self.modelItems(config)
     }
 
     /// Loads the store's configs; call once before serving.
@@ -73,17 +74,29 @@ public final class GatewayRuntime: Sendable {
         set { self.readyBox.withLockedValue { $0 = newValue } }
     }
 
-    private static func renderModels(_ config: GatewayConfig) -> [UInt8] {
+    /// `GET /v1/models`: the config file's models, then the models registry's (default project).
+    func modelsBody() -> [UInt8] {
+        var items = self.configModelItems
+        for id in self.snapshot.registryModelIDs {
+            let owner = self.snapshot.registryModel(id)?.provider ?? "registry"
+            items.append(Self.modelItem(id: id, owner: owner))
+        }
+        return Array((#"{"object":"list","data":["# + items.joined(separator: ",") + "]}").utf8)
+    }
+
+    private static func modelItems(_ config: GatewayConfig) -> [String] {
         var items: [String] = []
         for provider in config.providers {
             for model in provider.models + provider.aliases.keys.sorted() {
-                items.append(
-                    #"{"id":"# + JSONString.quote("\(provider.slug)/\(model)") + #","object":"model","created":0,"#
-                        + #""owned_by":"# + JSONString.quote(provider.slug) + "}"
-                )
+                items.append(Self.modelItem(id: "\(provider.slug)/\(model)", owner: provider.slug))
             }
         }
-        return Array((#"{"object":"list","data":["# + items.joined(separator: ",") + "]}").utf8)
+        return items
+    }
+
+    private static func modelItem(id: String, owner: String) -> String {
+        #"{"id":"# + JSONString.quote(id) + #","object":"model","created":0,"owned_by":"# + JSONString.quote(owner)
+            + "}"
     }
 }
 

@@ -12,6 +12,8 @@ import Synchronization
 final class StoreSnapshot: Sendable {
     private let configs = NIOLockedValueBox([String: PortkeyConfig]())
     private let credentials = NIOLockedValueBox([String: ProviderCredential]())
+    private let presets = NIOLockedValueBox([String: Preset]())
+    private let registry = NIOLockedValueBox(Registry())
     private let keys = NIOLockedValueBox([String: KeyGrant]())
     /// Opens the stored secrets.
     let vault: CredentialVault
@@ -35,15 +37,46 @@ final class StoreSnapshot: Sendable {
         self.credentials.withLockedValue { $0[slug] }
     }
 
+    /// An active preset by slug.
+    func preset(_ slug: String) -> Preset? {
+        self.presets.withLockedValue { $0[slug] }
+    }
+
+    /// The default project's registry model `id`, or its default model when `id` is `nil`.
+    func registryModel(_ id: String?) -> RegistryModel? {
+        self.registry.withLockedValue { registry in
+            guard let id else { return registry.defaultID.flatMap { registry.models[$0] } }
+            return registry.models[id]
+        }
+    }
+
+    /// The default project's registry model ids, sorted (for `GET /v1/models`).
+    var registryModelIDs: [String] { self.registry.withLockedValue { $0.models.keys.sorted() } }
+
+    /// The models registry's default project: the one inference reads.
+    static let defaultProject = "default"
+
+    struct Registry {
+        var models: [String: RegistryModel] = [:]
+        var defaultID: String?
+    }
+
     /// The grant of a presented key, if it is an active key.
     func grant(forKey key: String) -> KeyGrant? {
         let hash = APIKeys.hash(key)
         return self.keys.withLockedValue { $0[hash] }
     }
 
-    func replace(with configs: [String: PortkeyConfig], credentials: [String: ProviderCredential]) {
+    func replace(
+        with configs: [String: PortkeyConfig],
+        credentials: [String: ProviderCredential],
+        presets: [String: Preset],
+        registry: Registry
+    ) {
         self.configs.withLockedValue { $0 = configs }
         self.credentials.withLockedValue { $0 = credentials }
+        self.presets.withLockedValue { $0 = presets }
+        self.registry.withLockedValue { $0 = registry }
         self.generation.add(1, ordering: .releasing)
     }
 
@@ -67,7 +100,12 @@ final class StoreSnapshot: Sendable {
                 )
             }
         }
-        self.replace(with: parsed, credentials: try await self.openCredentials(from: store, logger: logger))
+        self.replace(
+            with: parsed,
+            credentials: try await self.openCredentials(from: store, logger: logger),
+            presets: try await Self.presets(from: store, logger: logger),
+            registry: try await self.registry(from: store, logger: logger)
+        )
         var grants: [String: KeyGrant] = [:]
         for key in try await store.listAPIKeys() where key.status == "active" {
             grants[key.keyHash] = KeyGrant(key)
@@ -136,6 +174,55 @@ extension StoreSnapshot {
             opened[credential.slug] = usable
         }
         return opened
+    }
+
+    /// Every active preset's designated version, parsed.
+    private static func presets(from store: any Store, logger: Logger) async throws -> [String: Preset] {
+        var presets: [String: Preset] = [:]
+        for (preset, version) in try await store.designatedPresetVersions() where preset.status == "active" {
+            guard let config = JSONValue(parsing: Array(version.config.utf8))?.members else {
+                logger.error(
+                    "stored preset version is not a JSON object; skipped",
+                    metadata: ["slug": "\(preset.slug)"]
+                )
+                continue
+            }
+            presets[preset.slug] = Preset(
+                id: preset.id,
+                slug: preset.slug,
+                version: version.version,
+                systemPrompt: version.systemPrompt,
+                config: config
+            )
+        }
+        return presets
+    }
+
+    /// The default project's registry models, keys opened (or read from the environment for `{{ .env.NAME }}`
+    /// references).
+    private func registry(from store: any Store, logger: Logger) async throws -> Registry {
+        var registry = Registry()
+        for stored in try await store.listRegistryModels(project: Self.defaultProject) {
+            guard let fields = RegistryModelFields(json: stored.body) else {
+                logger.error("stored registry model is unreadable; skipped", metadata: ["id": "\(stored.id)"])
+                continue
+            }
+            var model = fields.routable(id: stored.id)
+            if let sealed = stored.sealedAPIKey {
+                do {
+                    model.apiKey = try self.vault.unseal(sealed, for: "model:\(stored.project)/\(stored.id)")
+                } catch {
+                    logger.error(
+                        "a registry model's API key does not open with this master key; the model is left out",
+                        metadata: ["id": "\(stored.id)"]
+                    )
+                    continue
+                }
+            }
+            registry.models[stored.id] = model
+            if stored.isDefault { registry.defaultID = stored.id }
+        }
+        return registry
     }
 
     /// `custom_host` (top level, or under `configurations`) of a credential's details.

@@ -43,10 +43,30 @@ enum Migrations {
                 "ALTER TABLE api_keys ADD COLUMN previous_key_hash TEXT",
                 "ALTER TABLE api_keys ADD COLUMN previous_key_expires_at TEXT",
             ]
+        case 5:
+            // OpenRouter presets with numbered versions, and the models registry (one row per project and id;
+            // `body` is the model's JSON without its secret, which is sealed apart).
+            return [
+                """
+                CREATE TABLE presets (id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                  description TEXT, status TEXT NOT NULL, designated_version_id TEXT, created_at TEXT NOT NULL,
+                  updated_at TEXT NOT NULL, status_updated_at TEXT)
+                """,
+                """
+                CREATE TABLE preset_versions (id TEXT PRIMARY KEY, preset_id TEXT NOT NULL, version INTEGER NOT NULL,
+                  system_prompt TEXT, config TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                  UNIQUE (preset_id, version))
+                """,
+                """
+                CREATE TABLE registry_models (project TEXT NOT NULL, model_id TEXT NOT NULL, body TEXT NOT NULL,
+                  sealed_api_key TEXT, etag TEXT NOT NULL, is_default INTEGER NOT NULL, created_at TEXT NOT NULL,
+                  updated_at TEXT NOT NULL, PRIMARY KEY (project, model_id))
+                """,
+            ]
         default:
             return []
         }
     }
 
-    static let latest = 4
+    static let latest = 5
 }

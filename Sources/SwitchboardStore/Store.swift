@@ -50,6 +50,29 @@ public protocol Store: Sendable {
     /// - Throws: ``StoreError/inUse(_:)`` when providers still draw on an integration being deleted.
     func deleteCredential(slug: String, kind: CredentialKind) async throws -> Bool
 
+    /// Presets, most recently updated first.
+    func listPresets() async throws -> [StoredPreset]
+    func preset(slug: String) async throws -> StoredPreset?
+    /// Adds a version to preset `slug` (creating the preset first when there is none) and designates it.
+    /// Concurrent calls get consecutive version numbers.
+    func addPresetVersion(
+        slug: String,
+        systemPrompt: String?,
+        config: String
+    ) async throws
+        -> (preset: StoredPreset, version: StoredPresetVersion)
+    /// Versions oldest first; `nil` when there is no such preset.
+    func presetVersions(slug: String) async throws -> [StoredPresetVersion]?
+    /// Every preset with its designated version (the snapshot's read).
+    func designatedPresetVersions() async throws -> [(preset: StoredPreset, version: StoredPresetVersion)]
+
+    /// Models of `project` (every project when `nil`), by id.
+    func listRegistryModels(project: String?) async throws -> [StoredRegistryModel]
+    func registryModel(project: String, id: String) async throws -> StoredRegistryModel?
+    /// Creates or replaces a model unless `ifMatch` (an ETag) disagrees with the stored one.
+    func putRegistryModel(_ model: StoredRegistryModel, ifMatch: String?) async throws -> RegistryPutOutcome
+    func deleteRegistryModel(project: String, id: String) async throws -> Bool
+
     /// A number that grows with every write, for replicas to notice changes cheaply.
     func changeMark() async throws -> Int64
     func close() async
@@ -122,6 +145,77 @@ public struct StoredAPIKey: Sendable, Equatable {
         self.createdAt = createdAt
         self.lastUpdatedAt = lastUpdatedAt
     }
+}
+
+/// An OpenRouter preset: a named, versioned bundle of model and parameters.
+public struct StoredPreset: Sendable, Equatable {
+    public var id: String
+    public var slug: String
+    public var name: String
+    public var description: String?
+    public var status: String
+    public var designatedVersionID: String?
+    public var createdAt: String
+    public var updatedAt: String
+    public var statusUpdatedAt: String?
+}
+
+public struct StoredPresetVersion: Sendable, Equatable {
+    public var id: String
+    public var presetID: String
+    /// 1, 2, … per preset.
+    public var version: Int
+    public var systemPrompt: String?
+    /// JSON object text.
+    public var config: String
+    public var createdAt: String
+    public var updatedAt: String
+}
+
+/// A model of the models registry (`/api/v0/models`). `body` is its JSON without the API key, which is kept
+/// sealed apart (`sealedAPIKey`) when it is a literal secret.
+public struct StoredRegistryModel: Sendable, Equatable {
+    public var project: String
+    public var id: String
+    public var body: String
+    public var sealedAPIKey: String?
+    /// Strong ETag, new on every write.
+    public var etag: String
+    public var isDefault: Bool
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(
+        project: String,
+        id: String,
+        body: String,
+        sealedAPIKey: String? = nil,
+        etag: String = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
+        isDefault: Bool = false,
+        createdAt: String = Timestamps.now(),
+        updatedAt: String = Timestamps.now()
+    ) {
+        self.project = project
+        self.id = id
+        self.body = body
+        self.sealedAPIKey = sealedAPIKey
+        self.etag = etag
+        self.isDefault = isDefault
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// What a conditional PUT of a registry model did.
+public enum RegistryPutOutcome: Sendable, Equatable {
+    case created(StoredRegistryModel)
+    case replaced(StoredRegistryModel)
+    /// `If-Match` named another ETag than the stored one.
+    case etagMismatch
+    /// `If-Match` was sent for a model that does not exist.
+    case staleIfMatch
+    /// Another model of the project is the default already.
+    case defaultTaken(String)
 }
 
 /// Which API made a credential. Integrations hold a provider's secret; providers are usable handles that draw

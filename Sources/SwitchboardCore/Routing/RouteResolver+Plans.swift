@@ -17,7 +17,9 @@ extension RouteResolver {
             plan = RoutePlan(root: try self.node(config, path: "config", inherited: Inherited(), request: request))
         } else if request.models != nil || request.providerPreferences != nil {
             plan = try self.openRouterPlan(request)
-        } else if request.provider == nil, request.model == nil, let slug = self.config.defaultRoute?.config {
+        } else if request.provider == nil, request.model == nil, request.virtualKey == nil,
+            let slug = self.config.defaultRoute?.config, self.storedModels?(nil) == nil
+        {
             plan = RoutePlan(
                 root: try self.node(
                     try self.namedConfig(slug),
