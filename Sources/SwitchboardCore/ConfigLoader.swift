@@ -49,7 +49,7 @@ public struct ConfigLoader {
             if root == nil { self.issue(nil, "", "the file is empty; it needs at least a 'providers' section") }
             return nil
         }
-        let sections = ["server", "log", "providers", "default_route", "configs", "routing"]
+        let sections = ["server", "log", "providers", "default_route", "configs", "routing", "pricing"]
         for (key, value) in self.pairs(top, "", allowed: sections) {
             switch key {
             case "server": self.readServer(value, into: &config.server)
@@ -58,6 +58,7 @@ public struct ConfigLoader {
             case "default_route": config.defaultRoute = self.readDefaultRoute(value)
             case "configs": config.configs = self.readConfigs(value)
             case "routing": self.readRouting(value, into: &config.routing)
+            case "pricing": config.pricing = config.pricing.merging(self.readPricing(value))
             default: break
             }
         }
@@ -122,8 +123,12 @@ public struct ConfigLoader {
 
     private mutating func readLog(_ node: Node, into log: inout LogSettings) {
         guard let map = self.mapping(node, "log") else { return }
-        for (key, value) in self.pairs(map, "log", allowed: ["level", "access_log"]) {
-            if key == "level" {
+        for (key, value) in self.pairs(map, "log", allowed: ["level", "access_log", "requests", "bodies"]) {
+            if key == "requests" {
+                log.requests = self.bool(value, "log.requests") ?? log.requests
+            } else if key == "bodies" {
+                log.bodies = self.bool(value, "log.bodies") ?? log.bodies
+            } else if key == "level" {
                 guard let text = self.string(value, "log.level") else { continue }
                 if let level = LogSettings.Level(rawValue: text.lowercased()) {
                     log.level = level
@@ -135,6 +140,26 @@ public struct ConfigLoader {
                 log.accessLog = self.bool(value, "log.access_log") ?? log.accessLog
             }
         }
+    }
+
+    /// `pricing: {PROVIDER: {MODEL: {request_token: CENTS, response_token: CENTS, cache_read_input_token: …}}}`,
+    /// cents per token; Portkey's `pay_as_you_go` form is read too.
+    private mutating func readPricing(_ node: Node) -> PricingTable {
+        var table = PricingTable()
+        guard let map = self.mapping(node, "pricing") else { return table }
+        for (provider, models) in self.pairs(map, "pricing", allowed: nil) {
+            guard let models = self.mapping(models, "pricing.\(provider)") else { continue }
+            for (model, value) in self.pairs(models, "pricing.\(provider)", allowed: nil) {
+                let path = "pricing.\(provider).\(model)"
+                guard let json = self.jsonValue(value, path) else { continue }
+                guard let price = ModelPrice(json) else {
+                    self.issue(value, path, "needs request_token and response_token prices (US cents per token)")
+                    continue
+                }
+                table.set(price, provider: provider, model: model)
+            }
+        }
+        return table
     }
 
     private mutating func readProviders(_ node: Node) -> [ProviderConfig] {

@@ -9,6 +9,8 @@ public struct GatewayConfig: Sendable {
     public var configs: [String: PortkeyConfig] = [:]
     /// Retry timing and the default circuit breaker.
     public var routing = RoutingSettings()
+    /// Prices: the bundled table under the config file's `pricing:`.
+    public var pricing = PricingTable.bundled
 
     public init() {}
 
@@ -84,6 +86,11 @@ public struct LogSettings: Sendable {
     public var level: Level = .info
     /// One line per request at INFO.
     public var accessLog = true
+    /// One record per request in the store's request log (`/v1/logs`, analytics).
+    public var requests = true
+    /// Whether request logs keep request and response bodies (`x-portkey-debug: false` turns it off per
+    /// request).
+    public var bodies = false
 
     public init() {}
 }

@@ -347,6 +347,8 @@ struct RegistryModelFields {
     var params: [(key: String, value: JSONValue)] = []
     var organization: String?
     var maxToolIterations = 0
+    /// The model's own prices (`ModelPricingConfig` or flat `request_token`/`response_token`, cents per token).
+    var pricing: JSONValue?
 
     /// `params` keys and what each must hold.
     static let paramKinds: [String: String] = [
@@ -374,7 +376,7 @@ struct RegistryModelFields {
         }
         let allowed: Set<String> = [
             "id", "resource", "etag", "provider", "model", "api_key", "api_url", "params", "organization", "default",
-            "max_tool_iterations",
+            "max_tool_iterations", "pricing",
         ]
         if let unknown = body.members?.first(where: { !allowed.contains($0.key) }) {
             throw bad(
@@ -406,6 +408,12 @@ struct RegistryModelFields {
         if let value = body["max_tool_iterations"], value != .null {
             guard let count = value.int, count >= 0 else { throw bad("'max_tool_iterations' must be an integer ≥ 0.") }
             fields.maxToolIterations = count
+        }
+        if let pricing = body["pricing"], pricing != .null {
+            guard ModelPrice(pricing) != nil else {
+                throw bad("'pricing' needs request_token and response_token prices (US cents per token).")
+            }
+            fields.pricing = pricing
         }
         var isDefault = false
         if let value = body["default"], value != .null {
@@ -455,6 +463,7 @@ struct RegistryModelFields {
         self.params = body["params"]?.members ?? []
         self.organization = body["organization"]?.string
         self.maxToolIterations = body["max_tool_iterations"]?.int ?? 0
+        self.pricing = body["pricing"]
     }
 
     /// The stored body.

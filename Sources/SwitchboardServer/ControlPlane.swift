@@ -16,10 +16,19 @@ final class ControlPlane: Sendable {
 
     let store: any Store
     let snapshot: StoreSnapshot
+    /// Prices by provider and model (the runtime's lookup).
+    let prices: @Sendable (String, String) -> ModelPrice?
     let resolver: RouteResolver
     let logger: Logger
 
-    init(store: any Store, snapshot: StoreSnapshot, resolver: RouteResolver, logger: Logger) {
+    init(
+        store: any Store,
+        snapshot: StoreSnapshot,
+        resolver: RouteResolver,
+        logger: Logger,
+        prices: @escaping @Sendable (String, String) -> ModelPrice? = { _, _ in nil }
+    ) {
+        self.prices = prices
         self.store = store
         self.snapshot = snapshot
         self.resolver = resolver
@@ -39,7 +48,7 @@ final class ControlPlane: Sendable {
 
     private static let collections = [
         "/v1/configs", "/v1/api-keys", "/v1/virtual-keys", "/v1/providers", "/v1/integrations", "/api/v1/presets",
-        "/v1/presets", "/api/v0/models",
+        "/v1/presets", "/api/v0/models", "/v1/logs", "/v1/feedback", "/v1/analytics",
     ]
 
     /// Answers one request; `uri` is the request target (path and query), `headers` the request's headers by
@@ -58,6 +67,9 @@ final class ControlPlane: Sendable {
                     headers: headers,
                     body: body
                 )
+            }
+            if path.hasPrefix("/v1/logs") || path.hasPrefix("/v1/feedback") || path.hasPrefix("/v1/analytics") {
+                return try await self.routeLogs(method: method, path: path, query: query, body: body)
             }
             if path.hasPrefix("/api/v1/presets") || path.hasPrefix("/v1/presets") {
                 return try await self.routePresets(method: method, path: path, query: query, body: body)

@@ -20,7 +20,15 @@ extension GatewayHandler {
         let access: KeyGrant.Access
         switch request.mode {
         case .local(let response) where !response.isError: return nil
-        case .control: access = request.head.method == .GET || request.head.method == .HEAD ? .read : .write
+        case .control:
+            if request.head.method == .GET || request.head.method == .HEAD {
+                access = .read
+            } else if request.head.uri.hasPrefix("/v1/feedback") || request.head.uri.hasPrefix("/v1/logs") {
+                // Applications send feedback and their own logs with the key they call models with.
+                access = .inference
+            } else {
+                access = .write
+            }
         default: access = .inference
         }
         let format: GatewayError.Format = access == .inference ? .openai : .portkey

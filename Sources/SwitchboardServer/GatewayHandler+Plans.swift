@@ -76,12 +76,18 @@ extension GatewayHandler {
         var body = run.body ?? ByteBuffer()
         if let inspection = run.inspection {
             let removing = run.consumedBodyKeys
+            let overrides = self.overridesAskingForUsage(
+                target.overrides,
+                target: target,
+                inspection: inspection,
+                body: body
+            )
             let patch = body.withUnsafeReadableBytes { bytes in
                 BodyPatch.make(
                     body: bytes,
                     inspection: inspection,
                     model: target.model,
-                    overrides: target.overrides,
+                    overrides: overrides,
                     defaults: target.defaults,
                     removing: removing
                 )

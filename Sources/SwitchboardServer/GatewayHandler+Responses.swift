@@ -37,6 +37,17 @@ extension GatewayHandler {
             )
         case .models:
             self.send(status: .ok, contentType: "application/json", body: self.runtime.modelsBody())
+        case .pricing(let provider, let model):
+            let kind = self.runtime.config.provider(provider)?.kind
+            if let price = self.runtime.price(provider: provider, kind: kind, model: model) {
+                self.send(status: .ok, contentType: "application/json", body: Array(price.pricingConfig.jsonText.utf8))
+            } else {
+                self.send(
+                    status: .notFound,
+                    contentType: "application/json",
+                    body: Array(#"{"error":"Model not found"}"#.utf8)
+                )
+            }
         case .root:
             self.send(
                 status: .ok,

@@ -14,6 +14,7 @@ extension GatewayHandler {
         guard let endpoint = self.request?.endpoint else { return }
         var body = self.request!.body ?? ByteBuffer()
         self.request!.body = nil
+        self.noteRequestBody(body)
         var inspection: RequestInspection?
         do {
             inspection = try body.withUnsafeReadableBytes { bytes throws(GatewayError) in
@@ -23,6 +24,7 @@ extension GatewayHandler {
                 let reference = PresetReference.find(model: found.model, presetField: found.preset)
             {
                 (body, inspection) = try self.applyPreset(reference, to: body, inspection: found, endpoint: endpoint)
+                self.request!.accounting.preset = reference.slug
             }
         } catch {
             // Pass-through JSON the gateway cannot read is still forwarded; the provider judges it.
@@ -55,12 +57,18 @@ extension GatewayHandler {
             target.model = self.runtime.resolver.upstreamModel(for: target, requestModel: inspection?.model)
             self.request!.target = target
             if let inspection {
+                let overrides = self.overridesAskingForUsage(
+                    target.overrides,
+                    target: target,
+                    inspection: inspection,
+                    body: body
+                )
                 let patch = body.withUnsafeReadableBytes { bytes in
                     BodyPatch.make(
                         body: bytes,
                         inspection: inspection,
                         model: target.model,
-                        overrides: target.overrides,
+                        overrides: overrides,
                         defaults: target.defaults
                     )
                 }
@@ -227,6 +235,7 @@ extension GatewayHandler {
         guard self.request != nil else { return }
         self.request!.upstream = connection
         self.request!.upstreamRequestSent = true
+        self.request!.accounting.attemptSentAt = .now()
         let isHEAD = self.request!.head.method == .HEAD
         switch self.request!.mode {
         case .buffered:
@@ -392,7 +401,8 @@ extension GatewayHandler: UpstreamResponseDelegate {
         let framing = head.framing(requestWasHEAD: self.request!.head.method == .HEAD)
         // The body is relayed as received, chunk framing included, unless the client cannot take that.
         let payloadOnly = framing == .chunked && minor == 0
-        if payloadOnly { self.request!.upstream?.forwardsPayloadOnly = true }
+        let filtered = self.startAccounting(head: head, bytes: bytes, framing: framing)
+        if payloadOnly || filtered { self.request!.upstream?.forwardsPayloadOnly = true }
         if minor == 0 || framing == .untilClose {
             // Without framing of its own, the body ends when the client's connection closes.
             self.request!.keepAlive = false
@@ -416,7 +426,11 @@ extension GatewayHandler: UpstreamResponseDelegate {
     func upstreamResponseBody(_ buffer: ByteBuffer) {
         guard let context = self.context, self.request != nil else { return }
         self.request!.lastActivity = .now()
-        context.write(self.wrapOutboundOut(buffer), promise: nil)
+        if self.request!.accounting.eventFilter != nil {
+            self.relayFiltered(buffer, context: context)
+        } else {
+            context.write(self.wrapOutboundOut(buffer), promise: nil)
+        }
     }
 
     func upstreamReadComplete() {
@@ -438,6 +452,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
 
     func upstreamResponseEnd() {
         guard let context = self.context, self.request != nil else { return }
+        if self.request!.accounting.eventFilter != nil { self.finishFiltered(context: context) }
         self.request!.upstream = nil
         context.flush()
         self.finishRequest(complete: true)
@@ -454,7 +469,12 @@ extension GatewayHandler: UpstreamResponseDelegate {
             )
             let reason =
                 "Provider '\(target.provider)' failed after the response started: \(Self.describeFailure(error))"
-            if let upstream = request.upstream, self.endStreamWithError(reason, appendPoint: upstream.appendPoint) {
+            if let upstream = request.upstream,
+                self.endStreamWithError(
+                    reason,
+                    appendPoint: request.accounting.reframes ? .chunkBoundary : upstream.appendPoint
+                )
+            {
                 return
             }
             self.abortResponse()

@@ -35,6 +35,8 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         case metrics
         case models
         case root
+        /// `GET /model-configs/pricing/{provider}/{model}`.
+        case pricing(provider: String, model: String)
     }
 
     /// Everything about the request being served.
@@ -71,9 +73,33 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         /// The gateway API key's grant, when auth is on.
         var grant: KeyGrant?
         var gatewayKeyHeader: GatewayKeyHeader?
+        /// Usage, timings and names for the metrics and the request log.
+        var accounting = Accounting()
 
         var providerLabel: String { self.target?.provider ?? "gateway" }
         var endpointLabel: String { self.endpoint?.label ?? "other" }
+    }
+
+    /// What the metrics and the request log need beyond routing.
+    struct Accounting {
+        /// Follows a successful response for its token counts.
+        var usage: UsageScanner?
+        /// The gateway asked the upstream for a usage chunk the client did not ask for.
+        var asksForUsage = false
+        /// Set while that chunk is being taken out of the relayed stream.
+        var eventFilter: UsageEventFilter?
+        /// Whether the gateway frames the relayed events as chunks itself (while filtering a chunked stream).
+        var reframes = false
+        var requestBytes = 0
+        var attemptSentAt: NIODeadline?
+        var firstByteAt: NIODeadline?
+        var preset: String?
+        /// Request and response bodies kept for the log (`log.bodies`, unless `x-portkey-debug: false`).
+        var requestBody: [UInt8]?
+        var responseBody: [UInt8]?
+        var keepsBodies = false
+        var countsStream = false
+        static let maxLoggedBody = 256 * 1024
     }
 
     let runtime: GatewayRuntime
@@ -305,7 +331,12 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             case "/readyz": return .local(.ready)
             case "/metrics": return .local(.metrics)
             case "/": return .local(.root)
-            default: break
+            default:
+                if uri.hasPrefix("/model-configs/pricing/") {
+                    let parts = Self.pathOnly(uri).dropFirst("/model-configs/pricing/".count)
+                        .split(separator: "/", maxSplits: 1).map(String.init)
+                    if parts.count == 2 { return .local(.pricing(provider: parts[0], model: parts[1])) }
+                }
             }
         }
         if self.runtime.controlPlane != nil, ControlPlane.serves(uri: uri) {
@@ -402,15 +433,37 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func record(_ request: Request, complete: Bool) {
         self.runtime.metrics.inFlight.decrement()
-        let elapsed = NIODeadline.now() - request.start
+        if request.accounting.countsStream { self.runtime.metrics.streamsInFlight.decrement() }
+        let now = NIODeadline.now()
+        let elapsed = now - request.start
         let duration = Duration.nanoseconds(elapsed.nanoseconds)
         if case .local(let response) = request.mode, !response.isError { return }
-        self.loop.metrics.recordRequest(
-            provider: request.providerLabel,
-            endpoint: request.endpointLabel,
-            status: request.status,
-            duration: duration
+        let accounting = request.accounting
+        var usage = TokenUsage()
+        if let scanner = accounting.usage { usage = scanner.result(requestBytes: accounting.requestBytes) }
+        var cost: Double?
+        if usage.source != .unavailable, let target = request.target,
+            let price = self.runtime.price(provider: target.provider, kind: target.kind, model: request.model ?? "")
+        {
+            cost = price.cost(of: usage)
+        }
+        let upstream = accounting.attemptSentAt.map { now - $0 }
+        self.loop.metrics.record(
+            RequestMeasurement(
+                provider: request.providerLabel,
+                model: request.endpoint == nil ? nil : request.model,
+                endpoint: request.endpointLabel,
+                status: request.status,
+                duration: duration,
+                firstByte: accounting.firstByteAt.map { .nanoseconds(($0 - request.start).nanoseconds) },
+                overhead: upstream.map { .nanoseconds(max(0, (elapsed - $0).nanoseconds)) },
+                usage: usage,
+                costCents: cost
+            )
         )
+        if let log = self.runtime.requestLog, request.endpoint != nil {
+            self.log(request, to: log, usage: usage, cost: cost, elapsed: elapsed, upstream: upstream, complete: complete)
+        }
         guard self.runtime.config.log.accessLog, self.runtime.logger.logLevel <= .info else { return }
         self.loop.accessLog.log(
             id: request.id,

@@ -23,6 +23,8 @@ public final class GatewayRuntime: Sendable {
     let controlPlane: ControlPlane?
     /// Whether the listener is on loopback only: then, with no API keys defined, no key is needed.
     let listensOnLoopback: Bool
+    /// Request log records on their way to the store; `nil` without a store or with `log.requests: false`.
+    let requestLog: RequestLogQueue?
     /// A key with every scope that is never stored (`SWITCHBOARD_ADMIN_KEY`): how a container that listens
     /// beyond loopback gets its first request in.
     let adminKeyHash: String?
@@ -47,11 +49,17 @@ public final class GatewayRuntime: Sendable {
         self.resolver = resolver
         self.store = store
         self.snapshot = configs
-        self.controlPlane = store.map { ControlPlane(store: $0, snapshot: configs, resolver: resolver, logger: logger) }
+        let pricing = config.pricing
+        self.controlPlane = store.map {
+            ControlPlane(store: $0, snapshot: configs, resolver: resolver, logger: logger) { provider, model in
+                configs.registryPrice(provider: provider, model: model) ?? pricing.price(provider: provider, model: model)
+            }
+        }
         self.listensOnLoopback =
             ["127.0.0.1", "::1", "localhost"].contains(config.server.host)
             || config.server.host.hasPrefix("127.")
         self.metrics = metrics
+        self.requestLog = store != nil && config.log.requests ? RequestLogQueue(metrics: metrics) : nil
         self.breakers = CircuitBreakers(metrics: metrics)
         self.logger = logger
         self.configModelItems = Self.modelItems(config)
@@ -66,6 +74,30 @@ public final class GatewayRuntime: Sendable {
     /// The service that keeps the configs in step with a store other replicas write to.
     public func storeWatcher(interval: Duration = .seconds(1)) -> (any Service)? {
         self.store.map { StoreWatcher(store: $0, snapshot: self.snapshot, interval: interval, logger: self.logger) }
+    }
+
+    /// The service that writes the request log to the store.
+    public func requestLogWriter() -> (any Service)? {
+        guard let store = self.store, let queue = self.requestLog else { return nil }
+        return RequestLogWriter(queue: queue, store: store, logger: self.logger)
+    }
+
+    /// Writes every request log record queued so far (tests; the writer service does it in the background).
+    public func flushRequestLog() async {
+        guard let store = self.store, let queue = self.requestLog else { return }
+        let writer = RequestLogWriter(queue: queue, store: store, logger: self.logger)
+        var failures = 0
+        while queue.count > 0, failures < 20 {
+            if !(await writer.flushOnce()) { failures += 1 }
+        }
+    }
+
+    /// The price of `model` at `provider` (a configured slug or provider id, else the id of its `kind`): a
+    /// registry model's own pricing first, then the config file's and the bundled table.
+    func price(provider: String, kind: ProviderKind?, model: String) -> ModelPrice? {
+        if let price = self.snapshot.registryPrice(provider: provider, model: model) { return price }
+        return self.config.pricing.price(provider: provider, model: model)
+            ?? kind.flatMap { self.config.pricing.price(provider: $0.rawValue, model: model) }
     }
 
     /// Whether `/readyz` answers 200.

@@ -59,6 +59,14 @@ final class StoreSnapshot: Sendable {
     struct Registry {
         var models: [String: RegistryModel] = [:]
         var defaultID: String?
+        /// Registry models' own `pricing`, by provider and model name.
+        var pricing = PricingTable()
+        var hasPricing = false
+    }
+
+    /// A registry model's own price for `model` at `provider`.
+    func registryPrice(provider: String, model: String) -> ModelPrice? {
+        self.registry.withLockedValue { $0.hasPricing ? $0.pricing.price(provider: provider, model: model) : nil }
     }
 
     /// The grant of a presented key, if it is an active key.
@@ -221,6 +229,10 @@ extension StoreSnapshot {
             }
             registry.models[stored.id] = model
             if stored.isDefault { registry.defaultID = stored.id }
+            if let price = fields.pricing.flatMap(ModelPrice.init) {
+                registry.pricing.set(price, provider: model.provider, model: model.model)
+                registry.hasPricing = true
+            }
         }
         return registry
     }

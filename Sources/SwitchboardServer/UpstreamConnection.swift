@@ -9,6 +9,8 @@ protocol UpstreamResponseDelegate: AnyObject {
     /// Body bytes as received (chunk framing included), or only the payload when ``UpstreamConnection/
     /// forwardsPayloadOnly`` is set.
     func upstreamResponseBody(_ buffer: ByteBuffer)
+    /// Each piece of the body's payload (chunk framing excluded), before it is relayed: what usage is read from.
+    func upstreamResponsePayload(_ bytes: UnsafeRawBufferPointer)
     func upstreamResponseEnd()
     /// A read burst ended: the moment to flush what was relayed.
     func upstreamReadComplete()
@@ -159,8 +161,12 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
                 case .body(var framer):
                     let forwardPayload = self.forwardsPayloadOnly
                     var payload: [Range<Int>] = []
+                    let delegate = self.delegate
                     let used = try buffer.withUnsafeReadableBytes { bytes throws(HTTPFramingError) in
-                        try framer.consume(bytes) { if forwardPayload { payload.append($0) } }
+                        try framer.consume(bytes) { range in
+                            delegate?.upstreamResponsePayload(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                            if forwardPayload { payload.append(range) }
+                        }
                     }
                     let raw = buffer.readSlice(length: used)!
                     self.readState = .body(framer)

@@ -63,10 +63,33 @@ enum Migrations {
                   updated_at TEXT NOT NULL, PRIMARY KEY (project, model_id))
                 """,
             ]
+        case 6:
+            // The request log (one row per request, written in batches) and feedback on traced requests.
+            let real = backend == .sqlite ? "REAL" : "DOUBLE PRECISION"
+            return [
+                """
+                CREATE TABLE request_logs (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, trace_id TEXT NOT NULL,
+                  span_id TEXT, parent_span_id TEXT, span_name TEXT, method TEXT NOT NULL, path TEXT NOT NULL,
+                  endpoint TEXT NOT NULL, provider TEXT NOT NULL, model TEXT, status INTEGER NOT NULL,
+                  duration_ms \(real) NOT NULL, first_byte_ms \(real), upstream_ms \(real),
+                  prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+                  cache_write_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL, usage_source TEXT NOT NULL,
+                  cost_cents \(real), stream INTEGER NOT NULL, complete INTEGER NOT NULL, retry_count INTEGER NOT NULL,
+                  config TEXT, preset TEXT, virtual_key TEXT, api_key_id TEXT, option_index TEXT,
+                  metadata TEXT NOT NULL, request_headers TEXT, request_body TEXT, response_body TEXT,
+                  cache_status TEXT NOT NULL)
+                """,
+                "CREATE INDEX request_logs_by_time ON request_logs (created_at)",
+                "CREATE INDEX request_logs_by_trace ON request_logs (trace_id)",
+                """
+                CREATE TABLE feedback (id TEXT PRIMARY KEY, trace_id TEXT NOT NULL, value INTEGER NOT NULL,
+                  weight \(real) NOT NULL, metadata TEXT NOT NULL, created_at TEXT NOT NULL)
+                """,
+            ]
         default:
             return []
         }
     }
 
-    static let latest = 5
+    static let latest = 6
 }

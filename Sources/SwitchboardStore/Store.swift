@@ -73,6 +73,23 @@ public protocol Store: Sendable {
     func putRegistryModel(_ model: StoredRegistryModel, ifMatch: String?) async throws -> RegistryPutOutcome
     func deleteRegistryModel(project: String, id: String) async throws -> Bool
 
+    /// Appends request log records in one transaction.
+    func insertRequestLogs(_ records: [RequestLogRecord]) async throws
+    func requestLog(id: String) async throws -> RequestLogRecord?
+    /// Records matching `filter`, newest first, and how many match in all.
+    func listRequestLogs(filter: RequestLogFilter, limit: Int, offset: Int) async throws
+        -> (records: [RequestLogRecord], total: Int)
+    /// Sums per time bucket: records grouped by the first `width` characters of their timestamp.
+    func requestLogBuckets(filter: RequestLogFilter, width: Int) async throws -> [RequestLogBucket]
+    /// Every matching record's duration with its time bucket (the first `width` characters of its timestamp),
+    /// for percentiles.
+    func requestLogDurations(filter: RequestLogFilter, width: Int) async throws -> [(bucket: String, ms: Double)]
+    /// Matching records with status ≥ 400, counted by status.
+    func requestLogErrorCounts(filter: RequestLogFilter) async throws -> [(status: Int, count: Int)]
+    func addFeedback(_ feedback: StoredFeedback) async throws
+    /// `nil` when there is no such feedback.
+    func updateFeedback(id: String, value: Int, weight: Double, metadata: String) async throws -> StoredFeedback?
+
     /// A number that grows with every write, for replicas to notice changes cheaply.
     func changeMark() async throws -> Int64
     func close() async
@@ -312,11 +329,20 @@ public enum Timestamps {
     /// hand: Foundation's formatters load ICU, which costs the process megabytes of memory.
     /// Now, or `milliseconds` (≥ 0) from now.
     public static func now(plusMilliseconds milliseconds: Int = 0) -> String {
+        Self.format(epochMs: Self.epochMs() + Int64(milliseconds))
+    }
+
+    /// Milliseconds since 1970 (UTC), cheap enough for every request.
+    public static func epochMs() -> Int64 {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
-        let total = Int(time.tv_nsec / 1_000_000) + milliseconds
-        time.tv_sec += total / 1000
-        time.tv_nsec = total % 1000 * 1_000_000
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec / 1_000_000)
+    }
+
+    public static func format(epochMs: Int64) -> String {
+        var time = timespec()
+        time.tv_sec = Int(epochMs / 1000)
+        time.tv_nsec = Int(epochMs % 1000) * 1_000_000
         var parts = tm()
         var seconds = time_t(time.tv_sec)
         gmtime_r(&seconds, &parts)

@@ -89,11 +89,13 @@ public struct GatewayFixture: Sendable {
         let gateway = GatewayServer(runtime: runtime, group: group)
         let fixture: GatewayFixture
         var watching: Task<Void, any Error>?
+        var logging: Task<Void, any Error>?
         do {
             try await runtime.loadStore()
             if let watcher = runtime.storeWatcher(interval: .milliseconds(100)) {
                 watching = Task { try await watcher.run() }
             }
+            if let writer = runtime.requestLogWriter() { logging = Task { try await writer.run() } }
             let address = try await gateway.start()
             fixture = GatewayFixture(
                 gateway: gateway,
@@ -107,6 +109,8 @@ public struct GatewayFixture: Sendable {
             )
         } catch {
             watching?.cancel()
+            logging?.cancel()
+            _ = await logging?.result
             await store?.close()
             await mock.shutdown()
             try await group.shutdownGracefully()
@@ -121,6 +125,8 @@ public struct GatewayFixture: Sendable {
         watching?.cancel()
         _ = await watching?.result
         await gateway.shutdown()
+        logging?.cancel()
+        _ = await logging?.result
         await store?.close()
         await mock.shutdown()
         try await group.shutdownGracefully()

@@ -126,6 +126,8 @@ struct Serve: AsyncParsableCommand {
             logger: logger
         )
         try await runtime.loadStore()
+        // The log writer goes first so that it stops last: after the server has drained, it writes what is left.
+        if let writer = runtime.requestLogWriter() { services.insert(writer, at: 0) }
         services.append(GatewayServer(runtime: runtime, group: group))
         if let watcher = runtime.storeWatcher() { services.append(watcher) }
         let serviceGroup = ServiceGroup(

@@ -77,7 +77,8 @@ import Testing
             )
             #expect(response.complete)
             let sent = try #require(fixture.mock.recorder.requests.last?.chunkSentAt)
-            #expect(sent.count == 6)
+            // Role, 3 tokens, finish, the usage chunk the gateway asked for (and took out), [DONE].
+            #expect(sent.count == 7)
             // Chunks arrive spread out, as sent, rather than together at the end.
             let arrivals = response.chunks.map(\.at)
             #expect(arrivals.count >= 5)
@@ -184,7 +185,7 @@ import Testing
             #expect(metrics.header("content-type")?.hasPrefix("text/plain") == true)
             #expect(
                 metrics.text.contains(
-                    #"switchboard_requests_total{provider="mock",endpoint="chat/completions",status="200"} 1"#
+                    #"switchboard_requests_total{provider="mock",model="mock-1",endpoint="chat/completions",status="200"} 1"#
                 )
             )
             #expect(metrics.text.contains("switchboard_request_duration_seconds_bucket"))

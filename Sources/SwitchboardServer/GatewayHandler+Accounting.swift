@@ -1,0 +1,203 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Prometheus
+import SwitchboardCore
+import SwitchboardStore
+
+/// Usage, cost and the request log: the response is followed as it is relayed (never re-encoded), and one
+/// record per request goes to the log queue when it ends.
+extension GatewayHandler {
+    // MARK: - Request side
+
+    /// Notes the request body's size and, when bodies are logged, keeps a copy.
+    func noteRequestBody(_ body: ByteBuffer) {
+        guard self.request != nil else { return }
+        self.request!.accounting.requestBytes = body.readableBytes
+        guard self.runtime.requestLog != nil, self.runtime.config.log.bodies,
+            self.request!.head.header("x-portkey-debug")?.lowercased() != "false"
+        else { return }
+        self.request!.accounting.keepsBodies = true
+        self.request!.accounting.responseBody = []
+        self.request!.accounting.requestBody = Array(body.readableBytesView.prefix(Accounting.maxLoggedBody))
+    }
+
+    /// `overrides` plus, for a streamed request that did not ask for usage, the `stream_options` that asks
+    /// the upstream for it (the usage chunk is then taken out of the stream before the client sees it).
+    func overridesAskingForUsage(
+        _ overrides: [(key: String, json: [UInt8])],
+        target: RouteTarget,
+        inspection: RequestInspection,
+        body: ByteBuffer
+    ) -> [(key: String, json: [UInt8])] {
+        guard self.request != nil, let endpoint = self.request!.endpoint,
+            !overrides.contains(where: { $0.key == "stream_options" }),
+            let options = body.withUnsafeReadableBytes({
+                StreamUsage.streamOptionsOverride(endpoint: endpoint, kind: target.kind, inspection: inspection, body: $0)
+            })
+        else {
+            self.request?.accounting.asksForUsage = false
+            return overrides
+        }
+        self.request!.accounting.asksForUsage = true
+        return overrides + [("stream_options", options)]
+    }
+
+    // MARK: - Response side
+
+    /// Starts following a response that is about to be relayed: usage is read from 2xx bodies; a stream whose
+    /// usage chunk the gateway asked for is filtered (and framed by the gateway when it is chunked).
+    /// - Returns: whether the body is relayed as payload only (the gateway frames it or it has no framing).
+    func startAccounting(head: ResponseHead, bytes: ByteBuffer, framing: BodyFraming) -> Bool {
+        guard self.request != nil, (200..<300).contains(head.status) else { return false }
+        let eventStream = bytes.withUnsafeReadableBytes { raw in
+            head.fields.value(of: "content-type", in: raw)?.lowercased().contains("text/event-stream") ?? false
+        }
+        self.request!.accounting.usage = UsageScanner(format: eventStream ? .eventStream : .json)
+        if eventStream {
+            self.request!.accounting.countsStream = true
+            self.runtime.metrics.streamsInFlight.increment()
+        }
+        guard eventStream, self.request!.accounting.asksForUsage, framing == .chunked || framing == .untilClose
+        else { return false }
+        self.request!.accounting.eventFilter = UsageEventFilter()
+        self.request!.accounting.reframes = framing == .chunked && self.request!.head.minorVersion >= 1
+        return true
+    }
+
+    func upstreamResponsePayload(_ bytes: UnsafeRawBufferPointer) {
+        guard self.request != nil else { return }
+        if self.request!.accounting.firstByteAt == nil { self.request!.accounting.firstByteAt = .now() }
+        self.request!.accounting.usage?.consume(bytes)
+        if self.request!.accounting.keepsBodies {
+            let room = Accounting.maxLoggedBody - (self.request!.accounting.responseBody?.count ?? 0)
+            if room > 0 { self.request!.accounting.responseBody?.append(contentsOf: bytes.prefix(room)) }
+        }
+    }
+
+    /// Relays filtered stream bytes: complete events only, the usage chunk left out, each run framed as one
+    /// chunk when the gateway frames the body.
+    func relayFiltered(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        guard self.request != nil, var filter = self.request!.accounting.eventFilter else { return }
+        let reframes = self.request!.accounting.reframes
+        buffer.withUnsafeReadableBytes { bytes in
+            filter.consume(bytes) { events in self.writeRelayed(events, framed: reframes, context: context) }
+        }
+        self.request!.accounting.eventFilter = filter
+    }
+
+    /// Ends a filtered body: what the filter still holds, then the last chunk when the gateway frames it.
+    func finishFiltered(context: ChannelHandlerContext) {
+        guard self.request != nil, var filter = self.request!.accounting.eventFilter else { return }
+        let reframes = self.request!.accounting.reframes
+        filter.finish { rest in self.writeRelayed(rest, framed: reframes, context: context) }
+        self.request!.accounting.eventFilter = nil
+        if reframes { context.write(self.wrapOutboundOut(ByteBuffer(staticString: "0\r\n\r\n")), promise: nil) }
+    }
+
+    private func writeRelayed(_ bytes: UnsafeRawBufferPointer, framed: Bool, context: ChannelHandlerContext) {
+        guard !bytes.isEmpty else { return }
+        var out = context.channel.allocator.buffer(capacity: bytes.count + 12)
+        if framed {
+            out.writeString(String(bytes.count, radix: 16))
+            out.writeStaticString("\r\n")
+        }
+        out.writeBytes(bytes)
+        if framed { out.writeStaticString("\r\n") }
+        context.write(self.wrapOutboundOut(out), promise: nil)
+    }
+
+    // MARK: - The record
+
+    /// Queues the request's log record.
+    func log(
+        _ request: Request,
+        to queue: RequestLogQueue,
+        usage: TokenUsage,
+        cost: Double?,
+        elapsed: TimeAmount,
+        upstream: TimeAmount?,
+        complete: Bool
+    ) {
+        var record = RequestLogRecord(
+            id: request.id,
+            createdAt: "",
+            traceID: request.traceID,
+            method: request.head.method.rawValue,
+            path: Self.pathOnly(request.head.uri),
+            endpoint: request.endpointLabel,
+            provider: request.providerLabel,
+            status: request.status,
+            durationMs: Double(elapsed.nanoseconds) / 1e6
+        )
+        record.model = request.model
+        record.firstByteMs = request.accounting.firstByteAt.map { Double(($0 - request.start).nanoseconds) / 1e6 }
+        record.upstreamMs = upstream.map { Double($0.nanoseconds) / 1e6 }
+        record.promptTokens = usage.promptTokens
+        record.completionTokens = usage.completionTokens
+        record.cachedTokens = usage.cachedTokens
+        record.cacheWriteTokens = usage.cacheWriteTokens
+        record.reasoningTokens = usage.reasoningTokens
+        record.usageSource = usage.source.rawValue
+        record.costCents = cost
+        record.stream = request.stream
+        record.complete = complete
+        record.retryCount = request.plan?.execution.retryAttemptCount ?? 0
+        record.preset = request.accounting.preset
+        record.apiKeyID = request.grant?.id
+        record.optionIndex = request.target?.optionIndex
+        var metadata = request.grant?.defaultMetadata ?? []
+        request.head.bytes.withUnsafeReadableBytes { raw in
+            for span in request.head.parsed.fields.headers {
+                let name = UnsafeRawBufferPointer(rebasing: raw[span.name])
+                guard name.count > 10, name.hasPrefixIgnoringCase("x-portkey-") else { continue }
+                let suffix = UnsafeRawBufferPointer(rebasing: name[10...])
+                let value = String(decoding: UnsafeRawBufferPointer(rebasing: raw[span.value]), as: UTF8.self)
+                if suffix.equalsIgnoringCase("span-id") {
+                    record.spanID = value
+                } else if suffix.equalsIgnoringCase("parent-span-id") {
+                    record.parentSpanID = value
+                } else if suffix.equalsIgnoringCase("span-name") {
+                    record.spanName = value
+                } else if suffix.equalsIgnoringCase("config") {
+                    // A saved config's slug; inline configs are not names.
+                    if !value.hasPrefix("{") { record.config = value }
+                } else if suffix.equalsIgnoringCase("virtual-key") {
+                    record.virtualKey = value
+                } else if suffix.equalsIgnoringCase("metadata"), let sent = JSONValue(parsing: Array(value.utf8))?.members {
+                    metadata.removeAll { member in sent.contains { $0.key == member.key } }
+                    metadata += sent
+                }
+            }
+        }
+        if record.config == nil, let slug = request.grant?.defaultConfig { record.config = slug }
+        if !metadata.isEmpty {
+            // Compact, keys sorted: the store filters on members as text.
+            record.metadata = JSONValue.object(metadata.sorted { $0.key < $1.key }).jsonText
+        }
+        if request.accounting.keepsBodies {
+            record.requestBody = request.accounting.requestBody.map { String(decoding: $0, as: UTF8.self) }
+            record.responseBody = request.accounting.responseBody.map { String(decoding: $0, as: UTF8.self) }
+            record.requestHeaders = Self.maskedHeaders(request.head)
+        }
+        queue.append(record, epochMs: Timestamps.epochMs() - Int64(elapsed.nanoseconds / 1_000_000))
+    }
+
+    /// The request's headers as a JSON object, credentials and the headers named in
+    /// `x-portkey-sensitive-headers` masked.
+    static func maskedHeaders(_ head: ClientRequestHead) -> String {
+        var sensitive: Set<String> = ["authorization", "x-api-key", "x-portkey-api-key", "cookie", "proxy-authorization"]
+        if let listed = head.header("x-portkey-sensitive-headers") {
+            for name in listed.split(separator: ",") { sensitive.insert(name.trimmingCharacters(in: .whitespaces).lowercased()) }
+        }
+        var members: [(key: String, value: JSONValue)] = []
+        head.bytes.withUnsafeReadableBytes { raw in
+            for span in head.parsed.fields.headers {
+                let name = String(decoding: UnsafeRawBufferPointer(rebasing: raw[span.name]), as: UTF8.self).lowercased()
+                let value = String(decoding: UnsafeRawBufferPointer(rebasing: raw[span.value]), as: UTF8.self)
+                members.append((name, .string(sensitive.contains(name) ? "********" : value)))
+            }
+        }
+        return JSONValue.object(members).jsonText
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// One request as the request log keeps it (Portkey's log `metrics` fields, flattened).
+public struct RequestLogRecord: Sendable, Equatable {
+    public var id: String
+    public var createdAt: String
+    public var traceID: String
+    public var spanID: String?
+    public var parentSpanID: String?
+    public var spanName: String?
+    public var method: String
+    public var path: String
+    /// `chat`, `messages`, `embeddings` … or `custom` for ingested logs.
+    public var endpoint: String
+    public var provider: String
+    public var model: String?
+    public var status: Int
+    /// From the request's arrival to the response's end.
+    public var durationMs: Double
+    /// To the first response byte relayed.
+    public var firstByteMs: Double?
+    /// The upstream's share: from sending the request to the response's end.
+    public var upstreamMs: Double?
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var cachedTokens: Int
+    public var cacheWriteTokens: Int
+    public var reasoningTokens: Int
+    /// `reported`, `estimated` or `unavailable`.
+    public var usageSource: String
+    /// US cents; `nil` when the model has no price.
+    public var costCents: Double?
+    public var stream: Bool
+    /// False when the response was cut short (upstream failure or the client leaving).
+    public var complete: Bool
+    public var retryCount: Int
+    public var config: String?
+    public var preset: String?
+    public var virtualKey: String?
+    public var apiKeyID: String?
+    public var optionIndex: String?
+    /// JSON object text.
+    public var metadata: String
+    public var requestHeaders: String?
+    public var requestBody: String?
+    public var responseBody: String?
+    public var cacheStatus: String
+
+    public init(
+        id: String,
+        createdAt: String = Timestamps.now(),
+        traceID: String,
+        method: String,
+        path: String,
+        endpoint: String,
+        provider: String,
+        status: Int,
+        durationMs: Double
+    ) {
+        self.id = id
+        self.createdAt = createdAt
+        self.traceID = traceID
+        self.method = method
+        self.path = path
+        self.endpoint = endpoint
+        self.provider = provider
+        self.status = status
+        self.durationMs = durationMs
+        self.promptTokens = 0
+        self.completionTokens = 0
+        self.cachedTokens = 0
+        self.cacheWriteTokens = 0
+        self.reasoningTokens = 0
+        self.usageSource = "unavailable"
+        self.stream = false
+        self.complete = true
+        self.retryCount = 0
+        self.metadata = "{}"
+        self.cacheStatus = "DISABLED"
+    }
+}
+
+/// Which log records a listing or an analytics query covers (Portkey's filter vocabulary, C3).
+public struct RequestLogFilter: Sendable {
+    public var timeMin: String?
+    public var timeMax: String?
+    public var statusCodes: [Int] = []
+    /// `provider__model` pairs.
+    public var providerModels: [(provider: String, model: String)] = []
+    public var traceID: String?
+    public var spanID: String?
+    public var configs: [String] = []
+    public var apiKeyIDs: [String] = []
+    public var virtualKeys: [String] = []
+    public var costMin: Double?
+    public var costMax: Double?
+    public var tokensMin: Int?
+    public var tokensMax: Int?
+    public var promptTokensMin: Int?
+    public var promptTokensMax: Int?
+    public var completionTokensMin: Int?
+    public var completionTokensMax: Int?
+    /// Metadata members that must all match.
+    public var metadata: [(key: String, value: String)] = []
+
+    public init() {}
+}
+
+/// One time bucket of the request log, summed in the store.
+public struct RequestLogBucket: Sendable, Equatable {
+    /// The bucket's start (`2026-11-22T03`, `…T03:15` or `2026-11-22`, as the bucket width says).
+    public var bucket: String
+    public var requests: Int
+    public var errors: Int
+    public var costCents: Double
+    public var tokens: Int
+    public var durationMsSum: Double
+    public var cacheHits: Int
+}
+
+/// Feedback on a traced request (`POST /v1/feedback`).
+public struct StoredFeedback: Sendable, Equatable {
+    public var id: String
+    public var traceID: String
+    public var value: Int
+    public var weight: Double
+    public var metadata: String
+    public var createdAt: String
+
+    public init(id: String, traceID: String, value: Int, weight: Double, metadata: String, createdAt: String) {
+        self.id = id
+        self.traceID = traceID
+        self.value = value
+        self.weight = weight
+        self.metadata = metadata
+        self.createdAt = createdAt
+    }
+}

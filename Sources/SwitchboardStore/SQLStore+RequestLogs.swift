@@ -1,0 +1,221 @@
+import Foundation
+import SQLKit
+
+/// The request log and feedback, in SQL both databases run.
+extension SQLStore {
+    private static let logColumns = """
+        id, created_at, trace_id, span_id, parent_span_id, span_name, method, path, endpoint, provider, model, status,
+        duration_ms, first_byte_ms, upstream_ms, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
+        reasoning_tokens, usage_source, cost_cents, stream, complete, retry_count, config, preset, virtual_key,
+        api_key_id, option_index, metadata, request_headers, request_body, response_body, cache_status
+        """
+
+    public func insertRequestLogs(_ records: [RequestLogRecord]) async throws {
+        guard !records.isEmpty else { return }
+        // A few hundred rows per statement keeps every database far under its limit on bound values.
+        for start in stride(from: 0, to: records.count, by: 400) {
+            let slice = records[start..<min(records.count, start + 400)]
+            try await self.transaction { db in
+                var statement: SQLQueryString = "INSERT INTO request_logs (\(unsafeRaw: Self.logColumns)) VALUES "
+                for (index, r) in slice.enumerated() {
+                    if index > 0 { statement = statement + ", " }
+                    statement = statement + """
+                        (\(bind: r.id), \(bind: r.createdAt), \(bind: r.traceID), \(bind: r.spanID), \(bind: r.parentSpanID),
+                        \(bind: r.spanName), \(bind: r.method), \(bind: r.path), \(bind: r.endpoint), \(bind: r.provider),
+                        \(bind: r.model), \(bind: r.status), \(bind: r.durationMs), \(bind: r.firstByteMs),
+                        \(bind: r.upstreamMs), \(bind: r.promptTokens), \(bind: r.completionTokens), \(bind: r.cachedTokens),
+                        \(bind: r.cacheWriteTokens), \(bind: r.reasoningTokens), \(bind: r.usageSource), \(bind: r.costCents),
+                        \(bind: r.stream ? 1 : 0), \(bind: r.complete ? 1 : 0), \(bind: r.retryCount), \(bind: r.config),
+                        \(bind: r.preset), \(bind: r.virtualKey), \(bind: r.apiKeyID), \(bind: r.optionIndex),
+                        \(bind: r.metadata), \(bind: r.requestHeaders), \(bind: r.requestBody), \(bind: r.responseBody),
+                        \(bind: r.cacheStatus))
+                        """
+                }
+                try await db.raw(statement).run()
+            }
+        }
+    }
+
+    private static func logRecord(_ row: any SQLRow) throws -> RequestLogRecord {
+        var record = RequestLogRecord(
+            id: try row.decode(column: "id", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: String.self),
+            traceID: try row.decode(column: "trace_id", as: String.self),
+            method: try row.decode(column: "method", as: String.self),
+            path: try row.decode(column: "path", as: String.self),
+            endpoint: try row.decode(column: "endpoint", as: String.self),
+            provider: try row.decode(column: "provider", as: String.self),
+            status: try row.decode(column: "status", as: Int.self),
+            durationMs: try row.decode(column: "duration_ms", as: Double.self)
+        )
+        record.spanID = try row.decode(column: "span_id", as: String?.self)
+        record.parentSpanID = try row.decode(column: "parent_span_id", as: String?.self)
+        record.spanName = try row.decode(column: "span_name", as: String?.self)
+        record.model = try row.decode(column: "model", as: String?.self)
+        record.firstByteMs = try row.decode(column: "first_byte_ms", as: Double?.self)
+        record.upstreamMs = try row.decode(column: "upstream_ms", as: Double?.self)
+        record.promptTokens = try row.decode(column: "prompt_tokens", as: Int.self)
+        record.completionTokens = try row.decode(column: "completion_tokens", as: Int.self)
+        record.cachedTokens = try row.decode(column: "cached_tokens", as: Int.self)
+        record.cacheWriteTokens = try row.decode(column: "cache_write_tokens", as: Int.self)
+        record.reasoningTokens = try row.decode(column: "reasoning_tokens", as: Int.self)
+        record.usageSource = try row.decode(column: "usage_source", as: String.self)
+        record.costCents = try row.decode(column: "cost_cents", as: Double?.self)
+        record.stream = try row.decode(column: "stream", as: Int.self) != 0
+        record.complete = try row.decode(column: "complete", as: Int.self) != 0
+        record.retryCount = try row.decode(column: "retry_count", as: Int.self)
+        record.config = try row.decode(column: "config", as: String?.self)
+        record.preset = try row.decode(column: "preset", as: String?.self)
+        record.virtualKey = try row.decode(column: "virtual_key", as: String?.self)
+        record.apiKeyID = try row.decode(column: "api_key_id", as: String?.self)
+        record.optionIndex = try row.decode(column: "option_index", as: String?.self)
+        record.metadata = try row.decode(column: "metadata", as: String.self)
+        record.requestHeaders = try row.decode(column: "request_headers", as: String?.self)
+        record.requestBody = try row.decode(column: "request_body", as: String?.self)
+        record.responseBody = try row.decode(column: "response_body", as: String?.self)
+        record.cacheStatus = try row.decode(column: "cache_status", as: String.self)
+        return record
+    }
+
+    public func requestLog(id: String) async throws -> RequestLogRecord? {
+        try await self.database.raw("SELECT * FROM request_logs WHERE id = \(bind: id)").first().map(Self.logRecord)
+    }
+
+    /// `WHERE …` for `filter` (always a clause, `1 = 1` when empty).
+    static func whereClause(_ filter: RequestLogFilter) -> SQLQueryString {
+        var clause: SQLQueryString = " WHERE 1 = 1"
+        func list<T: Encodable & Sendable>(_ column: String, _ values: [T]) {
+            guard !values.isEmpty else { return }
+            clause = clause + " AND \(unsafeRaw: column) IN ("
+            for (index, value) in values.enumerated() { clause = clause + (index == 0 ? "" : ", ") + "\(bind: value)" }
+            clause = clause + ")"
+        }
+        if let value = filter.timeMin { clause = clause + " AND created_at >= \(bind: value)" }
+        if let value = filter.timeMax { clause = clause + " AND created_at <= \(bind: value)" }
+        list("status", filter.statusCodes)
+        list("config", filter.configs)
+        list("api_key_id", filter.apiKeyIDs)
+        list("virtual_key", filter.virtualKeys)
+        if let value = filter.traceID { clause = clause + " AND trace_id = \(bind: value)" }
+        if let value = filter.spanID { clause = clause + " AND span_id = \(bind: value)" }
+        if let value = filter.costMin { clause = clause + " AND cost_cents >= \(bind: value)" }
+        if let value = filter.costMax { clause = clause + " AND cost_cents <= \(bind: value)" }
+        if let value = filter.tokensMin { clause = clause + " AND prompt_tokens + completion_tokens >= \(bind: value)" }
+        if let value = filter.tokensMax { clause = clause + " AND prompt_tokens + completion_tokens <= \(bind: value)" }
+        if let value = filter.promptTokensMin { clause = clause + " AND prompt_tokens >= \(bind: value)" }
+        if let value = filter.promptTokensMax { clause = clause + " AND prompt_tokens <= \(bind: value)" }
+        if let value = filter.completionTokensMin { clause = clause + " AND completion_tokens >= \(bind: value)" }
+        if let value = filter.completionTokensMax { clause = clause + " AND completion_tokens <= \(bind: value)" }
+        if !filter.providerModels.isEmpty {
+            clause = clause + " AND ("
+            for (index, pair) in filter.providerModels.enumerated() {
+                clause = clause + (index == 0 ? "" : " OR ")
+                    + "(provider = \(bind: pair.provider) AND model = \(bind: pair.model))"
+            }
+            clause = clause + ")"
+        }
+        // Metadata is kept as compact JSON with sorted keys: a member is a fixed piece of text.
+        for (key, value) in filter.metadata {
+            let member = Self.jsonString(key) + ":" + Self.jsonString(value)
+            clause = clause + " AND metadata LIKE \(bind: "%" + Self.escapeLike(member) + "%") ESCAPE '!'"
+        }
+        return clause
+    }
+
+    static func jsonString(_ text: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])) ?? Data()
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+    }
+
+    private static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "%", with: "!%")
+            .replacingOccurrences(of: "_", with: "!_")
+    }
+
+    public func listRequestLogs(
+        filter: RequestLogFilter,
+        limit: Int,
+        offset: Int
+    ) async throws -> (records: [RequestLogRecord], total: Int) {
+        let clause = Self.whereClause(filter)
+        let total = try await self.database.raw("SELECT COUNT(*) AS total FROM request_logs" + clause).first()
+        let records = try await self.database.raw(
+            "SELECT * FROM request_logs" + clause
+                + " ORDER BY created_at DESC, id LIMIT \(bind: limit) OFFSET \(bind: offset)"
+        ).all().map(Self.logRecord)
+        return (records, try total?.decode(column: "total", as: Int.self) ?? 0)
+    }
+
+    public func requestLogBuckets(filter: RequestLogFilter, width: Int) async throws -> [RequestLogBucket] {
+        try await self.database.raw(
+            """
+            SELECT SUBSTR(created_at, 1, \(unsafeRaw: String(width))) AS bucket, COUNT(*) AS requests,
+              SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+              COALESCE(SUM(cost_cents), 0) AS cost, SUM(prompt_tokens + completion_tokens) AS tokens,
+              SUM(duration_ms) AS duration, SUM(CASE WHEN cache_status = 'HIT' THEN 1 ELSE 0 END) AS hits
+            FROM request_logs
+            """ + Self.whereClause(filter) + " GROUP BY bucket ORDER BY bucket"
+        ).all().map { row in
+            RequestLogBucket(
+                bucket: try row.decode(column: "bucket", as: String.self),
+                requests: try row.decode(column: "requests", as: Int.self),
+                errors: try row.decode(column: "errors", as: Int.self),
+                costCents: try row.decode(column: "cost", as: Double.self),
+                tokens: try row.decode(column: "tokens", as: Int.self),
+                durationMsSum: try row.decode(column: "duration", as: Double.self),
+                cacheHits: try row.decode(column: "hits", as: Int.self)
+            )
+        }
+    }
+
+    public func requestLogDurations(filter: RequestLogFilter, width: Int) async throws
+        -> [(bucket: String, ms: Double)]
+    {
+        try await self.database.raw(
+            "SELECT SUBSTR(created_at, 1, \(unsafeRaw: String(width))) AS bucket, duration_ms FROM request_logs"
+                + Self.whereClause(filter) + " ORDER BY duration_ms"
+        ).all().map {
+            (try $0.decode(column: "bucket", as: String.self), try $0.decode(column: "duration_ms", as: Double.self))
+        }
+    }
+
+    public func requestLogErrorCounts(filter: RequestLogFilter) async throws -> [(status: Int, count: Int)] {
+        try await self.database.raw(
+            "SELECT status, COUNT(*) AS n FROM request_logs" + Self.whereClause(filter)
+                + " AND status >= 400 GROUP BY status ORDER BY status"
+        ).all().map { (try $0.decode(column: "status", as: Int.self), try $0.decode(column: "n", as: Int.self)) }
+    }
+
+    public func addFeedback(_ feedback: StoredFeedback) async throws {
+        try await self.database.raw(
+            """
+            INSERT INTO feedback (id, trace_id, value, weight, metadata, created_at)
+            VALUES (\(bind: feedback.id), \(bind: feedback.traceID), \(bind: feedback.value), \(bind: feedback.weight),
+              \(bind: feedback.metadata), \(bind: feedback.createdAt))
+            """
+        ).run()
+    }
+
+    public func updateFeedback(id: String, value: Int, weight: Double, metadata: String) async throws
+        -> StoredFeedback?
+    {
+        try await self.transaction { db in
+            try await db.raw(
+                """
+                UPDATE feedback SET value = \(bind: value), weight = \(bind: weight), metadata = \(bind: metadata)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+            return try await db.raw("SELECT * FROM feedback WHERE id = \(bind: id)").first().map { row in
+                StoredFeedback(
+                    id: try row.decode(column: "id", as: String.self),
+                    traceID: try row.decode(column: "trace_id", as: String.self),
+                    value: try row.decode(column: "value", as: Int.self),
+                    weight: try row.decode(column: "weight", as: Double.self),
+                    metadata: try row.decode(column: "metadata", as: String.self),
+                    createdAt: try row.decode(column: "created_at", as: String.self)
+                )
+            }
+        }
+    }
+}
