@@ -21,13 +21,16 @@ public struct MockBehavior: Sendable, Equatable {
     public var resetAfter: Int?
     /// Send a body that is not valid JSON (or a stream event that is not).
     public var malformed = false
+    /// Prompt tokens reported as read from the provider's cache (OpenAI `cached_tokens`, Anthropic
+    /// `cache_read_input_tokens`).
+    public var cachedTokens = 0
     /// The model with any options removed.
     public var model: String
 
     /// The option names, as header suffixes (`x-mock-<name>`) and model options.
     public static let optionNames = [
         "tokens", "chunks", "interval_ms", "header_delay_ms", "status", "retry_after", "retry_after_ms",
-        "reset_after", "malformed", "fail_first",
+        "reset_after", "malformed", "fail_first", "cached",
     ]
 
     public init(tokens: Int = 8, intervalMs: Int = 0, model: String = "mock-1") {
@@ -67,6 +70,7 @@ public struct MockBehavior: Sendable, Equatable {
             case "reset_after": behavior.resetAfter = Int(value).map { max(0, $0) }
             case "malformed": behavior.malformed = value == "true" || value == "1"
             case "fail_first": behavior.failFirst = Int(value).map { max(0, $0) }
+            case "cached": behavior.cachedTokens = max(0, Int(value) ?? 0)
             default: break
             }
         }

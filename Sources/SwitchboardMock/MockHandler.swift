@@ -27,6 +27,7 @@ final class MockHandler: ChannelInboundHandler {
         var tokens: Int
         var includeUsage: Bool
         var promptTokens: Int
+        var cachedTokens: Int
     }
 
     init(defaults: MockBehavior, recorder: MockRecorder) {
@@ -139,7 +140,8 @@ final class MockHandler: ChannelInboundHandler {
                 created: 1_700_000_000,
                 promptTokens: MockResponses.promptTokens(bodyBytes: bodyBytes.count),
                 completionTokens: behavior.tokens,
-                includeUsage: inspection.includeUsage ?? false
+                includeUsage: inspection.includeUsage ?? false,
+                cachedTokens: behavior.cachedTokens
             ),
             embeddingInputs: kind == .embeddings ? Self.countInputs(bodyBytes) : 0,
             base64: kind == .embeddings && Self.wantsBase64(bodyBytes)
@@ -212,7 +214,8 @@ final class MockHandler: ChannelInboundHandler {
                     model: c.model,
                     tokens: c.completionTokens,
                     includeUsage: c.includeUsage,
-                    promptTokens: c.promptTokens
+                    promptTokens: c.promptTokens,
+                    cachedTokens: c.cachedTokens
                 )
                 if self.cachedStream?.key != key {
                     var events: [ByteBuffer] = []

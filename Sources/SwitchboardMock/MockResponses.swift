@@ -25,11 +25,17 @@ public enum MockResponses {
         var promptTokens: Int
         var completionTokens: Int
         var includeUsage: Bool
+        var cachedTokens = 0
 
         var modelJSON: String { JSONString.quote(self.model) }
         var usageJSON: String {
-            #"{"prompt_tokens":\#(self.promptTokens),"completion_tokens":\#(self.completionTokens),"total_tokens":\#(self.promptTokens + self.completionTokens)}"#
+            let cached =
+                self.cachedTokens > 0 ? #","prompt_tokens_details":{"cached_tokens":\#(self.cachedTokens)}"# : ""
+            return
+                #"{"prompt_tokens":\#(self.promptTokens),"completion_tokens":\#(self.completionTokens),"total_tokens":\#(self.promptTokens + self.completionTokens)\#(cached)}"#
         }
+        /// Anthropic's cache member, when tokens were read from the cache.
+        var anthropicCache: String { self.cachedTokens > 0 ? #","cache_read_input_tokens":\#(self.cachedTokens)"# : "" }
     }
 
     // MARK: - OpenAI chat
@@ -110,7 +116,7 @@ public enum MockResponses {
     // MARK: - Anthropic messages
 
     static func message(_ c: Context) -> String {
-        #"{"id":"\#(c.id)","type":"message","role":"assistant","model":\#(c.modelJSON),"content":[{"type":"text","text":\#(JSONString.quote(text(tokens: c.completionTokens)))}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":\#(c.completionTokens)}}"#
+        #"{"id":"\#(c.id)","type":"message","role":"assistant","model":\#(c.modelJSON),"content":[{"type":"text","text":\#(JSONString.quote(text(tokens: c.completionTokens)))}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":\#(c.completionTokens)\#(c.anthropicCache)}}"#
     }
 
     static func messageEvent(_ c: Context, _ index: Int) -> String? {
@@ -120,7 +126,7 @@ public enum MockResponses {
         case 0:
             return event(
                 "message_start",
-                #"{"type":"message_start","message":{"id":"\#(c.id)","type":"message","role":"assistant","model":\#(c.modelJSON),"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":1}}}"#
+                #"{"type":"message_start","message":{"id":"\#(c.id)","type":"message","role":"assistant","model":\#(c.modelJSON),"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":1\#(c.anthropicCache)}}}"#
             )
         case 1:
             return event(

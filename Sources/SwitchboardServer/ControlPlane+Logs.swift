@@ -26,7 +26,9 @@ extension ControlPlane {
     // MARK: - Logs
 
     private func getLog(_ id: String) async throws -> Response {
-        guard let record = try await self.store.requestLog(id: id) else { throw APIError(404, "Log '\(id)' not found.") }
+        guard let record = try await self.store.requestLog(id: id) else {
+            throw APIError(404, "Log '\(id)' not found.")
+        }
         return .json(Self.logJSON(record, detailed: true))
     }
 
@@ -105,9 +107,10 @@ extension ControlPlane {
         record.spanID = metadata.first { $0.key == "span_id" }?.value.string
         record.spanName = metadata.first { $0.key == "span_name" }?.value.string
         record.model = request["body"]?["model"]?.string ?? response?["body"]?["model"]?.string
-        record.metadata = JSONValue.object(
-            metadata.filter { !["trace_id", "span_id", "span_name"].contains($0.key) }.sorted { $0.key < $1.key }
-        ).jsonText
+        record.metadata =
+            JSONValue.object(
+                metadata.filter { !["trace_id", "span_id", "span_name"].contains($0.key) }.sorted { $0.key < $1.key }
+            ).jsonText
         if let responseBody = response?["body"], (200..<300).contains(status) {
             var scanner = UsageScanner(format: .json)
             Array(responseBody.jsonText.utf8).withUnsafeBytes { scanner.consume($0) }
@@ -118,7 +121,9 @@ extension ControlPlane {
             record.cacheWriteTokens = usage.cacheWriteTokens
             record.reasoningTokens = usage.reasoningTokens
             record.usageSource = usage.source.rawValue
-            if let model = record.model, let price = self.prices(provider, model) { record.costCents = price.cost(of: usage) }
+            if let model = record.model, let price = self.prices(provider, model) {
+                record.costCents = price.cost(of: usage)
+            }
         }
         record.requestBody = request["body"]?.jsonText
         record.responseBody = response?["body"]?.jsonText
@@ -139,7 +144,8 @@ extension ControlPlane {
             ("ai_org", .string(r.provider)), ("ai_model", optional(r.model)),
             ("req_units", .number(Double(r.promptTokens))), ("res_units", .number(Double(r.completionTokens))),
             ("total_units", .number(Double(r.promptTokens + r.completionTokens))),
-            ("cached_units", .number(Double(r.cachedTokens))), ("cache_write_units", .number(Double(r.cacheWriteTokens))),
+            ("cached_units", .number(Double(r.cachedTokens))),
+            ("cache_write_units", .number(Double(r.cacheWriteTokens))),
             ("reasoning_units", .number(Double(r.reasoningTokens))), ("usage_source", .string(r.usageSource)),
             ("cost", number(r.costCents)), ("cost_currency", .string("USD cents")),
             ("response_status_code", .number(Double(r.status))), ("response_time", .number(r.durationMs)),
@@ -199,7 +205,8 @@ extension ControlPlane {
 
     private func updateFeedback(_ id: String, _ body: [UInt8]) async throws -> Response {
         let (value, weight, metadata) = try Self.feedbackFields(try Self.jsonObject(body))
-        guard try await self.store.updateFeedback(id: id, value: value, weight: weight, metadata: metadata) != nil else {
+        guard try await self.store.updateFeedback(id: id, value: value, weight: weight, metadata: metadata) != nil
+        else {
             throw APIError(404, "Feedback '\(id)' not found.")
         }
         return .json(
@@ -262,14 +269,20 @@ extension ControlPlane {
                     ("total_errors", .number(Double(counts.reduce(0) { $0 + $1.count }))),
                     ("unique_error_codes", .number(Double(counts.count))),
                 ],
-                counts.map { .object([("status_code", .number(Double($0.status))), ("count", .number(Double($0.count)))]) }
+                counts.map {
+                    .object([("status_code", .number(Double($0.status))), ("count", .number(Double($0.count)))])
+                }
             )
         }
         if name == "graphs/latency" {
             let durations = try await self.store.requestLogDurations(filter: filter, width: width)
             func summary(_ values: [Double]) -> [(key: String, value: JSONValue)] {
-                guard !values.isEmpty else { return [("avg", .number(0)), ("p50", .number(0)), ("p90", .number(0)), ("p99", .number(0))] }
-                func percentile(_ p: Double) -> Double { values[min(values.count - 1, Int((Double(values.count) * p).rounded(.up)) - 1)] }
+                guard !values.isEmpty else {
+                    return [("avg", .number(0)), ("p50", .number(0)), ("p90", .number(0)), ("p99", .number(0))]
+                }
+                func percentile(_ p: Double) -> Double {
+                    values[min(values.count - 1, Int((Double(values.count) * p).rounded(.up)) - 1)]
+                }
                 return [
                     ("avg", n(values.reduce(0, +) / Double(values.count))), ("p50", n(percentile(0.5))),
                     ("p90", n(percentile(0.9))), ("p99", n(percentile(0.99))),
@@ -299,7 +312,10 @@ extension ControlPlane {
             return graph(
                 [("total", n(cost)), ("avg", avg(cost, Int(requests)))],
                 buckets.map {
-                    .object([("timestamp", stamp($0.bucket)), ("total", n($0.costCents)), ("avg", avg($0.costCents, $0.requests))])
+                    .object([
+                        ("timestamp", stamp($0.bucket)), ("total", n($0.costCents)),
+                        ("avg", avg($0.costCents, $0.requests)),
+                    ])
                 }
             )
         case "graphs/tokens":
@@ -320,7 +336,9 @@ extension ControlPlane {
         case "graphs/errors/rate":
             return graph(
                 [("rate", avg(100 * errors, Int(requests)))],
-                buckets.map { .object([("timestamp", stamp($0.bucket)), ("rate", avg(100 * Double($0.errors), $0.requests))]) }
+                buckets.map {
+                    .object([("timestamp", stamp($0.bucket)), ("rate", avg(100 * Double($0.errors), $0.requests))])
+                }
             )
         case "graphs/cache/hit-rate":
             return graph(
@@ -329,7 +347,8 @@ extension ControlPlane {
                     .object([
                         ("timestamp", stamp($0.bucket)), ("simple_hits", .number(Double($0.cacheHits))),
                         ("semantic_hits", .number(0)), ("rate", avg(100 * Double($0.cacheHits), $0.requests)),
-                        ("cumulative_simple_cache_savings", .number(0)), ("cumulative_semantic_cache_savings", .number(0)),
+                        ("cumulative_simple_cache_savings", .number(0)),
+                        ("cumulative_semantic_cache_savings", .number(0)),
                     ])
                 }
             )
@@ -379,7 +398,9 @@ extension ControlPlane {
     static func filter(_ query: [String: String], requireTimes: Bool) throws -> RequestLogFilter {
         var filter = RequestLogFilter()
         func csv(_ name: String) -> [String] {
-            (query[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            (query[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
         }
         func number(_ name: String) throws -> Double? {
             guard let text = query[name], !text.isEmpty else { return nil }

@@ -33,7 +33,12 @@ extension GatewayHandler {
         guard self.request != nil, let endpoint = self.request!.endpoint,
             !overrides.contains(where: { $0.key == "stream_options" }),
             let options = body.withUnsafeReadableBytes({
-                StreamUsage.streamOptionsOverride(endpoint: endpoint, kind: target.kind, inspection: inspection, body: $0)
+                StreamUsage.streamOptionsOverride(
+                    endpoint: endpoint,
+                    kind: target.kind,
+                    inspection: inspection,
+                    body: $0
+                )
             })
         else {
             self.request?.accounting.asksForUsage = false
@@ -164,7 +169,9 @@ extension GatewayHandler {
                     if !value.hasPrefix("{") { record.config = value }
                 } else if suffix.equalsIgnoringCase("virtual-key") {
                     record.virtualKey = value
-                } else if suffix.equalsIgnoringCase("metadata"), let sent = JSONValue(parsing: Array(value.utf8))?.members {
+                } else if suffix.equalsIgnoringCase("metadata"),
+                    let sent = JSONValue(parsing: Array(value.utf8))?.members
+                {
                     metadata.removeAll { member in sent.contains { $0.key == member.key } }
                     metadata += sent
                 }
@@ -186,14 +193,19 @@ extension GatewayHandler {
     /// The request's headers as a JSON object, credentials and the headers named in
     /// `x-portkey-sensitive-headers` masked.
     static func maskedHeaders(_ head: ClientRequestHead) -> String {
-        var sensitive: Set<String> = ["authorization", "x-api-key", "x-portkey-api-key", "cookie", "proxy-authorization"]
+        var sensitive: Set<String> = [
+            "authorization", "x-api-key", "x-portkey-api-key", "cookie", "proxy-authorization",
+        ]
         if let listed = head.header("x-portkey-sensitive-headers") {
-            for name in listed.split(separator: ",") { sensitive.insert(name.trimmingCharacters(in: .whitespaces).lowercased()) }
+            for name in listed.split(separator: ",") {
+                sensitive.insert(name.trimmingCharacters(in: .whitespaces).lowercased())
+            }
         }
         var members: [(key: String, value: JSONValue)] = []
         head.bytes.withUnsafeReadableBytes { raw in
             for span in head.parsed.fields.headers {
-                let name = String(decoding: UnsafeRawBufferPointer(rebasing: raw[span.name]), as: UTF8.self).lowercased()
+                let name = String(decoding: UnsafeRawBufferPointer(rebasing: raw[span.name]), as: UTF8.self)
+                    .lowercased()
                 let value = String(decoding: UnsafeRawBufferPointer(rebasing: raw[span.value]), as: UTF8.self)
                 members.append((name, .string(sensitive.contains(name) ? "********" : value)))
             }

@@ -462,7 +462,15 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
             )
         )
         if let log = self.runtime.requestLog, request.endpoint != nil {
-            self.log(request, to: log, usage: usage, cost: cost, elapsed: elapsed, upstream: upstream, complete: complete)
+            self.log(
+                request,
+                to: log,
+                usage: usage,
+                cost: cost,
+                elapsed: elapsed,
+                upstream: upstream,
+                complete: complete
+            )
         }
         guard self.runtime.config.log.accessLog, self.runtime.logger.logLevel <= .info else { return }
         self.loop.accessLog.log(

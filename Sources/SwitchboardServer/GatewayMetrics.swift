@@ -109,7 +109,11 @@ public final class GatewayMetrics: Sendable {
     }
 
     func costCounter(provider: String, model: String) -> Counter {
-        self.counter("cost_cents", "Cost in US cents by provider and model.", [("provider", provider), ("model", model)])
+        self.counter(
+            "cost_cents",
+            "Cost in US cents by provider and model.",
+            [("provider", provider), ("model", model)]
+        )
     }
 
     func firstByteHistogram(provider: String, endpoint: String) -> DurationHistogram {
@@ -218,11 +222,20 @@ extension PrometheusCollectorRegistry {
         )
     }
 
-    fileprivate static func makeCounter(registry: PrometheusCollectorRegistry, _ name: String, _ help: String)
+    fileprivate static func makeCounter(
+        registry: PrometheusCollectorRegistry,
+        _ name: String,
+        _ help: String
+    )
         -> Counter
     {
         registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "switchboard", metricName: name, unitName: "total", helpText: help)
+            descriptor: MetricNameDescriptor(
+                namespace: "switchboard",
+                metricName: name,
+                unitName: "total",
+                helpText: help
+            )
         )
     }
 }

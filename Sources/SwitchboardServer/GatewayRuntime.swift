@@ -52,7 +52,8 @@ public final class GatewayRuntime: Sendable {
         let pricing = config.pricing
         self.controlPlane = store.map {
             ControlPlane(store: $0, snapshot: configs, resolver: resolver, logger: logger) { provider, model in
-                configs.registryPrice(provider: provider, model: model) ?? pricing.price(provider: provider, model: model)
+                configs.registryPrice(provider: provider, model: model)
+                    ?? pricing.price(provider: provider, model: model)
             }
         }
         self.listensOnLoopback =
@@ -82,13 +83,15 @@ public final class GatewayRuntime: Sendable {
         return RequestLogWriter(queue: queue, store: store, logger: self.logger)
     }
 
-    /// Writes every request log record queued so far (tests; the writer service does it in the background).
+    /// Returns once every request log record queued so far is in the store (tests; the writer service does
+    /// the writing in the background, and this writes too rather than wait for it).
     public func flushRequestLog() async {
         guard let store = self.store, let queue = self.requestLog else { return }
         let writer = RequestLogWriter(queue: queue, store: store, logger: self.logger)
-        var failures = 0
-        while queue.count > 0, failures < 20 {
-            if !(await writer.flushOnce()) { failures += 1 }
+        var rounds = 0
+        while queue.pending > 0, rounds < 500 {
+            if !(await writer.flushOnce()) { try? await Task.sleep(for: .milliseconds(10)) }
+            rounds += 1
         }
     }
 

@@ -16,6 +16,8 @@ final class RequestLogQueue: Sendable {
     }
 
     private let entries = NIOLockedValueBox([Entry]())
+    /// Entries taken by a writer and not yet written (or put back).
+    private let writing = NIOLockedValueBox(0)
     let capacity: Int
     let metrics: GatewayMetrics
 
@@ -33,14 +35,23 @@ final class RequestLogQueue: Sendable {
         if !accepted { self.metrics.requestLogLost.increment() }
     }
 
-    /// Takes up to `limit` of the oldest entries.
+    /// Takes up to `limit` of the oldest entries; call ``written(_:)`` once they are stored or put back.
     func take(_ limit: Int) -> [Entry] {
-        self.entries.withLockedValue { entries in
+        let batch = self.entries.withLockedValue { entries in
             let batch = Array(entries.prefix(limit))
             entries.removeFirst(batch.count)
             return batch
         }
+        self.writing.withLockedValue { $0 += batch.count }
+        return batch
     }
+
+    func written(_ count: Int) {
+        self.writing.withLockedValue { $0 -= count }
+    }
+
+    /// Entries queued or being written.
+    var pending: Int { self.count + self.writing.withLockedValue { $0 } }
 
     /// Puts back a batch that could not be written, in front, as far as there is room.
     func putBack(_ batch: [Entry]) -> Int {
@@ -89,6 +100,7 @@ struct RequestLogWriter: Service {
             record.createdAt = Timestamps.format(epochMs: entry.epochMs)
             return record
         }
+        defer { self.queue.written(batch.count) }
         do {
             try await self.store.insertRequestLogs(records)
             self.queue.metrics.requestLogWritten.increment(by: Int64(records.count))

@@ -19,17 +19,18 @@ extension SQLStore {
                 var statement: SQLQueryString = "INSERT INTO request_logs (\(unsafeRaw: Self.logColumns)) VALUES "
                 for (index, r) in slice.enumerated() {
                     if index > 0 { statement = statement + ", " }
-                    statement = statement + """
-                        (\(bind: r.id), \(bind: r.createdAt), \(bind: r.traceID), \(bind: r.spanID), \(bind: r.parentSpanID),
-                        \(bind: r.spanName), \(bind: r.method), \(bind: r.path), \(bind: r.endpoint), \(bind: r.provider),
-                        \(bind: r.model), \(bind: r.status), \(bind: r.durationMs), \(bind: r.firstByteMs),
-                        \(bind: r.upstreamMs), \(bind: r.promptTokens), \(bind: r.completionTokens), \(bind: r.cachedTokens),
-                        \(bind: r.cacheWriteTokens), \(bind: r.reasoningTokens), \(bind: r.usageSource), \(bind: r.costCents),
-                        \(bind: r.stream ? 1 : 0), \(bind: r.complete ? 1 : 0), \(bind: r.retryCount), \(bind: r.config),
-                        \(bind: r.preset), \(bind: r.virtualKey), \(bind: r.apiKeyID), \(bind: r.optionIndex),
-                        \(bind: r.metadata), \(bind: r.requestHeaders), \(bind: r.requestBody), \(bind: r.responseBody),
-                        \(bind: r.cacheStatus))
-                        """
+                    statement =
+                        statement + """
+                            (\(bind: r.id), \(bind: r.createdAt), \(bind: r.traceID), \(bind: r.spanID), \(bind: r.parentSpanID),
+                            \(bind: r.spanName), \(bind: r.method), \(bind: r.path), \(bind: r.endpoint), \(bind: r.provider),
+                            \(bind: r.model), \(bind: r.status), \(bind: r.durationMs), \(bind: r.firstByteMs),
+                            \(bind: r.upstreamMs), \(bind: r.promptTokens), \(bind: r.completionTokens), \(bind: r.cachedTokens),
+                            \(bind: r.cacheWriteTokens), \(bind: r.reasoningTokens), \(bind: r.usageSource), \(bind: r.costCents),
+                            \(bind: r.stream ? 1 : 0), \(bind: r.complete ? 1 : 0), \(bind: r.retryCount), \(bind: r.config),
+                            \(bind: r.preset), \(bind: r.virtualKey), \(bind: r.apiKeyID), \(bind: r.optionIndex),
+                            \(bind: r.metadata), \(bind: r.requestHeaders), \(bind: r.requestBody), \(bind: r.responseBody),
+                            \(bind: r.cacheStatus))
+                            """
                 }
                 try await db.raw(statement).run()
             }
@@ -109,7 +110,8 @@ extension SQLStore {
         if !filter.providerModels.isEmpty {
             clause = clause + " AND ("
             for (index, pair) in filter.providerModels.enumerated() {
-                clause = clause + (index == 0 ? "" : " OR ")
+                clause =
+                    clause + (index == 0 ? "" : " OR ")
                     + "(provider = \(bind: pair.provider) AND model = \(bind: pair.model))"
             }
             clause = clause + ")"
@@ -168,7 +170,10 @@ extension SQLStore {
         }
     }
 
-    public func requestLogDurations(filter: RequestLogFilter, width: Int) async throws
+    public func requestLogDurations(
+        filter: RequestLogFilter,
+        width: Int
+    ) async throws
         -> [(bucket: String, ms: Double)]
     {
         try await self.database.raw(
@@ -196,7 +201,12 @@ extension SQLStore {
         ).run()
     }
 
-    public func updateFeedback(id: String, value: Int, weight: Double, metadata: String) async throws
+    public func updateFeedback(
+        id: String,
+        value: Int,
+        weight: Double,
+        metadata: String
+    ) async throws
         -> StoredFeedback?
     {
         try await self.transaction { db in

@@ -77,7 +77,11 @@ public protocol Store: Sendable {
     func insertRequestLogs(_ records: [RequestLogRecord]) async throws
     func requestLog(id: String) async throws -> RequestLogRecord?
     /// Records matching `filter`, newest first, and how many match in all.
-    func listRequestLogs(filter: RequestLogFilter, limit: Int, offset: Int) async throws
+    func listRequestLogs(
+        filter: RequestLogFilter,
+        limit: Int,
+        offset: Int
+    ) async throws
         -> (records: [RequestLogRecord], total: Int)
     /// Sums per time bucket: records grouped by the first `width` characters of their timestamp.
     func requestLogBuckets(filter: RequestLogFilter, width: Int) async throws -> [RequestLogBucket]

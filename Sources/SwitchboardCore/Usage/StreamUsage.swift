@@ -10,7 +10,8 @@ public enum StreamUsage {
         inspection: RequestInspection,
         body: UnsafeRawBufferPointer
     ) -> [UInt8]? {
-        guard inspection.stream, inspection.includeUsage != true, endpoint == .chatCompletions || endpoint == .completions,
+        guard inspection.stream, inspection.includeUsage != true,
+            endpoint == .chatCompletions || endpoint == .completions,
             kind == .openai || kind == .mock
         else { return nil }
         var members: [(key: String, value: JSONValue)] = []

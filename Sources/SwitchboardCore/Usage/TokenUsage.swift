@@ -95,7 +95,8 @@ public struct UsageScanner: Sendable {
         }
         var usage = TokenUsage()
         if counts.reported {
-            usage.promptTokens = (counts.prompt ?? 0) + (counts.addsCacheToPrompt ? counts.cacheRead + counts.cacheWrite : 0)
+            usage.promptTokens =
+                (counts.prompt ?? 0) + (counts.addsCacheToPrompt ? counts.cacheRead + counts.cacheWrite : 0)
             usage.completionTokens = counts.completion ?? 0
             usage.cachedTokens = counts.cacheRead
             usage.cacheWriteTokens = counts.cacheWrite
@@ -192,7 +193,9 @@ public struct UsageScanner: Sendable {
                     }
                     var value = 0
                     var digits = 0
-                    while cursor < text.count, let digit = Int(exactly: text[cursor]).map({ $0 - 48 }), (0...9).contains(digit) {
+                    while cursor < text.count, let digit = Int(exactly: text[cursor]).map({ $0 - 48 }),
+                        (0...9).contains(digit)
+                    {
                         value = value * 10 + digit
                         digits += 1
                         cursor += 1
