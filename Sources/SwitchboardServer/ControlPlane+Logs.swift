@@ -147,7 +147,8 @@ extension ControlPlane {
             ("cached_units", .number(Double(r.cachedTokens))),
             ("cache_write_units", .number(Double(r.cacheWriteTokens))),
             ("reasoning_units", .number(Double(r.reasoningTokens))), ("usage_source", .string(r.usageSource)),
-            ("cost", number(r.costCents)), ("cost_currency", .string("USD cents")),
+            // Cents to 10 decimals: sums of binary fractions are shown without their noise.
+            ("cost", number(r.costCents.map { ($0 * 1e10).rounded() / 1e10 })), ("cost_currency", .string("USD cents")),
             ("response_status_code", .number(Double(r.status))), ("response_time", .number(r.durationMs)),
             ("is_success", .bool((200..<300).contains(r.status))), ("cache_status", .string(r.cacheStatus)),
             ("stream_mode", .bool(r.stream)), ("complete", .bool(r.complete)),
