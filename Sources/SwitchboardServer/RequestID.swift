@@ -1,5 +1,10 @@
-/// Generates request ids in UUID v4 form from a per-event-loop xoshiro256** generator seeded once, so an id
-/// costs no system call and no lock. Also the loop's random source for load balancing and jitter.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Generates request ids in UUID v7 form — the time in milliseconds, then bits from a per-event-loop
+/// xoshiro256** generator seeded once — so an id costs no lock, and ids sort by time (the request log's index
+/// grows at its end instead of at random places). Also the loop's random source for load balancing and jitter.
 struct RequestIDGenerator: RandomNumberGenerator {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
@@ -22,11 +27,14 @@ struct RequestIDGenerator: RandomNumberGenerator {
 
     private static func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
-    /// A new id such as `3f2b8c1e-9a4d-4c2e-8f10-6b7a5d4e3c21`.
+    /// A new id such as `019a7f3c-2b4e-7c2e-8f10-6b7a5d4e3c21`.
     mutating func make() -> String {
-        var high = self.next()
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        let milliseconds = UInt64(time.tv_sec) &* 1000 &+ UInt64(time.tv_nsec / 1_000_000)
+        var high = (milliseconds << 16) | (self.next() & 0xFFFF)
         var low = self.next()
-        high = (high & ~0xF000) | 0x4000  // version 4
+        high = (high & ~0xF000) | 0x7000  // version 7
         low = (low & ~(0xC << 60)) | (0x8 << 60)  // variant 10
         let hex: StaticString = "0123456789abcdef"
         return String(unsafeUninitializedCapacity: 36) { buffer in

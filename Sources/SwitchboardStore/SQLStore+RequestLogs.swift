@@ -1,5 +1,9 @@
 import Foundation
+import Logging
+import NIOCore
+import PostgresKit
 import SQLKit
+import SQLiteKit
 
 /// The request log and feedback, in SQL both databases run.
 extension SQLStore {
@@ -12,29 +16,106 @@ extension SQLStore {
 
     public func insertRequestLogs(_ records: [RequestLogRecord]) async throws {
         guard !records.isEmpty else { return }
-        // A few hundred rows per statement keeps every database far under its limit on bound values.
-        for start in stride(from: 0, to: records.count, by: 400) {
-            let slice = records[start..<min(records.count, start + 400)]
-            try await self.transaction { db in
-                var statement: SQLQueryString = "INSERT INTO request_logs (\(unsafeRaw: Self.logColumns)) VALUES "
-                for (index, r) in slice.enumerated() {
-                    if index > 0 { statement = statement + ", " }
-                    statement =
-                        statement + """
-                            (\(bind: r.id), \(bind: r.createdAt), \(bind: r.traceID), \(bind: r.spanID), \(bind: r.parentSpanID),
-                            \(bind: r.spanName), \(bind: r.method), \(bind: r.path), \(bind: r.endpoint), \(bind: r.provider),
-                            \(bind: r.model), \(bind: r.status), \(bind: r.durationMs), \(bind: r.firstByteMs),
-                            \(bind: r.upstreamMs), \(bind: r.promptTokens), \(bind: r.completionTokens), \(bind: r.cachedTokens),
-                            \(bind: r.cacheWriteTokens), \(bind: r.reasoningTokens), \(bind: r.usageSource), \(bind: r.costCents),
-                            \(bind: r.stream ? 1 : 0), \(bind: r.complete ? 1 : 0), \(bind: r.retryCount), \(bind: r.config),
-                            \(bind: r.preset), \(bind: r.virtualKey), \(bind: r.apiKeyID), \(bind: r.optionIndex),
-                            \(bind: r.metadata), \(bind: r.requestHeaders), \(bind: r.requestBody), \(bind: r.responseBody),
-                            \(bind: r.cacheStatus))
-                            """
-                }
-                try await db.raw(statement).run()
-            }
+        // Values go to the drivers as they are: SQLKit's Encodable binding costs more than SQLite's insert.
+        let rowsPerStatement = 400
+        let width = Self.columnCount
+        let chunks = stride(from: 0, to: records.count, by: rowsPerStatement).map {
+            records[$0..<min(records.count, $0 + rowsPerStatement)]
         }
+        switch self.driver {
+        case .sqlite(let connection):
+            try await self.turns!.withLock {
+                try await connection.query("BEGIN IMMEDIATE", []) { _ in }
+                do {
+                    for chunk in chunks {
+                        var binds: [SQLiteData] = []
+                        binds.reserveCapacity(chunk.count * width)
+                        for record in chunk {
+                            for value in Self.values(record) {
+                                switch value {
+                                case .text(let text): binds.append(text.map(SQLiteData.text) ?? .null)
+                                case .int(let number): binds.append(.integer(number))
+                                case .real(let number): binds.append(number.map(SQLiteData.float) ?? .null)
+                                }
+                            }
+                        }
+                        try await connection.query(Self.insertStatement(rows: chunk.count, postgres: false), binds) {
+                            _ in
+                        }
+                    }
+                    try await connection.query("COMMIT", []) { _ in }
+                } catch {
+                    try? await connection.query("ROLLBACK", []) { _ in }
+                    throw error
+                }
+            }
+        case .postgres(let pool):
+            let logger = Logger(label: "switchboard.store")
+            try await pool.withConnection { connection in
+                let promise = connection.eventLoop.makePromise(of: Void.self)
+                promise.completeWithTask {
+                    _ = try await connection.query("BEGIN", logger: logger)
+                    do {
+                        for chunk in chunks {
+                            var bindings = PostgresBindings(capacity: chunk.count * width)
+                            for record in chunk {
+                                for value in Self.values(record) {
+                                    switch value {
+                                    case .text(let text?): bindings.append(text)
+                                    case .int(let number): bindings.append(number)
+                                    case .real(let number?): bindings.append(number)
+                                    case .text(nil), .real(nil): bindings.appendNull()
+                                    }
+                                }
+                            }
+                            let sql = Self.insertStatement(rows: chunk.count, postgres: true)
+                            _ = try await connection.query(
+                                PostgresQuery(unsafeSQL: sql, binds: bindings),
+                                logger: logger
+                            )
+                        }
+                        _ = try await connection.query("COMMIT", logger: logger)
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+                return promise.futureResult
+            }.get()
+        }
+    }
+
+    private enum LogValue {
+        case text(String?)
+        case int(Int)
+        case real(Double?)
+    }
+
+    private static let columnCount = SQLStore.logColumns.split(separator: ",").count
+
+    /// `INSERT … VALUES (…), (…)` for `rows` records, with `?` (SQLite) or `$n` (PostgreSQL) placeholders.
+    private static func insertStatement(rows: Int, postgres: Bool) -> String {
+        let width = Self.columnCount
+        var sql = "INSERT INTO request_logs (\(Self.logColumns)) VALUES "
+        for row in 0..<rows {
+            if row > 0 { sql += ", " }
+            sql += "(" + (0..<width).map { postgres ? "$\(row * width + $0 + 1)" : "?" }.joined(separator: ", ") + ")"
+        }
+        return sql
+    }
+
+    /// A record's values in the order of ``logColumns``.
+    private static func values(_ r: RequestLogRecord) -> [LogValue] {
+        [
+            .text(r.id), .text(r.createdAt), .text(r.traceID), .text(r.spanID), .text(r.parentSpanID),
+            .text(r.spanName), .text(r.method), .text(r.path), .text(r.endpoint), .text(r.provider), .text(r.model),
+            .int(r.status), .real(r.durationMs), .real(r.firstByteMs), .real(r.upstreamMs), .int(r.promptTokens),
+            .int(r.completionTokens), .int(r.cachedTokens), .int(r.cacheWriteTokens), .int(r.reasoningTokens),
+            .text(r.usageSource), .real(r.costCents), .int(r.stream ? 1 : 0), .int(r.complete ? 1 : 0),
+            .int(r.retryCount), .text(r.config), .text(r.preset), .text(r.virtualKey), .text(r.apiKeyID),
+            .text(r.optionIndex), .text(r.metadata), .text(r.requestHeaders), .text(r.requestBody),
+            .text(r.responseBody), .text(r.cacheStatus),
+        ]
     }
 
     private static func logRecord(_ row: any SQLRow) throws -> RequestLogRecord {

@@ -12,18 +12,28 @@ public final class SQLStore: Store {
     let database: any SQLDatabase
     let backend: Migrations.Backend
     /// SQLite has a single connection: its transactions take turns.
-    private let turns: AsyncLock?
+    let turns: AsyncLock?
     private let closer: @Sendable () async -> Void
+    /// The driver underneath, for bulk writes that skip SQLKit's per-value encoding (the request log).
+    let driver: Driver
+
+    enum Driver: @unchecked Sendable {
+        case sqlite(SQLiteConnection)
+        /// The pool is safe to use from any thread (it hops to its event loops); AsyncKit predates `Sendable`.
+        case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
+    }
 
     private init(
         database: any SQLDatabase,
         backend: Migrations.Backend,
         turns: AsyncLock?,
+        driver: Driver,
         closer: @escaping @Sendable () async -> Void
     ) {
         self.database = database
         self.backend = backend
         self.turns = turns
+        self.driver = driver
         self.closer = closer
     }
 
@@ -55,10 +65,14 @@ public final class SQLStore: Store {
         )
         let database = connection.sql(queryLogLevel: .trace)
         // WAL: readers never wait for the writer, and a crash loses at most the transaction in progress.
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"] {
+        // A 16 MB page cache keeps the request log's indexes in memory as it grows.
+        for pragma in [
+            "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
+            "PRAGMA cache_size=-16000",
+        ] {
             try await database.raw("\(unsafeRaw: pragma)").run()
         }
-        return SQLStore(database: database, backend: .sqlite, turns: AsyncLock()) {
+        return SQLStore(database: database, backend: .sqlite, turns: AsyncLock(), driver: .sqlite(connection)) {
             try? await connection.close()
             try? await threadPool.shutdownGracefully()
         }
@@ -74,7 +88,7 @@ public final class SQLStore: Store {
         )
         let database = pool.database(logger: logger).sql(queryLogLevel: .trace)
         let owned = PoolBox(pool: pool)
-        return SQLStore(database: database, backend: .postgres, turns: nil) {
+        return SQLStore(database: database, backend: .postgres, turns: nil, driver: .postgres(pool)) {
             try? await owned.pool.shutdownAsync()
         }
     }
