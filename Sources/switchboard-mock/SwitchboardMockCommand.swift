@@ -13,7 +13,8 @@ struct SwitchboardMockCommand: AsyncParsableCommand {
         discussion: """
             Per request, x-mock-* headers or ';key=value' options after the model name choose the behaviour:
               tokens (chunks), interval_ms, header_delay_ms, status, retry_after, retry_after_ms, reset_after,
-              malformed.   e.g. model "gpt-4o;status=429;retry_after=1" or header "x-mock-interval-ms: 200".
+              malformed, fail_first (the status for the first N calls only), cached (prompt tokens reported as
+              cached).   e.g. model "gpt-4o;status=429;retry_after=1" or header "x-mock-interval-ms: 200".
             GET /mock/requests lists what it received; GET /mock/stats counts connections.
             """
     )
