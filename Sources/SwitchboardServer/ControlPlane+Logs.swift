@@ -115,15 +115,8 @@ extension ControlPlane {
             var scanner = UsageScanner(format: .json)
             Array(responseBody.jsonText.utf8).withUnsafeBytes { scanner.consume($0) }
             let usage = scanner.result(requestBytes: request["body"]?.jsonText.utf8.count ?? 0)
-            record.promptTokens = usage.promptTokens
-            record.completionTokens = usage.completionTokens
-            record.cachedTokens = usage.cachedTokens
-            record.cacheWriteTokens = usage.cacheWriteTokens
-            record.reasoningTokens = usage.reasoningTokens
-            record.usageSource = usage.source.rawValue
-            if let model = record.model, let price = self.prices(provider, model) {
-                record.costCents = price.cost(of: usage)
-            }
+            let price = record.model.flatMap { self.prices(provider, $0) }
+            record.count(usage, cost: price?.cost(of: usage))
         }
         record.requestBody = request["body"]?.jsonText
         record.responseBody = response?["body"]?.jsonText

@@ -138,13 +138,7 @@ extension GatewayHandler {
         record.model = request.model
         record.firstByteMs = request.accounting.firstByteAt.map { Double(($0 - request.start).nanoseconds) / 1e6 }
         record.upstreamMs = upstream.map { Double($0.nanoseconds) / 1e6 }
-        record.promptTokens = usage.promptTokens
-        record.completionTokens = usage.completionTokens
-        record.cachedTokens = usage.cachedTokens
-        record.cacheWriteTokens = usage.cacheWriteTokens
-        record.reasoningTokens = usage.reasoningTokens
-        record.usageSource = usage.source.rawValue
-        record.costCents = cost
+        record.count(usage, cost: cost)
         record.stream = request.stream
         record.complete = complete
         record.retryCount = request.plan?.execution.retryAttemptCount ?? 0
@@ -211,5 +205,18 @@ extension GatewayHandler {
             }
         }
         return JSONValue.object(members).jsonText
+    }
+}
+
+extension RequestLogRecord {
+    /// Sets the record's token counts, their source and the cost.
+    mutating func count(_ usage: TokenUsage, cost: Double?) {
+        self.promptTokens = usage.promptTokens
+        self.completionTokens = usage.completionTokens
+        self.cachedTokens = usage.cachedTokens
+        self.cacheWriteTokens = usage.cacheWriteTokens
+        self.reasoningTokens = usage.reasoningTokens
+        self.usageSource = usage.source.rawValue
+        self.costCents = cost
     }
 }

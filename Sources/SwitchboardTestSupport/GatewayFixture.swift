@@ -36,6 +36,16 @@ public struct GatewayFixture: Sendable {
           provider: mock
         """
 
+    /// ``with(yaml:mockDefaults:store:adminKey:_:)`` on a new, empty store of `kind`.
+    public static func with<T: Sendable>(
+        yaml: String = Self.mockOnly,
+        storeKind kind: TestStores.Kind,
+        _ body: (GatewayFixture) async throws -> T
+    ) async throws -> T {
+        let location = try await TestStores.location(kind, group: MultiThreadedEventLoopGroup.singleton)
+        return try await Self.with(yaml: yaml, store: location, body)
+    }
+
     /// Starts a mock and a gateway configured by `yaml` (`kind: mock` providers point at the mock; in the text,
     /// `{MOCK}` is replaced by the mock's `host:port`, `{MOCK_PORT}` by its port and `{CA_FILE}` by the path of
     /// a file holding ``TestCertificates/authorityPEM``), runs `body`, and shuts both down.

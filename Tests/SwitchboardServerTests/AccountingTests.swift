@@ -29,8 +29,7 @@ import Testing
         yaml: String = Self.yaml,
         _ body: (GatewayFixture) async throws -> T
     ) async throws -> T {
-        let location = try await TestStores.location(kind, group: MultiThreadedEventLoopGroup.singleton)
-        return try await GatewayFixture.with(yaml: yaml, store: location, body)
+        try await GatewayFixture.with(yaml: yaml, storeKind: kind, body)
     }
 
     /// The prompt tokens the mock reports for the body it received last.

@@ -26,8 +26,7 @@ import Testing
         _ kind: TestStores.Kind,
         _ body: (GatewayFixture) async throws -> T
     ) async throws -> T {
-        let location = try await TestStores.location(kind, group: MultiThreadedEventLoopGroup.singleton)
-        return try await GatewayFixture.with(yaml: Self.yaml, store: location, body)
+        try await GatewayFixture.with(yaml: Self.yaml, storeKind: kind, body)
     }
 
     static func data(_ response: TestResponse) -> [String: Any] { response.json["data"] as? [String: Any] ?? [:] }
