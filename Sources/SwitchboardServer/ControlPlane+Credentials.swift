@@ -309,9 +309,7 @@ extension ControlPlane {
     /// Portkey's slugs: a provider or integration is named after itself; a virtual key gets a random suffix.
     private static func makeSlug(name: String, kind: CredentialKind) -> String {
         let base = Self.slugBase(name)
-        guard kind == .virtualKey || base.isEmpty else { return base }
-        let suffix = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
-        return (base.isEmpty ? "" : base + "-") + String(repeating: "0", count: 6 - suffix.count) + suffix
+        return kind == .virtualKey || base.isEmpty ? Self.makeSlug(name: name, prefix: "") : base
     }
 
     /// `current_page` (from 0) and `page_size` applied to `items`.

@@ -471,11 +471,11 @@ final class ControlPlane: Sendable {
         return String(base.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(24))
     }
 
-    /// Portkey's slug form, `pc-<name>-<6 hex>`.
-    static func makeSlug(name: String) -> String {
+    /// Portkey's slug form, `<prefix><name>-<6 hex>` (`pc-` for configs).
+    static func makeSlug(name: String, prefix: String = "pc-") -> String {
         let base = Self.slugBase(name)
         let suffix = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
-        return "pc-" + (base.isEmpty ? "" : base + "-") + String(repeating: "0", count: 6 - suffix.count) + suffix
+        return prefix + (base.isEmpty ? "" : base + "-") + String(repeating: "0", count: 6 - suffix.count) + suffix
     }
 }
 

@@ -22,16 +22,18 @@ extension GatewayHandler {
         self.request!.accounting.requestBody = Array(body.readableBytesView.prefix(Accounting.maxLoggedBody))
     }
 
-    /// `overrides` plus, for a streamed request that did not ask for usage, the `stream_options` that asks
-    /// the upstream for it (the usage chunk is then taken out of the stream before the client sees it).
-    func overridesAskingForUsage(
-        _ overrides: [(key: String, json: [UInt8])],
-        target: RouteTarget,
+    /// `body` edited for `target`: its model, overrides and defaults, the `removing` members taken out, and — for
+    /// a streamed request that did not ask for usage — the `stream_options` that asks the upstream for it (the
+    /// usage chunk is then taken out of the stream before the client sees it).
+    func body(
+        _ body: ByteBuffer,
+        for target: RouteTarget,
         inspection: RequestInspection,
-        body: ByteBuffer
-    ) -> [(key: String, json: [UInt8])] {
-        guard self.request != nil, let endpoint = self.request!.endpoint,
-            !overrides.contains(where: { $0.key == "stream_options" }),
+        removing: [String] = []
+    ) -> ByteBuffer {
+        var overrides = target.overrides
+        var asksForUsage = false
+        if let endpoint = self.request?.endpoint, !overrides.contains(where: { $0.key == "stream_options" }),
             let options = body.withUnsafeReadableBytes({
                 StreamUsage.streamOptionsOverride(
                     endpoint: endpoint,
@@ -40,12 +42,22 @@ extension GatewayHandler {
                     body: $0
                 )
             })
-        else {
-            self.request?.accounting.asksForUsage = false
-            return overrides
+        {
+            overrides.append(("stream_options", options))
+            asksForUsage = true
         }
-        self.request!.accounting.asksForUsage = true
-        return overrides + [("stream_options", options)]
+        self.request?.accounting.asksForUsage = asksForUsage
+        let patch = body.withUnsafeReadableBytes { bytes in
+            BodyPatch.make(
+                body: bytes,
+                inspection: inspection,
+                model: target.model,
+                overrides: overrides,
+                defaults: target.defaults,
+                removing: removing
+            )
+        }
+        return patch.isEmpty ? body : Self.apply(patch, to: body)
     }
 
     // MARK: - Response side

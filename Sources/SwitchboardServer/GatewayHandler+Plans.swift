@@ -75,24 +75,7 @@ extension GatewayHandler {
         }
         var body = run.body ?? ByteBuffer()
         if let inspection = run.inspection {
-            let removing = run.consumedBodyKeys
-            let overrides = self.overridesAskingForUsage(
-                target.overrides,
-                target: target,
-                inspection: inspection,
-                body: body
-            )
-            let patch = body.withUnsafeReadableBytes { bytes in
-                BodyPatch.make(
-                    body: bytes,
-                    inspection: inspection,
-                    model: target.model,
-                    overrides: overrides,
-                    defaults: target.defaults,
-                    removing: removing
-                )
-            }
-            if !patch.isEmpty { body = Self.apply(patch, to: body) }
+            body = self.body(body, for: target, inspection: inspection, removing: run.consumedBodyKeys)
             self.request!.model = target.model ?? target.overrideModel ?? inspection.model
         }
         self.request!.body = body

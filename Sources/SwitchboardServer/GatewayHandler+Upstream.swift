@@ -57,22 +57,7 @@ extension GatewayHandler {
             target.model = self.runtime.resolver.upstreamModel(for: target, requestModel: inspection?.model)
             self.request!.target = target
             if let inspection {
-                let overrides = self.overridesAskingForUsage(
-                    target.overrides,
-                    target: target,
-                    inspection: inspection,
-                    body: body
-                )
-                let patch = body.withUnsafeReadableBytes { bytes in
-                    BodyPatch.make(
-                        body: bytes,
-                        inspection: inspection,
-                        model: target.model,
-                        overrides: overrides,
-                        defaults: target.defaults
-                    )
-                }
-                if !patch.isEmpty { body = Self.apply(patch, to: body) }
+                body = self.body(body, for: target, inspection: inspection)
                 if let model = target.model { self.request!.model = model }
             }
             let head = self.upstreamHead(target: target, bodyLength: body.readableBytes)
