@@ -18,24 +18,34 @@ public enum Endpoint: Sendable, Equatable {
 
     /// Classifies `uri` (path and query as received). Returns `nil` for paths outside `/v1` and `/api/v1`.
     public static func match(uri: String) -> Match? {
-        let rest: Substring
-        if uri.hasPrefix("/v1/") {
-            rest = uri.dropFirst(3)
-        } else if uri.hasPrefix("/api/v1/") {
-            rest = uri.dropFirst(7)
+        // Compared as bytes: every request is classified, and the paths are ASCII.
+        let utf8 = uri.utf8
+        let prefixLength: Int
+        if utf8.starts(with: "/v1/".utf8) {
+            prefixLength = 3
+        } else if utf8.starts(with: "/api/v1/".utf8) {
+            prefixLength = 7
         } else {
             return nil
         }
-        let path = rest.firstIndex(of: "?").map { rest[..<$0] } ?? rest
+        let start = utf8.index(utf8.startIndex, offsetBy: prefixLength)
+        let rest = uri[start...]
+        let path = rest.utf8.firstIndex(of: UInt8(ascii: "?")).map { rest.utf8[..<$0] } ?? rest.utf8[...]
         let endpoint: Endpoint =
-            switch path {
-            case "/chat/completions": .chatCompletions
-            case "/completions": .completions
-            case "/embeddings": .embeddings
-            case "/models": .models
-            case "/responses": .responses
-            case "/messages": .messages
-            default: .passthrough
+            if path.elementsEqual("/chat/completions".utf8) {
+                .chatCompletions
+            } else if path.elementsEqual("/completions".utf8) {
+                .completions
+            } else if path.elementsEqual("/embeddings".utf8) {
+                .embeddings
+            } else if path.elementsEqual("/models".utf8) {
+                .models
+            } else if path.elementsEqual("/responses".utf8) {
+                .responses
+            } else if path.elementsEqual("/messages".utf8) {
+                .messages
+            } else {
+                .passthrough
             }
         return Match(endpoint: endpoint, upstreamPath: rest)
     }

@@ -142,6 +142,10 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
 public enum JSONString {
     /// Returns `value` as a quoted, escaped JSON string.
     public static func quote(_ value: String) -> String {
+        // Model names and most values need no escapes (request bodies are patched with quoted model names).
+        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            return "\"" + value + "\""
+        }
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {

@@ -1,16 +1,21 @@
 /// A provider base URL split into what a connection needs: scheme, host, port and the path prefix.
 public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
-    public var isTLS: Bool
-    public var host: String
-    public var port: Int
+    public let isTLS: Bool
+    public let host: String
+    public let port: Int
     /// Path prefix without a trailing slash, e.g. `/v1`, or empty.
     public var basePath: String
+    /// The `Host` header value: the port is omitted when it is the scheme's default. Kept, as every request
+    /// sends it.
+    public let hostHeader: String
 
     public init(isTLS: Bool, host: String, port: Int, basePath: String) {
         self.isTLS = isTLS
         self.host = host
         self.port = port
         self.basePath = basePath
+        let name = host.contains(":") ? "[\(host)]" : host
+        self.hostHeader = port == (isTLS ? 443 : 80) ? name : "\(name):\(port)"
     }
 
     /// Parses `http(s)://host[:port][/path]`. Query strings, fragments and user info are rejected.
@@ -60,12 +65,6 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
         guard !host.isEmpty, !host.contains(where: { $0 == " " || $0.isNewline }) else { return nil }
         while rest.hasSuffix("/") { rest = rest.dropLast() }
         self.init(isTLS: isTLS, host: String(host), port: port, basePath: String(rest))
-    }
-
-    /// The `Host` header value: the port is omitted when it is the scheme's default.
-    public var hostHeader: String {
-        let name = self.host.contains(":") ? "[\(self.host)]" : self.host
-        return self.port == (self.isTLS ? 443 : 80) ? name : "\(name):\(self.port)"
     }
 
     public var description: String { "\(self.isTLS ? "https" : "http")://\(self.hostHeader)\(self.basePath)" }

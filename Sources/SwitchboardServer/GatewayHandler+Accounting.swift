@@ -68,7 +68,7 @@ extension GatewayHandler {
     func startAccounting(head: ResponseHead, bytes: ByteBuffer, framing: BodyFraming) -> Bool {
         guard self.request != nil, (200..<300).contains(head.status) else { return false }
         let eventStream = bytes.withUnsafeReadableBytes { raw in
-            head.fields.value(of: "content-type", in: raw)?.lowercased().contains("text/event-stream") ?? false
+            head.fields.valueBytes(of: "content-type", in: raw)?.containsIgnoringCase("text/event-stream") ?? false
         }
         self.request!.accounting.usage = UsageScanner(format: eventStream ? .eventStream : .json)
         if eventStream {

@@ -416,10 +416,11 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Called when the response has been written completely (or abandoned): metrics, log, next request.
     func finishRequest(complete: Bool) {
-        guard let context = self.context, let request = self.request else { return }
+        guard let context = self.context, self.request != nil else { return }
+        // Moved out, not copied: a copy would retain and release each of its references.
+        let request = self.request.take()!
         self.loop.sweeper.remove(self)
         request.plan?.retryTimer?.cancel()
-        self.request = nil
         self.setClientReading(true, context: context)
         self.record(request, complete: complete)
         if !request.keepAlive || !complete || !request.requestEnded {

@@ -38,6 +38,12 @@ final class RequestLogQueue: Sendable {
     /// Takes up to `limit` of the oldest entries; call ``written(_:)`` once they are stored or put back.
     func take(_ limit: Int) -> [Entry] {
         let batch = self.entries.withLockedValue { entries in
+            // Usually the whole queue: handed over without copying, and the event loops start a new array.
+            if entries.count <= limit {
+                let all = entries
+                entries = []
+                return all
+            }
             let batch = Array(entries.prefix(limit))
             entries.removeFirst(batch.count)
             return batch

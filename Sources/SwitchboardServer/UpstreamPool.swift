@@ -41,8 +41,8 @@ final class UpstreamPool {
 
     /// An idle pooled connection for `key`, or a new one.
     func acquire(_ key: Key) -> EventLoopFuture<UpstreamConnection> {
-        while var list = self.idle[key], let connection = list.popLast() {
-            self.idle[key] = list
+        // The lists are changed in place: copying one out and back would copy its storage on every request.
+        while let connection = self.idle[key]?.popLast() {
             if connection.isOpen {
                 self.metrics.upstreamConnectionsReused.increment()
                 return self.eventLoop.assumeIsolated().makeSucceededFuture(connection)
@@ -80,14 +80,12 @@ final class UpstreamPool {
     /// Returns a connection whose response ended with keep-alive.
     func release(_ connection: UpstreamConnection) {
         guard connection.isOpen else { return }
-        var list = self.idle[connection.key, default: []]
-        guard list.count < self.settings.maxIdleConnectionsPerHost else {
+        guard (self.idle[connection.key]?.count ?? 0) < self.settings.maxIdleConnectionsPerHost else {
             connection.close()
             return
         }
         connection.idleSince = .now()
-        list.append(connection)
-        self.idle[connection.key] = list
+        self.idle[connection.key, default: []].append(connection)
         self.scheduleSweep()
     }
 

@@ -7,7 +7,7 @@ import SQLiteKit
 
 /// The request log and feedback, in SQL both databases run.
 extension SQLStore {
-    private static let logColumns = """
+    static let logColumns = """
         id, created_at, trace_id, span_id, parent_span_id, span_name, method, path, endpoint, provider, model, status,
         duration_ms, first_byte_ms, upstream_ms, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
         reasoning_tokens, usage_source, cost_cents, stream, complete, retry_count, config, preset, virtual_key,
@@ -17,40 +17,16 @@ extension SQLStore {
     public func insertRequestLogs(_ records: [RequestLogRecord]) async throws {
         guard !records.isEmpty else { return }
         // Values go to the drivers as they are: SQLKit's Encodable binding costs more than SQLite's insert.
-        let rowsPerStatement = 400
-        let width = Self.columnCount
-        let chunks = stride(from: 0, to: records.count, by: rowsPerStatement).map {
-            records[$0..<min(records.count, $0 + rowsPerStatement)]
-        }
         switch self.driver {
-        case .sqlite(let connection):
-            try await self.turns!.withLock {
-                try await connection.query("BEGIN IMMEDIATE", []) { _ in }
-                do {
-                    for chunk in chunks {
-                        var binds: [SQLiteData] = []
-                        binds.reserveCapacity(chunk.count * width)
-                        for record in chunk {
-                            for value in Self.values(record) {
-                                switch value {
-                                case .text(let text): binds.append(text.map(SQLiteData.text) ?? .null)
-                                case .int(let number): binds.append(.integer(number))
-                                case .real(let number): binds.append(number.map(SQLiteData.float) ?? .null)
-                                }
-                            }
-                        }
-                        try await connection.query(Self.insertStatement(rows: chunk.count, postgres: false), binds) {
-                            _ in
-                        }
-                    }
-                    try await connection.query("COMMIT", []) { _ in }
-                } catch {
-                    try? await connection.query("ROLLBACK", []) { _ in }
-                    throw error
-                }
-            }
+        case .sqlite(let log):
+            try await self.turns!.withLock { try await log.insert(records, values: Self.values) }
         case .postgres(let pool):
             let logger = Logger(label: "switchboard.store")
+            let rowsPerStatement = 400
+            let width = Self.columnCount
+            let chunks = stride(from: 0, to: records.count, by: rowsPerStatement).map {
+                records[$0..<min(records.count, $0 + rowsPerStatement)]
+            }
             try await pool.withConnection { connection in
                 let promise = connection.eventLoop.makePromise(of: Void.self)
                 promise.completeWithTask {
@@ -85,7 +61,7 @@ extension SQLStore {
         }
     }
 
-    private enum LogValue {
+    enum LogValue {
         case text(String?)
         case int(Int)
         case real(Double?)
@@ -105,7 +81,7 @@ extension SQLStore {
     }
 
     /// A record's values in the order of ``logColumns``.
-    private static func values(_ r: RequestLogRecord) -> [LogValue] {
+    @Sendable static func values(_ r: RequestLogRecord) -> [LogValue] {
         [
             .text(r.id), .text(r.createdAt), .text(r.traceID), .text(r.spanID), .text(r.parentSpanID),
             .text(r.spanName), .text(r.method), .text(r.path), .text(r.endpoint), .text(r.provider), .text(r.model),

@@ -316,11 +316,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case badLocation(String)
     /// A row others still refer to (the message names them).
     case inUse(String)
+    /// SQLite refused something the request log's own connection asked (the message says what).
+    case sqlite(String)
 
     public var description: String {
         switch self {
         case .conflict(let what): "\(what) already exists"
         case .inUse(let what): what
+        case .sqlite(let what): "SQLite: \(what)"
         case .badLocation(let text):
             "'\(text)' is not a store location; use sqlite:PATH (e.g. sqlite:.switchboard/switchboard.sqlite) "
                 + "or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -344,18 +347,41 @@ public enum Timestamps {
     }
 
     public static func format(epochMs: Int64) -> String {
-        var time = timespec()
-        time.tv_sec = Int(epochMs / 1000)
-        time.tv_nsec = Int(epochMs % 1000) * 1_000_000
+        var seconds = time_t(epochMs / 1000)
+        let milliseconds = Int(epochMs % 1000)
         var parts = tm()
-        var seconds = time_t(time.tv_sec)
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        // Written digit by digit into one string: the request log formats one per request.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var index = 0
+            func put(_ value: Int, width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                while divisor > 0 {
+                    out[index] = UInt8(ascii: "0") + UInt8(value / divisor % 10)
+                    index += 1
+                    divisor /= 10
+                }
+            }
+            func put(_ byte: Unicode.Scalar) {
+                out[index] = UInt8(ascii: byte)
+                index += 1
+            }
+            put(Int(parts.tm_year) + 1900, width: 4)
+            put("-")
+            put(Int(parts.tm_mon) + 1, width: 2)
+            put("-")
+            put(Int(parts.tm_mday), width: 2)
+            put("T")
+            put(Int(parts.tm_hour), width: 2)
+            put(":")
+            put(Int(parts.tm_min), width: 2)
+            put(":")
+            put(Int(parts.tm_sec), width: 2)
+            put(".")
+            put(milliseconds, width: 3)
+            put("Z")
+            return index
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + "\(pad(Int32(time.tv_nsec / 1_000_000), 3))Z"
     }
 }

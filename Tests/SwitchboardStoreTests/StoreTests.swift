@@ -21,6 +21,12 @@ import Testing
         }
     }
 
+    @Test func timestampsAreISO8601WithMillisecondsInUTC() {
+        #expect(Timestamps.format(epochMs: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamps.format(epochMs: 1_795_319_685_007) == "2026-11-22T03:54:45.007Z")
+        #expect(Timestamps.format(epochMs: 253_402_300_799_999) == "9999-12-31T23:59:59.999Z")
+    }
+
     @Test(arguments: TestStores.available)
     func migratesAnEmptyDatabase(kind: TestStores.Kind) async throws {
         let location = try await TestStores.location(kind, group: Self.group)

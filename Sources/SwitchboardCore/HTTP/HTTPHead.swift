@@ -63,9 +63,14 @@ public struct HeaderFields: Sendable {
     /// The value of the first header named `lowercaseName` (compared ignoring case); `head` is the bytes the
     /// spans point into.
     public func value(of lowercaseName: StaticString, in head: UnsafeRawBufferPointer) -> String? {
+        self.valueBytes(of: lowercaseName, in: head).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// ``value(of:in:)`` as the bytes in `head`, for tests that need no string.
+    public func valueBytes(of lowercaseName: StaticString, in head: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         for span in self.headers
         where UnsafeRawBufferPointer(rebasing: head[span.name]).equalsIgnoringCase(lowercaseName) {
-            return String(decoding: UnsafeRawBufferPointer(rebasing: head[span.value]), as: UTF8.self)
+            return UnsafeRawBufferPointer(rebasing: head[span.value])
         }
         return nil
     }

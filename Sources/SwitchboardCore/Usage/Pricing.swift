@@ -126,9 +126,11 @@ public struct PricingTable: Sendable {
     public func price(provider: String, model: String) -> ModelPrice? {
         guard let models = self.prices[provider] else { return nil }
         if let exact = models[model] { return exact }
+        // Runs for every request of an unpriced model: bytes compared, no Unicode-aware prefix test.
         var best: (length: Int, price: ModelPrice)?
-        for (name, price) in models where model.hasPrefix(name) && name.count > (best?.length ?? 0) {
-            best = (name.count, price)
+        for (name, price) in models
+        where name.utf8.count > (best?.length ?? 0) && model.utf8.starts(with: name.utf8) {
+            best = (name.utf8.count, price)
         }
         return best?.price
     }
