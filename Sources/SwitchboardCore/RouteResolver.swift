@@ -75,21 +75,21 @@ public struct RouteResolver: Sendable {
         if model.utf8.contains(UInt8(ascii: ":")), let stored = self.storedModels?(model) {
             return try self.registryTarget(stored)
         }
+        // Split as bytes (`@` and `/` are ASCII): every request's model name goes through here.
         var name = Substring(model)
-        if name.hasPrefix("@") { name = name.dropFirst() }
-        if let slash = name.firstIndex(of: "/") {
+        let credentialForm = model.utf8.first == UInt8(ascii: "@")
+        if credentialForm { name = name.dropFirst() }
+        if let slash = name.utf8.firstIndex(of: UInt8(ascii: "/")) {
             let prefix = String(name[..<slash])
+            let rest = String(name[name.utf8.index(after: slash)...])
             if let index = self.indexBySlug[prefix] {
                 var target = try self.configuredTarget(index)
-                target.model = self.config.providers[index].upstreamModel(
-                    for: String(name[name.index(after: slash)...])
-                )
+                target.model = self.config.providers[index].upstreamModel(for: rest)
                 return target
             }
             // `@SLUG/MODEL`: a stored credential (Portkey's model catalog form).
-            if model.hasPrefix("@") {
+            if credentialForm {
                 var target = try self.credentialTarget(prefix, customHost: nil, param: "model")
-                let rest = String(name[name.index(after: slash)...])
                 target.model = target.configuredIndex.map { self.config.providers[$0].upstreamModel(for: rest) } ?? rest
                 return target
             }
@@ -101,7 +101,7 @@ public struct RouteResolver: Sendable {
             return target
         }
         if let stored = self.storedModels?(model) { return try self.registryTarget(stored) }
-        if model.contains("/") { throw self.noRoute(model: model) }
+        if model.utf8.contains(UInt8(ascii: "/")) { throw self.noRoute(model: model) }
         guard let route = self.config.defaultRoute, let provider = route.provider,
             let index = self.indexBySlug[provider]
         else {

@@ -489,7 +489,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     static func pathOnly(_ uri: String) -> String {
-        uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
+        uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
     }
 }
 

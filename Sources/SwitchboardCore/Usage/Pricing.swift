@@ -91,10 +91,15 @@ public struct ModelPrice: Sendable, Equatable {
 /// A model is found by its exact name, else by the longest priced name it starts with
 /// (`gpt-4o-2024-08-06` is priced as `gpt-4o`).
 public struct PricingTable: Sendable {
-    private var prices: [String: [String: ModelPrice]]
+    private var prices: [String: [String: ModelPrice]] = [:]
+    /// Each provider's priced names, longest first, for the prefix search a model without a price of its own
+    /// runs on every request.
+    private var prefixes: [String: [(first: UInt8, name: String, price: ModelPrice)]] = [:]
 
     public init(_ prices: [String: [String: ModelPrice]] = [:]) {
-        self.prices = prices
+        for (provider, models) in prices {
+            for (model, price) in models { self.set(price, provider: provider, model: model) }
+        }
     }
 
     /// The bundled table.
@@ -112,6 +117,11 @@ public struct PricingTable: Sendable {
 
     public mutating func set(_ price: ModelPrice, provider: String, model: String) {
         self.prices[provider, default: [:]][model] = price
+        guard let first = model.utf8.first else { return }
+        var list = self.prefixes[provider, default: []].filter { $0.name != model }
+        list.append((first, model, price))
+        list.sort { $0.name.utf8.count > $1.name.utf8.count }
+        self.prefixes[provider] = list
     }
 
     /// `other`'s prices over these.
@@ -126,12 +136,11 @@ public struct PricingTable: Sendable {
     public func price(provider: String, model: String) -> ModelPrice? {
         guard let models = self.prices[provider] else { return nil }
         if let exact = models[model] { return exact }
-        // Runs for every request of an unpriced model: bytes compared, no Unicode-aware prefix test.
-        var best: (length: Int, price: ModelPrice)?
-        for (name, price) in models
-        where name.utf8.count > (best?.length ?? 0) && model.utf8.starts(with: name.utf8) {
-            best = (name.utf8.count, price)
+        guard let first = model.utf8.first, let candidates = self.prefixes[provider] else { return nil }
+        // Longest first, so the first match is the longest; most names are ruled out by their first byte.
+        for candidate in candidates where candidate.first == first && model.utf8.starts(with: candidate.name.utf8) {
+            return candidate.price
         }
-        return best?.price
+        return nil
     }
 }
