@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension UnsafeRawBufferPointer {
     /// Compares raw bytes with an ASCII literal without allocating.
     @inlinable
@@ -60,5 +66,54 @@ extension UnsafeRawBufferPointer {
             let lowerB = b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b
             return lowerA == lowerB
         }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The first `byte` at or after `start` (`memchr`: streams are searched byte by byte for line ends).
+    public func firstIndex(of byte: UInt8, from start: Int) -> Int? {
+        guard start < self.count, let base = self.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(byte), self.count - start) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    /// The first occurrence of `needle` at or after `start`.
+    public func firstRange(of needle: [UInt8], from start: Int = 0) -> Range<Int>? {
+        guard let first = needle.first else { return nil }
+        var at = start
+        while at + needle.count <= self.count, let candidate = self.firstIndex(of: first, from: at) {
+            guard candidate + needle.count <= self.count else { return nil }
+            if self.matches(needle, at: candidate) { return candidate..<(candidate + needle.count) }
+            at = candidate + 1
+        }
+        return nil
+    }
+
+    /// The last occurrence of `needle`.
+    public func lastRange(of needle: [UInt8]) -> Range<Int>? {
+        guard let last = needle.last, self.count >= needle.count else { return nil }
+        // Anchored on the needle's last byte, the rest compared only where that matches.
+        var end = self.count - 1
+        while end >= needle.count - 1 {
+            if self[end] == last, self.matches(needle, at: end + 1 - needle.count) {
+                return (end + 1 - needle.count)..<(end + 1)
+            }
+            end -= 1
+        }
+        return nil
+    }
+
+    private func matches(_ needle: [UInt8], at offset: Int) -> Bool {
+        // JSON keys start and end with a quote, frequent in JSON: a middle byte rules out most places first.
+        let middle = needle.count / 2
+        guard self[offset + middle] == needle[middle] else { return false }
+        return needle.withUnsafeBytes { memcmp(self.baseAddress! + offset, $0.baseAddress!, needle.count) == 0 }
+    }
+
+    /// Whether these bytes start with an ASCII literal.
+    public func hasPrefix(_ literal: StaticString) -> Bool {
+        let length = literal.utf8CodeUnitCount
+        guard self.count >= length else { return false }
+        return memcmp(self.baseAddress!, literal.utf8Start, length) == 0
     }
 }

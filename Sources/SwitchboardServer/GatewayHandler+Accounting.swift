@@ -92,35 +92,46 @@ extension GatewayHandler {
         }
     }
 
-    /// Relays filtered stream bytes: complete events only, the usage chunk left out, each run framed as one
-    /// chunk when the gateway frames the body.
+    /// Relays filtered stream bytes: complete events only, the usage chunk left out. What one upstream read
+    /// brings is collected and written at once when the read ends (``writeRelayed(context:)``).
     func relayFiltered(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
-        guard self.request != nil, var filter = self.request!.accounting.eventFilter else { return }
-        let reframes = self.request!.accounting.reframes
+        // Taken out while it runs, so its buffer is not shared and grows in place.
+        guard self.request != nil, var filter = self.request!.accounting.eventFilter.take() else { return }
         buffer.withUnsafeReadableBytes { bytes in
-            filter.consume(bytes) { events in self.writeRelayed(events, framed: reframes, context: context) }
+            filter.consume(bytes) { events in self.collectRelayed(events, context: context) }
         }
         self.request!.accounting.eventFilter = filter
     }
 
     /// Ends a filtered body: what the filter still holds, then the last chunk when the gateway frames it.
     func finishFiltered(context: ChannelHandlerContext) {
-        guard self.request != nil, var filter = self.request!.accounting.eventFilter else { return }
-        let reframes = self.request!.accounting.reframes
-        filter.finish { rest in self.writeRelayed(rest, framed: reframes, context: context) }
-        self.request!.accounting.eventFilter = nil
-        if reframes { context.write(self.wrapOutboundOut(ByteBuffer(staticString: "0\r\n\r\n")), promise: nil) }
+        guard self.request != nil, var filter = self.request!.accounting.eventFilter.take() else { return }
+        filter.finish { rest in self.collectRelayed(rest, context: context) }
+        self.writeRelayed(context: context)
+        if self.request!.accounting.reframes {
+            context.write(self.wrapOutboundOut(ByteBuffer(staticString: "0\r\n\r\n")), promise: nil)
+        }
     }
 
-    private func writeRelayed(_ bytes: UnsafeRawBufferPointer, framed: Bool, context: ChannelHandlerContext) {
-        guard !bytes.isEmpty else { return }
-        var out = context.channel.allocator.buffer(capacity: bytes.count + 12)
-        if framed {
-            out.writeString(String(bytes.count, radix: 16))
-            out.writeStaticString("\r\n")
+    private func collectRelayed(_ events: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
+        guard !events.isEmpty else { return }
+        if self.request!.accounting.relayed == nil {
+            self.request!.accounting.relayed = context.channel.allocator.buffer(capacity: max(events.count, 2048))
         }
-        out.writeBytes(bytes)
-        if framed { out.writeStaticString("\r\n") }
+        self.request!.accounting.relayed!.writeBytes(events)
+    }
+
+    /// Writes the filtered events collected during a read: one chunk when the gateway frames the body.
+    func writeRelayed(context: ChannelHandlerContext) {
+        guard var events = self.request?.accounting.relayed.take(), events.readableBytes > 0 else { return }
+        guard self.request!.accounting.reframes else {
+            context.write(self.wrapOutboundOut(events), promise: nil)
+            return
+        }
+        var out = context.channel.allocator.buffer(capacity: events.readableBytes + 20)
+        HTTPWire.writeChunkSize(&out, events.readableBytes)
+        out.writeBuffer(&events)
+        out.writeStaticString("\r\n")
         context.write(self.wrapOutboundOut(out), promise: nil)
     }
 

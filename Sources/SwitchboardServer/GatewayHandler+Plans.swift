@@ -183,8 +183,7 @@ extension GatewayHandler {
         var out = context.channel.allocator.buffer(capacity: event.utf8.count + 32)
         switch appendPoint {
         case .chunkBoundary:
-            out.writeString(String(event.utf8.count, radix: 16))
-            out.writeStaticString("\r\n")
+            HTTPWire.writeChunkSize(&out, event.utf8.count)
             out.writeString(event)
             // No last-chunk: the response stays incomplete at the HTTP level too.
             out.writeStaticString("\r\n")

@@ -410,7 +410,6 @@ extension GatewayHandler: UpstreamResponseDelegate {
 
     func upstreamResponseBody(_ buffer: ByteBuffer) {
         guard let context = self.context, self.request != nil else { return }
-        self.request!.lastActivity = .now()
         if self.request!.accounting.eventFilter != nil {
             self.relayFiltered(buffer, context: context)
         } else {
@@ -419,7 +418,12 @@ extension GatewayHandler: UpstreamResponseDelegate {
     }
 
     func upstreamReadComplete() {
-        self.context?.flush()
+        guard let context = self.context else { return }
+        if self.request != nil {
+            self.request!.lastActivity = .now()
+            self.writeRelayed(context: context)
+        }
+        context.flush()
     }
 
     /// Back-pressure for uploads: while the upstream cannot take more, stop reading the client.
@@ -448,6 +452,8 @@ extension GatewayHandler: UpstreamResponseDelegate {
         self.request!.upstream = nil
         self.request!.upstreamRequestSent = false
         if request.responseHeadSent {
+            // Events that arrived before the failure go out before the error.
+            if let context = self.context { self.writeRelayed(context: context) }
             self.runtime.logger.warning(
                 "upstream failed mid-response",
                 metadata: ["id": "\(request.id)", "provider": "\(target.provider)", "error": "\(error)"]

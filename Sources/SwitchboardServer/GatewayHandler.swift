@@ -88,6 +88,8 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         var asksForUsage = false
         /// Set while that chunk is being taken out of the relayed stream.
         var eventFilter: UsageEventFilter?
+        /// Filtered events relayed during the current upstream read, written together when the read ends.
+        var relayed: ByteBuffer?
         /// Whether the gateway frames the relayed events as chunks itself (while filtering a chunked stream).
         var reframes = false
         var requestBytes = 0

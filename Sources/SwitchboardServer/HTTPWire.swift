@@ -23,6 +23,18 @@ enum HTTPWire {
         buffer.writeStaticString("\r\n")
     }
 
+    /// A chunk's size line (`1a2\r\n`), written digit by digit: filtered streams frame every event run.
+    static func writeChunkSize(_ buffer: inout ByteBuffer, _ size: Int) {
+        var shift = max(0, (Int.bitWidth - size.leadingZeroBitCount - 1) / 4 * 4)
+        while shift >= 0 {
+            buffer.writeInteger(Self.hexDigits[(size >> shift) & 0xF])
+            shift -= 4
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// `name: value\r\n` from received bytes (a header line normalised to CRLF).
     @inline(__always)
     static func writeHeader(_ buffer: inout ByteBuffer, _ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer)

@@ -19,6 +19,21 @@ import Testing
         }
     }
 
+    @Test func byteSearchFindsFirstAndLastOccurrences() {
+        let text = Array(#"{"usage":1,"x":{"usage":2}} "usag"#.utf8)
+        let needle = Array(#""usage""#.utf8)
+        text.withUnsafeBytes { bytes in
+            #expect(bytes.firstRange(of: needle) == 1..<8)
+            #expect(bytes.firstRange(of: needle, from: 2) == 16..<23)
+            #expect(bytes.lastRange(of: needle) == 16..<23)
+            #expect(bytes.firstRange(of: Array("usag\"".utf8)) == nil)
+            #expect(bytes.firstIndex(of: UInt8(ascii: "}"), from: 0) == 25)
+            #expect(bytes.firstIndex(of: UInt8(ascii: "{"), from: 1) == 15)
+            #expect(bytes.firstIndex(of: UInt8(ascii: "{"), from: text.count) == nil)
+            #expect(UnsafeRawBufferPointer(rebasing: bytes[0..<5]).lastRange(of: needle) == nil)
+        }
+    }
+
     @Test func openAIBodyWithCachedAndReasoningTokens() {
         let body = #"""
             {"id":"x","choices":[{"message":{"content":"a \"usage\": {\"prompt_tokens\": 1}"}}],

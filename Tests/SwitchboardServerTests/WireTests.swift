@@ -3,9 +3,10 @@ import NIOCore
 import NIOHTTP1
 import SwitchboardCore
 import SwitchboardMock
-import SwitchboardServer
 import SwitchboardTestSupport
 import Testing
+
+@testable import SwitchboardServer
 
 /// HTTP/1.1 on the wire, sent as raw bytes: framing variants the gateway parses and relays itself.
 @Suite struct WireTests {
@@ -15,6 +16,14 @@ import Testing
 
     private func chunked(_ parts: [String]) -> String {
         parts.map { String($0.utf8.count, radix: 16) + "\r\n" + $0 + "\r\n" }.joined() + "0\r\n\r\n"
+    }
+
+    @Test func chunkSizeLinesAreLowercaseHex() {
+        for size in [0, 1, 15, 16, 255, 418, 4096, 0x1_0000_0000] {
+            var buffer = ByteBuffer()
+            HTTPWire.writeChunkSize(&buffer, size)
+            #expect(String(buffer: buffer) == String(size, radix: 16) + "\r\n")
+        }
     }
 
     @Test func chunkedJSONRequestsAreCollectedAndRouted() async throws {

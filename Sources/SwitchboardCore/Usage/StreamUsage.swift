@@ -35,28 +35,38 @@ public struct UsageEventFilter: Sendable {
 
     /// Feeds `bytes`; `emit` gets the complete events to pass on (several at once when they arrived together).
     public mutating func consume(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) {
-        self.pending += bytes
+        // Events are passed from the bytes as received; only an unfinished event's start is kept.
+        if self.pending.isEmpty {
+            let used = Self.pass(bytes, emit: emit)
+            if used < bytes.count { self.pending += bytes[used...] }
+        } else {
+            self.pending += bytes
+            let used = self.pending.withUnsafeBytes { Self.pass($0, emit: emit) }
+            self.pending.removeFirst(used)
+        }
+    }
+
+    /// Emits the complete events in `bytes`, usage-only ones left out, in as few runs as possible; returns how
+    /// many bytes that used (the rest is an unfinished event).
+    private static func pass(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) -> Int {
         var start = 0
         var runStart = 0
-        var index = 0
-        let count = self.pending.count
-        self.pending.withUnsafeBytes { all in
-            while index + 1 < count {
-                if all[index] == UInt8(ascii: "\n"), all[index + 1] == UInt8(ascii: "\n") {
-                    let end = index + 2
-                    if Self.isUsageOnly(UnsafeRawBufferPointer(rebasing: all[start..<end])) {
-                        if runStart < start { emit(UnsafeRawBufferPointer(rebasing: all[runStart..<start])) }
-                        runStart = end
-                    }
-                    start = end
-                    index = end
-                } else {
-                    index += 1
-                }
+        var search = 0
+        while let newline = bytes.firstIndex(of: UInt8(ascii: "\n"), from: search), newline + 1 < bytes.count {
+            guard bytes[newline + 1] == UInt8(ascii: "\n") else {
+                search = newline + 1
+                continue
             }
-            if runStart < start { emit(UnsafeRawBufferPointer(rebasing: all[runStart..<start])) }
+            let end = newline + 2
+            if Self.isUsageOnly(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) {
+                if runStart < start { emit(UnsafeRawBufferPointer(rebasing: bytes[runStart..<start])) }
+                runStart = end
+            }
+            start = end
+            search = end
         }
-        self.pending.removeFirst(start)
+        if runStart < start { emit(UnsafeRawBufferPointer(rebasing: bytes[runStart..<start])) }
+        return start
     }
 
     /// What is left at the end of the stream (an unterminated last event), passed on as it is.
@@ -65,11 +75,15 @@ public struct UsageEventFilter: Sendable {
         self.pending.removeAll()
     }
 
-    static let emptyChoices = Array(#""choices":[]"#.utf8)
+    static let choices = Array(#""choices":["#.utf8)
     static let usageObject = Array(#""usage":{"#.utf8)
 
+    /// An event whose `choices` is empty and which carries a `usage` object. A quoted key cannot occur inside
+    /// a JSON string (its quotes would be escaped), so the first `"choices":[` is the chunk's own.
     static func isUsageOnly(_ event: UnsafeRawBufferPointer) -> Bool {
-        UsageScanner.lastRange(of: Self.emptyChoices, in: event) != nil
-            && UsageScanner.lastRange(of: Self.usageObject, in: event) != nil
+        guard let choices = event.firstRange(of: Self.choices), choices.upperBound < event.count,
+            event[choices.upperBound] == UInt8(ascii: "]")
+        else { return false }
+        return event.firstRange(of: Self.usageObject) != nil
     }
 }

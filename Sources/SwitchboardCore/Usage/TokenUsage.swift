@@ -67,7 +67,7 @@ public struct UsageScanner: Sendable {
             }
         case .eventStream:
             var start = 0
-            while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            while let newline = bytes.firstIndex(of: UInt8(ascii: "\n"), from: start) {
                 if self.pending.isEmpty {
                     self.line(UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
                 } else {
@@ -88,7 +88,7 @@ public struct UsageScanner: Sendable {
         var counts = self.counts
         if self.format == .json {
             self.pending.withUnsafeBytes { tail in
-                if let at = Self.lastRange(of: Self.usageKey, in: tail) {
+                if let at = tail.lastRange(of: Self.usageKey) {
                     counts.read(UnsafeRawBufferPointer(rebasing: tail[at.lowerBound...]))
                 }
             }
@@ -111,30 +111,17 @@ public struct UsageScanner: Sendable {
     }
 
     private mutating func line(_ line: UnsafeRawBufferPointer) {
-        guard line.count > 5, line.starts(with: "data:".utf8) else { return }
+        guard line.count > 5, line.hasPrefix("data:") else { return }
         var payload = UnsafeRawBufferPointer(rebasing: line[5...])
         while payload.first == UInt8(ascii: " ") { payload = UnsafeRawBufferPointer(rebasing: payload[1...]) }
-        if payload.starts(with: "[DONE]".utf8) { return }
+        if payload.hasPrefix("[DONE]") { return }
         self.dataEvents += 1
-        if let at = Self.lastRange(of: Self.usageKey, in: payload) {
+        if let at = payload.lastRange(of: Self.usageKey) {
             self.counts.read(UnsafeRawBufferPointer(rebasing: payload[at.lowerBound...]))
         }
     }
 
     static let usageKey = Array(#""usage""#.utf8)
-
-    /// The last occurrence of `needle` in `haystack`.
-    static func lastRange(of needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Range<Int>? {
-        guard haystack.count >= needle.count, let first = needle.first else { return nil }
-        var index = haystack.count - needle.count
-        while index >= 0 {
-            if haystack[index] == first, needle.indices.allSatisfy({ haystack[index + $0] == needle[$0] }) {
-                return index..<(index + needle.count)
-            }
-            index -= 1
-        }
-        return nil
-    }
 
     /// Token counts found so far; later events overwrite earlier ones field by field (Anthropic's
     /// `message_delta` carries the final output count after `message_start`'s first one).
