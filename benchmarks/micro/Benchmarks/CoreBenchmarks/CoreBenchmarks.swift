@@ -141,4 +141,36 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(framer.isComplete)
         }
     }
+
+    // The same stream's payload (chunk framing removed) with the usage event at its end: what the usage
+    // scanner reads and, when the client did not ask for usage, what the event filter relays.
+    var payload: [UInt8] = []
+    for index in 0..<64 {
+        payload += Array(
+            (#"data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"tok\#(index)"}}]}"#
+                + "\n\n").utf8
+        )
+    }
+    payload += Array(
+        (#"data: {"id":"c","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":250,"#
+            + #""completion_tokens":64,"total_tokens":314}}"# + "\n\ndata: [DONE]\n\n").utf8
+    )
+    let events = payload
+
+    Benchmark("UsageScanner:sse64") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var scanner = UsageScanner(format: .eventStream)
+            events.withUnsafeBytes { scanner.consume($0) }
+            blackHole(scanner.result(requestBytes: 1_000))
+        }
+    }
+
+    Benchmark("UsageEventFilter:sse64") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var filter = UsageEventFilter()
+            var relayed = 0
+            events.withUnsafeBytes { raw in filter.consume(raw) { relayed += $0.count } }
+            blackHole(relayed)
+        }
+    }
 }
