@@ -196,9 +196,13 @@ extension GatewayHandler {
         guard let serial = self.request?.serial, let attempt = self.request?.attempt else { return }
         let pool = self.loop.pool
         let key = UpstreamPool.Key(target)
-        let future = fresh ? pool.connect(key) : pool.acquire(key)
         self.startResponseTimer(target: target)
-        future.assumeIsolated().whenComplete { result in
+        // A pooled connection is used at once: no future and no callback on the common path.
+        if !fresh, let connection = pool.takeIdle(key) {
+            self.send(head: head, on: connection)
+            return
+        }
+        pool.connect(key).assumeIsolated().whenComplete { result in
             guard self.context != nil, self.request?.serial == serial, self.request?.responseHeadSent == false,
                 self.request?.attempt == attempt
             else {

@@ -39,16 +39,16 @@ final class UpstreamPool {
         self.metrics = metrics
     }
 
-    /// An idle pooled connection for `key`, or a new one.
-    func acquire(_ key: Key) -> EventLoopFuture<UpstreamConnection> {
+    /// An idle pooled connection for `key`, if one is open; otherwise ``connect(_:)`` makes one.
+    func takeIdle(_ key: Key) -> UpstreamConnection? {
         // The lists are changed in place: copying one out and back would copy its storage on every request.
         while let connection = self.idle[key]?.popLast() {
             if connection.isOpen {
                 self.metrics.upstreamConnectionsReused.increment()
-                return self.eventLoop.assumeIsolated().makeSucceededFuture(connection)
+                return connection
             }
         }
-        return self.connect(key)
+        return nil
     }
 
     /// A new connection, never a pooled one (used to retry after a pooled connection turned out stale).
