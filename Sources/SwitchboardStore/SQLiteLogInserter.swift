@@ -5,7 +5,8 @@ import NIOPosix
 import VaporCSQLite
 
 /// The request log's own connection to the SQLite file, with its INSERT prepared once and run row by row: no
-/// statement text per batch, no array of bound values, the whole transaction in one job on the store's thread.
+/// statement text to build and parse per batch, values bound as they are, the whole transaction in one job on
+/// the store's thread (under the store's transaction lock, so the two connections never wait on each other).
 final class SQLiteLogInserter: @unchecked Sendable {
     // Used only inside jobs on `threadPool` (one thread), so never from two threads at once.
     private var connection: OpaquePointer?
