@@ -22,12 +22,7 @@ public enum HTTPHead {
 
     /// The index just after the LF that ends the line starting at `from` (or the end of the bytes).
     static func lineEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
-        var index = from
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "\n") { return index + 1 }
-            index += 1
-        }
-        return index
+        bytes.firstIndex(of: UInt8(ascii: "\n"), from: from).map { $0 + 1 } ?? max(from, bytes.count)
     }
 
     static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
