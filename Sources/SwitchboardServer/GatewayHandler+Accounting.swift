@@ -149,7 +149,7 @@ extension GatewayHandler {
     ) {
         var record = RequestLogRecord(
             id: request.id,
-            createdAt: "",
+            createdAt: Timestamps.format(epochMs: Timestamps.epochMs() - Int64(elapsed.nanoseconds / 1_000_000)),
             traceID: request.traceID,
             method: request.head.method.rawValue,
             path: Self.pathOnly(request.head.uri),
@@ -204,7 +204,7 @@ extension GatewayHandler {
             record.responseBody = request.accounting.responseBody.map { String(decoding: $0, as: UTF8.self) }
             record.requestHeaders = Self.maskedHeaders(request.head)
         }
-        queue.append(record, epochMs: Timestamps.epochMs() - Int64(elapsed.nanoseconds / 1_000_000))
+        queue.append(record)
     }
 
     /// The request's headers as a JSON object, credentials and the headers named in

@@ -73,7 +73,8 @@ public protocol Store: Sendable {
     func putRegistryModel(_ model: StoredRegistryModel, ifMatch: String?) async throws -> RegistryPutOutcome
     func deleteRegistryModel(project: String, id: String) async throws -> Bool
 
-    /// Appends request log records in one transaction.
+    /// Appends request log records, in order. On failure it throws ``RequestLogPartialWrite`` when some were
+    /// stored (SQLite commits every few hundred), any other error when none were.
     func insertRequestLogs(_ records: [RequestLogRecord]) async throws
     func requestLog(id: String) async throws -> RequestLogRecord?
     /// Records matching `filter`, newest first, and how many match in all.
@@ -329,6 +330,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
         }
     }
+}
+
+/// The request log write failed after the first `stored` records were committed; retry only the rest.
+public struct RequestLogPartialWrite: Error, Sendable, CustomStringConvertible {
+    public let stored: Int
+    public let error: StoreError
+
+    public var description: String { "\(self.error) (after storing \(self.stored) records)" }
 }
 
 public enum Timestamps {

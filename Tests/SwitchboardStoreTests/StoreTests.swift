@@ -196,4 +196,43 @@ import Testing
             #expect(try await store.listCredentials(kinds: [.virtualKey]).count == 1)
         }
     }
+
+    /// A request log batch that fails part way: SQLite commits every 128 rows, so it says how many are stored
+    /// and the writer retries only the rest (a retry of the whole batch would fail on the stored ids forever);
+    /// PostgreSQL writes a batch in one transaction, so none are.
+    @Test(arguments: TestStores.available)
+    func requestLogBatchFailingPartWaySaysWhatIsStored(kind: TestStores.Kind) async throws {
+        try await Self.withStore(kind) { store in
+            func record(_ id: String) -> RequestLogRecord {
+                RequestLogRecord(
+                    id: id,
+                    traceID: id,
+                    method: "POST",
+                    path: "/v1/chat/completions",
+                    endpoint: "chat",
+                    provider: "mock",
+                    status: 200,
+                    durationMs: 1
+                )
+            }
+            try await store.insertRequestLogs([record("taken")])
+            let batch = (0..<300).map { record($0 == 200 ? "taken" : "row-\($0)") }
+            var stored = -1
+            do {
+                try await store.insertRequestLogs(batch)
+                Issue.record("a duplicate id was accepted")
+            } catch let partial as RequestLogPartialWrite {
+                stored = partial.stored
+            } catch {
+                stored = 0
+            }
+            #expect(stored == (kind == .sqlite ? 128 : 0))
+            #expect(try await store.requestLog(id: "row-0") != nil || stored == 0)
+            #expect(try await store.requestLog(id: "row-127") != nil || stored == 0)
+            #expect(try await store.requestLog(id: "row-128") == nil)
+            // The rest goes in on the retry.
+            try await store.insertRequestLogs(batch[stored...].filter { $0.id != "taken" })
+            #expect(try await store.requestLog(id: "row-299") != nil)
+        }
+    }
 }
