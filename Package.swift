@@ -11,6 +11,15 @@ let swiftSettings: [SwiftSetting] = [
 let hotPathSettings: [SwiftSetting] =
     swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
+/// The gateway binary is linked by lld with packed relative relocations (DT_RELR): the 1.4 MB table of
+/// relocations the dynamic loader reads at every start becomes 330 KB, 1.1–1.4 MB less resident memory (issue 3).
+let releaseLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+        .when(platforms: [.linux], configuration: .release)
+    )
+]
+
 let package = Package(
     name: "switchboard",
     platforms: [.macOS(.v15)],
@@ -101,7 +110,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: releaseLinkerSettings
         ),
         .executableTarget(
             name: "switchboard-mock",

@@ -335,15 +335,31 @@ def main():
             "switchboard": (PORTS["switchboard"], "/v1/chat/completions", "mock/"),
         }
         ttfb = {}
-        for kind, model, count in (("burst", "m;tokens=61", 1000), ("paced", "m;tokens=3;interval_ms=1", 300)):
-            samples = {name: [] for name in ttfb_paths}
-            for round_index in range(args.rounds):
-                for name, (port, path, prefix) in ttfb_paths.items():
-                    log(f"ttfb    {kind} {name:12} round {round_index + 1}")
-                    body = request_body(prefix + model, True)
-                    samples[name].append(time_to_first_byte(port, path, body, count))
-            for name, values in samples.items():
-                ttfb[(kind, name)] = {key: statistics.median(v[key] for v in values) for key in values[0]}
+        kinds = (("burst", "m;tokens=61", 1000), ("paced", "m;tokens=3;interval_ms=1", 300))
+
+        def measure_ttfb(placement):
+            for kind, model, count in kinds:
+                samples = {name: [] for name in ttfb_paths}
+                for round_index in range(args.rounds):
+                    for name, (port, path, prefix) in ttfb_paths.items():
+                        log(f"ttfb    {kind} {placement} {name:12} round {round_index + 1}")
+                        body = request_body(prefix + model, True)
+                        samples[name].append(time_to_first_byte(port, path, body, count))
+                for name, values in samples.items():
+                    ttfb[(placement, kind, name)] = {key: statistics.median(v[key] for v in values)
+                                                     for key in values[0]}
+
+        measure_ttfb("pinned apart")
+        # Again with the proxies, the upstream and this client on one CPU, as for the light-load rows: the
+        # proxy's own time to relay the first event, without the VM's cross-CPU wake-ups.
+        move_to_cpu(nginx.pid, LOAD_CPU)
+        move_to_cpu(gateway.pid, LOAD_CPU)
+        own_cpus = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {int(LOAD_CPU)})
+        measure_ttfb("one CPU")
+        os.sched_setaffinity(0, own_cpus)
+        move_to_cpu(nginx.pid, PROXY_CPU)
+        move_to_cpu(gateway.pid, PROXY_CPU)
         loaded_rss = rss_kb(gateway.pid)
 
         log(f"memory  {args.streams} concurrent open streams")
@@ -394,11 +410,12 @@ def main():
                          f"{light[name]['p99'] - light['direct']['p99']:.0f} |")
     lines += ["", "| stream time to first body byte (keep-alive, sequential) | p50 µs | p90 µs | p99 µs | added p50 µs |",
               "|---|---:|---:|---:|---:|"]
-    for kind, label in (("burst", "64 events at once"), ("paced", "paced, 1 ms apart")):
-        for name in ("direct", "nginx", "switchboard"):
-            t = ttfb[(kind, name)]
-            lines.append(f"| {label}: {name} | {t['p50']:.0f} | {t['p90']:.0f} | {t['p99']:.0f} | "
-                         f"{t['p50'] - ttfb[(kind, 'direct')]['p50']:.0f} |")
+    for placement in ("pinned apart", "one CPU"):
+        for kind, label in (("burst", "64 events at once"), ("paced", "paced, 1 ms apart")):
+            for name in ("direct", "nginx", "switchboard"):
+                t = ttfb[(placement, kind, name)]
+                lines.append(f"| {label}, {placement}: {name} | {t['p50']:.0f} | {t['p90']:.0f} | {t['p99']:.0f} | "
+                             f"{t['p50'] - ttfb[(placement, kind, 'direct')]['p50']:.0f} |")
     lines += ["", "| switchboard footprint | value |", "|---|---:|",
               f"| RSS idle | {idle_rss / 1024:.1f} MB |",
               f"| RSS after the load runs | {loaded_rss / 1024:.1f} MB |",
