@@ -7,15 +7,12 @@ import VaporCSQLite
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The request log's own connection to the SQLite file, with its INSERT prepared once and run row by row: no
 /// statement text to build and parse per batch, values bound as they are, a batch in one job on the store's
 /// thread (under the store's transaction lock, so the two connections never wait on each other).
 ///
-/// The job works in short spans and commits every few hundred rows, pausing in between: the scheduler lets a
+/// The job works in short spans and commits every 128 rows, pausing in between: the scheduler lets a
 /// running thread finish its slice (milliseconds) before an event loop woken on the same CPU gets it, so a
 /// large batch written in one go made every request that arrived meanwhile wait (the light-load p99).
 final class SQLiteLogInserter: @unchecked Sendable {
@@ -84,7 +81,7 @@ final class SQLiteLogInserter: @unchecked Sendable {
                     }
                 }
                 try self.execute("COMMIT")
-            } catch let error as StoreError {
+            } catch {
                 try? self.execute("ROLLBACK")
                 guard committed > 0 else { throw error }
                 throw RequestLogPartialWrite(stored: committed, error: error)

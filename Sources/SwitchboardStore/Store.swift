@@ -74,7 +74,7 @@ public protocol Store: Sendable {
     func deleteRegistryModel(project: String, id: String) async throws -> Bool
 
     /// Appends request log records, in order. On failure it throws ``RequestLogPartialWrite`` when some were
-    /// stored (SQLite commits every few hundred), any other error when none were.
+    /// stored (SQLite commits every 128), any other error when none were.
     func insertRequestLogs(_ records: [RequestLogRecord]) async throws
     func requestLog(id: String) async throws -> RequestLogRecord?
     /// Records matching `filter`, newest first, and how many match in all.
@@ -335,7 +335,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// The request log write failed after the first `stored` records were committed; retry only the rest.
 public struct RequestLogPartialWrite: Error, Sendable, CustomStringConvertible {
     public let stored: Int
-    public let error: StoreError
+    public let error: any Error
 
     public var description: String { "\(self.error) (after storing \(self.stored) records)" }
 }
