@@ -149,7 +149,7 @@ extension GatewayHandler {
     ) {
         var record = RequestLogRecord(
             id: request.id,
-            createdAt: Timestamps.format(epochMs: Timestamps.epochMs() - Int64(elapsed.nanoseconds / 1_000_000)),
+            createdAt: Timestamps.now(plusMilliseconds: -Int(elapsed.nanoseconds / 1_000_000)),
             traceID: request.traceID,
             method: request.head.method.rawValue,
             path: Self.pathOnly(request.head.uri),

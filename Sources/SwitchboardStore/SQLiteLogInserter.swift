@@ -1,3 +1,4 @@
+import NIOCore
 import NIOPosix
 // The C API of the SQLite that SQLiteNIO builds (its symbols carry a `sqlite_nio_` prefix). The request log is
 // the one write that runs on every request; SQLiteNIO prepares a statement per query, which made parsing the
@@ -61,17 +62,17 @@ final class SQLiteLogInserter: @unchecked Sendable {
             var pausing = true
             do {
                 try self.execute("BEGIN IMMEDIATE")
-                var spanStart = Self.monotonicNanoseconds()
+                var spanStart = NIODeadline.now()
                 for (index, row) in rows.enumerated() {
                     if index - committed == Self.rowsPerCommit {
                         try self.execute("COMMIT")
                         committed = index
                         if pausing { pausing = Self.pause() }
                         try self.execute("BEGIN IMMEDIATE")
-                        spanStart = Self.monotonicNanoseconds()
-                    } else if pausing, index & 3 == 3, Self.monotonicNanoseconds() - spanStart > Self.span {
+                        spanStart = NIODeadline.now()
+                    } else if pausing, index & 3 == 3, NIODeadline.now() - spanStart > Self.span {
                         pausing = Self.pause()
-                        spanStart = Self.monotonicNanoseconds()
+                        spanStart = NIODeadline.now()
                     }
                     let bound = self.bind(values(row))
                     let stepped = sqlite_nio_sqlite3_step(self.insert)
@@ -93,22 +94,16 @@ final class SQLiteLogInserter: @unchecked Sendable {
     /// more often would rewrite the same half-filled pages.
     static let rowsPerCommit = 128
     /// How long the writer works before it steps off the CPU.
-    static let span: Int64 = 100_000
+    static let span = TimeAmount.microseconds(100)
 
     /// Steps off the CPU for a moment (20 µs, plus the timer's slack): long enough for a woken event loop to
     /// answer a request. False when the CPU was taken for over 2 ms: it is saturated, and more pauses would only
     /// make the log fall behind (pausing regardless cost ~5 µs of CPU per request at saturation).
     private static func pause() -> Bool {
-        let start = Self.monotonicNanoseconds()
+        let start = NIODeadline.now()
         var pause = timespec(tv_sec: 0, tv_nsec: 20_000)
         nanosleep(&pause, nil)
-        return Self.monotonicNanoseconds() - start < 2_000_000
-    }
-
-    private static func monotonicNanoseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        return NIODeadline.now() - start < .milliseconds(2)
     }
 
     /// SQLite copies bound text before the call returns.

@@ -341,9 +341,7 @@ public struct RequestLogPartialWrite: Error, Sendable, CustomStringConvertible {
 }
 
 public enum Timestamps {
-    /// ISO-8601 with milliseconds, UTC (`2026-11-22T01:54:45.123Z`): sorts as text, reads everywhere. Written by
-    /// hand: Foundation's formatters load ICU, which costs the process megabytes of memory.
-    /// Now, or `milliseconds` (≥ 0) from now.
+    /// Now, or `milliseconds` from now (negative: before now).
     public static func now(plusMilliseconds milliseconds: Int = 0) -> String {
         Self.format(epochMs: Self.epochMs() + Int64(milliseconds))
     }
@@ -355,6 +353,8 @@ public enum Timestamps {
         return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec / 1_000_000)
     }
 
+    /// ISO-8601 with milliseconds, UTC (`2026-11-22T01:54:45.123Z`): sorts as text, reads everywhere. Written by
+    /// hand: Foundation's formatters load ICU, which costs the process megabytes of memory.
     public static func format(epochMs: Int64) -> String {
         var seconds = time_t(epochMs / 1000)
         let milliseconds = Int(epochMs % 1000)
