@@ -19,7 +19,7 @@ extension SQLStore {
         // Values go to the drivers as they are: SQLKit's Encodable binding costs more than SQLite's insert.
         switch self.driver {
         case .sqlite(let log):
-            try await self.turns!.withLock { try await log.insert(records, values: Self.values) }
+            try await self.turns!.withLock { try await log.insert(records) }
         case .postgres(let pool):
             let logger = Logger(label: "switchboard.store")
             let rowsPerStatement = 400
@@ -35,7 +35,7 @@ extension SQLStore {
                         for chunk in chunks {
                             var bindings = PostgresBindings(capacity: chunk.count * width)
                             for record in chunk {
-                                for value in Self.values(record) {
+                                Self.forEachValue(of: record) { value in
                                     switch value {
                                     case .text(let text?): bindings.append(text)
                                     case .int(let number): bindings.append(number)
@@ -80,18 +80,44 @@ extension SQLStore {
         return sql
     }
 
-    /// A record's values in the order of ``logColumns``.
-    @Sendable static func values(_ r: RequestLogRecord) -> [LogValue] {
-        [
-            .text(r.id), .text(r.createdAt), .text(r.traceID), .text(r.spanID), .text(r.parentSpanID),
-            .text(r.spanName), .text(r.method), .text(r.path), .text(r.endpoint), .text(r.provider), .text(r.model),
-            .int(r.status), .real(r.durationMs), .real(r.firstByteMs), .real(r.upstreamMs), .int(r.promptTokens),
-            .int(r.completionTokens), .int(r.cachedTokens), .int(r.cacheWriteTokens), .int(r.reasoningTokens),
-            .text(r.usageSource), .real(r.costCents), .int(r.stream ? 1 : 0), .int(r.complete ? 1 : 0),
-            .int(r.retryCount), .text(r.config), .text(r.preset), .text(r.virtualKey), .text(r.apiKeyID),
-            .text(r.optionIndex), .text(r.metadata), .text(r.requestHeaders), .text(r.requestBody),
-            .text(r.responseBody), .text(r.cacheStatus),
-        ]
+    /// Hands a record's values to `body` in the order of ``logColumns``, without building an array of them:
+    /// the request log's writer binds them straight into its statement, row after row.
+    static func forEachValue(of r: RequestLogRecord, _ body: (LogValue) -> Void) {
+        body(.text(r.id))
+        body(.text(r.createdAt))
+        body(.text(r.traceID))
+        body(.text(r.spanID))
+        body(.text(r.parentSpanID))
+        body(.text(r.spanName))
+        body(.text(r.method))
+        body(.text(r.path))
+        body(.text(r.endpoint))
+        body(.text(r.provider))
+        body(.text(r.model))
+        body(.int(r.status))
+        body(.real(r.durationMs))
+        body(.real(r.firstByteMs))
+        body(.real(r.upstreamMs))
+        body(.int(r.promptTokens))
+        body(.int(r.completionTokens))
+        body(.int(r.cachedTokens))
+        body(.int(r.cacheWriteTokens))
+        body(.int(r.reasoningTokens))
+        body(.text(r.usageSource))
+        body(.real(r.costCents))
+        body(.int(r.stream ? 1 : 0))
+        body(.int(r.complete ? 1 : 0))
+        body(.int(r.retryCount))
+        body(.text(r.config))
+        body(.text(r.preset))
+        body(.text(r.virtualKey))
+        body(.text(r.apiKeyID))
+        body(.text(r.optionIndex))
+        body(.text(r.metadata))
+        body(.text(r.requestHeaders))
+        body(.text(r.requestBody))
+        body(.text(r.responseBody))
+        body(.text(r.cacheStatus))
     }
 
     private static func logRecord(_ row: any SQLRow) throws -> RequestLogRecord {

@@ -53,9 +53,9 @@ final class SQLiteLogInserter: @unchecked Sendable {
         }
     }
 
-    /// Inserts `rows` in order, in one job on the store's thread; `values` gives a row's values in column order.
-    /// Throws ``RequestLogPartialWrite`` if it fails after committing some.
-    func insert<Row: Sendable>(_ rows: [Row], values: @escaping @Sendable (Row) -> [SQLStore.LogValue]) async throws {
+    /// Inserts `records` in order, in one job on the store's thread. Throws ``RequestLogPartialWrite`` if it
+    /// fails after committing some.
+    func insert(_ records: [RequestLogRecord]) async throws {
         try await self.threadPool.runIfActive {
             try self.prepareIfNeeded()
             var committed = 0
@@ -63,7 +63,7 @@ final class SQLiteLogInserter: @unchecked Sendable {
             do {
                 try self.execute("BEGIN IMMEDIATE")
                 var spanStart = NIODeadline.now()
-                for (index, row) in rows.enumerated() {
+                for (index, record) in records.enumerated() {
                     if index - committed == Self.rowsPerCommit {
                         try self.execute("COMMIT")
                         committed = index
@@ -74,7 +74,7 @@ final class SQLiteLogInserter: @unchecked Sendable {
                         pausing = Self.pause()
                         spanStart = NIODeadline.now()
                     }
-                    let bound = self.bind(values(row))
+                    let bound = self.bind(record)
                     let stepped = sqlite_nio_sqlite3_step(self.insert)
                     sqlite_nio_sqlite3_reset(self.insert)
                     guard bound, stepped == SQLITE_DONE else {
@@ -109,35 +109,34 @@ final class SQLiteLogInserter: @unchecked Sendable {
     /// SQLite copies bound text before the call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    private func bind(_ values: [SQLStore.LogValue]) -> Bool {
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let result: Int32
-            switch value {
-            case .text(var text?):
-                result = text.withUTF8 { bytes in
-                    let utf8 = UInt8(SQLITE_UTF8)
-                    guard let base = bytes.baseAddress else {
-                        return sqlite_nio_sqlite3_bind_text64(self.insert, index, "", 0, Self.transient, utf8)
-                    }
-                    return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                        sqlite_nio_sqlite3_bind_text64(
-                            self.insert,
-                            index,
-                            $0,
-                            UInt64(bytes.count),
-                            Self.transient,
-                            utf8
-                        )
-                    }
-                }
-            case .int(let number): result = sqlite_nio_sqlite3_bind_int64(self.insert, index, Int64(number))
-            case .real(let number?): result = sqlite_nio_sqlite3_bind_double(self.insert, index, number)
-            case .text(nil), .real(nil): result = sqlite_nio_sqlite3_bind_null(self.insert, index)
-            }
-            guard result == SQLITE_OK else { return false }
+    /// Binds a record's values to the prepared INSERT's parameters, in column order.
+    private func bind(_ record: RequestLogRecord) -> Bool {
+        var index: Int32 = 0
+        var failed = false
+        SQLStore.forEachValue(of: record) { value in
+            index += 1
+            guard !failed else { return }
+            failed = self.bind(value, at: index) != SQLITE_OK
         }
-        return true
+        return !failed
+    }
+
+    private func bind(_ value: SQLStore.LogValue, at index: Int32) -> Int32 {
+        switch value {
+        case .text(var text?):
+            return text.withUTF8 { bytes in
+                let utf8 = UInt8(SQLITE_UTF8)
+                guard let base = bytes.baseAddress else {
+                    return sqlite_nio_sqlite3_bind_text64(self.insert, index, "", 0, Self.transient, utf8)
+                }
+                return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                    sqlite_nio_sqlite3_bind_text64(self.insert, index, $0, UInt64(bytes.count), Self.transient, utf8)
+                }
+            }
+        case .int(let number): return sqlite_nio_sqlite3_bind_int64(self.insert, index, Int64(number))
+        case .real(let number?): return sqlite_nio_sqlite3_bind_double(self.insert, index, number)
+        case .text(nil), .real(nil): return sqlite_nio_sqlite3_bind_null(self.insert, index)
+        }
     }
 
     func close() async {

@@ -21,7 +21,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROXY_CPU, LOAD_CPU = "0", "1"
-PORTS = {"upstream": 18191, "mock": 18192, "nginx": 18193, "switchboard": 18194}
+PORTS = {"upstream": 18191, "mock": 18192, "nginx": 18193, "switchboard": 18194, "switchboard-nolog": 18195}
 
 
 def log(message):
@@ -87,12 +87,17 @@ def ensure_free(port):
         pass
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
+def memory_kb(pid):
+    """Resident set and its private dirty part (heap, stacks, written data) from smaps_rollup. The rest of the
+    RSS is clean file-backed pages (the binary's and the libraries' text), shared with the page cache and with
+    every other process running the same files, and reclaimable."""
+    values = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            parts = line.split()
+            if len(parts) == 3 and parts[0] in ("Rss:", "Private_Dirty:"):
+                values[parts[0]] = int(parts[1])
+    return values.get("Rss:", 0), values.get("Private_Dirty:", 0)
 
 
 # --- configuration files -----------------------------------------------------------------------
@@ -129,13 +134,18 @@ def write_files(workdir, stream_tokens):
                 "    proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off;\n"
                 "    location /stream/ { proxy_pass http://mock/; }\n"
                 "    location / { proxy_pass http://up; } } }\n")
-    with open(os.path.join(workdir, "switchboard.yaml"), "w") as f:
-        f.write(f"""server:
+    # The gateway as deployed, and a second one without the request log (`log.requests: false`), to show what
+    # writing a row per request costs on the shared CPU.
+    for name, port, requests in (("switchboard.yaml", PORTS["switchboard"], "true"),
+                                 ("switchboard-nolog.yaml", PORTS["switchboard-nolog"], "false")):
+        with open(os.path.join(workdir, name), "w") as f:
+            f.write(f"""server:
   host: 127.0.0.1
-  port: {PORTS['switchboard']}
+  port: {port}
   event_loop_threads: 1
 log:
   level: info
+  requests: {requests}
 providers:
   bench:
     kind: openai
@@ -285,7 +295,12 @@ def main():
                               PROXY_CPU)
         wait_for_port(PORTS["switchboard"])
         time.sleep(0.5)
-        idle_rss = rss_kb(gateway.pid)
+        idle_rss = memory_kb(gateway.pid)
+        gateway_nolog = procs.start("switchboard-nolog", [switchboard, "serve", "--config",
+                                                          workdir + "/switchboard-nolog.yaml",
+                                                          "--store", f"sqlite:{workdir}/store-nolog.sqlite"],
+                                    PROXY_CPU)
+        wait_for_port(PORTS["switchboard-nolog"])
 
         def url(port, path):
             return f"http://127.0.0.1:{port}{path}"
@@ -312,20 +327,25 @@ def main():
                 results[(scenario, name)] = {key: statistics.median(v[key] for v in values) for key in values[0]}
 
         config_run = ("switchboard+config", paths["switchboard"][0], "post-config.lua")
+        nolog_run = ("switchboard, log off", url(PORTS["switchboard-nolog"], "/v1/chat/completions"), "post.lua")
         for scenario, connections in (("chat", args.connections), ("stream", args.connections), ("light", 1)):
             runs = [(name, stream_url if scenario == "stream" else chat_url,
                      stream_script if scenario == "stream" else chat_script, connections)
                     for name, (chat_url, chat_script, stream_url, stream_script) in paths.items()]
             if scenario != "stream":
                 runs.append(config_run + (connections,))
+            if scenario == "chat":
+                runs.append(nolog_run + (connections,))
             measure(scenario, runs)
         # Light load again with everything on one CPU: without cross-CPU wake-ups (costly on a VM), the
         # added latency is the proxy's own work plus two context switches.
-        move_to_cpu(nginx.pid, LOAD_CPU)
-        move_to_cpu(gateway.pid, LOAD_CPU)
-        measure("light1", [(name, chat_url, chat_script, 1) for name, (chat_url, chat_script, _, _) in paths.items()])
-        move_to_cpu(nginx.pid, PROXY_CPU)
-        move_to_cpu(gateway.pid, PROXY_CPU)
+        for process in (nginx, gateway, gateway_nolog):
+            move_to_cpu(process.pid, LOAD_CPU)
+        measure("light1", [(name, chat_url, chat_script, 1) for name, (chat_url, chat_script, _, _) in paths.items()]
+                + [nolog_run + (1,)])
+        for process in (nginx, gateway, gateway_nolog):
+            move_to_cpu(process.pid, PROXY_CPU)
+        procs.stop(gateway_nolog)
         # Time to first byte, interleaved like the wrk runs: medians of per-round percentiles.
         # Two kinds of stream: the 64 events written at once (the first read relays a ~12 KB burst), and paced
         # like a model's tokens (head at once, then an event every millisecond: the first event's own latency).
@@ -360,7 +380,7 @@ def main():
         os.sched_setaffinity(0, own_cpus)
         move_to_cpu(nginx.pid, PROXY_CPU)
         move_to_cpu(gateway.pid, PROXY_CPU)
-        loaded_rss = rss_kb(gateway.pid)
+        loaded_rss = memory_kb(gateway.pid)
 
         log(f"memory  {args.streams} concurrent open streams")
         slow = request_body("mock/m;tokens=100000;interval_ms=1000", True)
@@ -368,7 +388,7 @@ def main():
         async def hold_streams():
             writers = await open_streams(PORTS["switchboard"], "/v1/chat/completions", slow, args.streams)
             await asyncio.sleep(1.0)
-            rss = rss_kb(gateway.pid)
+            rss = memory_kb(gateway.pid)
             for writer in writers:
                 writer.close()
             return rss
@@ -393,7 +413,7 @@ def main():
     for scenario, label in (("chat", f"chat, {args.connections} conns"),
                             ("stream", f"stream {args.stream_chunks} chunks, {args.connections} conns"),
                             ("light", "chat, 1 conn"), ("light1", "chat, 1 conn, one CPU")):
-        for name in ("direct", "nginx", "switchboard", "switchboard+config"):
+        for name in ("direct", "nginx", "switchboard", "switchboard+config", "switchboard, log off"):
             if (scenario, name) not in results:
                 continue
             r = results[(scenario, name)]
@@ -403,9 +423,9 @@ def main():
                          f"{vs_nginx:.2f} | {vs_direct:.2f} |")
     lines += ["", "| added over direct, 1 connection | p50 µs | p99 µs |", "|---|---:|---:|"]
     for scenario, where in (("light", "pinned apart"), ("light1", "one CPU")):
-        light = {name: results[(scenario, name)] for name in ("direct", "nginx", "switchboard", "switchboard+config")
-                 if (scenario, name) in results}
-        for name in [n for n in ("nginx", "switchboard", "switchboard+config") if n in light]:
+        names = ("nginx", "switchboard", "switchboard+config", "switchboard, log off")
+        light = {name: results[(scenario, name)] for name in ("direct",) + names if (scenario, name) in results}
+        for name in [n for n in names if n in light]:
             lines.append(f"| {name}, {where} | {light[name]['p50'] - light['direct']['p50']:.0f} | "
                          f"{light[name]['p99'] - light['direct']['p99']:.0f} |")
     lines += ["", "| stream time to first body byte (keep-alive, sequential) | p50 µs | p90 µs | p99 µs | added p50 µs |",
@@ -416,11 +436,14 @@ def main():
                 t = ttfb[(placement, kind, name)]
                 lines.append(f"| {label}, {placement}: {name} | {t['p50']:.0f} | {t['p90']:.0f} | {t['p99']:.0f} | "
                              f"{t['p50'] - ttfb[(placement, kind, 'direct')]['p50']:.0f} |")
-    lines += ["", "| switchboard footprint | value |", "|---|---:|",
-              f"| RSS idle | {idle_rss / 1024:.1f} MB |",
-              f"| RSS after the load runs | {loaded_rss / 1024:.1f} MB |",
-              f"| RSS with {args.streams} concurrent open streams | {streams_rss / 1024:.1f} MB |",
-              f"| start to first served request (median of 5) | {ready_ms:.0f} ms |"]
+    def mb(kb):
+        return f"{kb / 1024:.1f} MB"
+
+    lines += ["", "| switchboard footprint | RSS | of which private dirty |", "|---|---:|---:|",
+              f"| idle | {mb(idle_rss[0])} | {mb(idle_rss[1])} |",
+              f"| after the load runs | {mb(loaded_rss[0])} | {mb(loaded_rss[1])} |",
+              f"| {args.streams} concurrent open streams | {mb(streams_rss[0])} | {mb(streams_rss[1])} |",
+              "", f"Start to first served request (median of 5): {ready_ms:.0f} ms."]
     table = "\n".join(lines)
     print(table)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
