@@ -12,10 +12,16 @@ let hotPathSettings: [SwiftSetting] =
     swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 /// The gateway binary is linked by lld with packed relative relocations (DT_RELR): the 1.4 MB table of
-/// relocations the dynamic loader reads at every start becomes 330 KB, 1.1–1.4 MB less resident memory (issue 3).
+/// relocations the dynamic loader reads at every start becomes 330 KB, 1.1–1.4 MB less resident memory. The
+/// functions it runs come first, in the order `scripts/link-order.sh` recorded: the code a running gateway
+/// touches then sits together instead of across the 17 MB text, ~3 MB less resident memory (issue 3).
 let releaseLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(
-        ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+        [
+            "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/switchboard/link-order.txt",
+            "-Xlinker", "--no-warn-symbol-ordering",
+        ],
         .when(platforms: [.linux], configuration: .release)
     )
 ]
@@ -110,6 +116,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            exclude: ["link-order.txt"],
             swiftSettings: swiftSettings,
             linkerSettings: releaseLinkerSettings
         ),
