@@ -88,4 +88,4 @@ with open("Sources/switchboard/link-order.txt", "w") as out:
     out.write("\\n".join(sorted(first_hit, key=first_hit.get)) + "\\n")
 print("link-order.txt: %d of %d functions" % (len(first_hit), len(functions)))
 EOF
-gdb -q -batch -x "$work/cover.py" 2>&1 | grep -E "link-order|hit so far|Error|error" >&2
+gdb -q -batch -x "$work/cover.py" 2>&1 | grep -E --line-buffered "^(link-order|functions |Python Exception|Error )" >&2
