@@ -62,15 +62,21 @@ gdb.execute("file " + binary)
 addresses = sorted(functions)
 batch = 15000
 first_hit = {}
+batch_breakpoints = []
 for start in range(0, len(addresses), batch):
-    gdb.execute("delete", to_string=True)
+    for b in batch_breakpoints:  # internal breakpoints: "delete" would leave them
+        if b.is_valid():
+            b.delete()
     gdb.execute("starti serve --config $work/config.yaml --store sqlite:$work/store.sqlite", to_string=True)
     mappings = gdb.execute("info proc mappings", to_string=True).splitlines()
     base = next(int(p[0], 16) for p in (l.split() for l in mappings)
                 if len(p) >= 5 and p[-1] == binary and int(p[3], 16) == 0)
     names = {}
+    batch_breakpoints = []
     for address in addresses[start:start + batch]:
-        names[gdb.Breakpoint("*0x%x" % (base + address), internal=True, temporary=True).number] = functions[address]
+        b = gdb.Breakpoint("*0x%x" % (base + address), internal=True, temporary=True)
+        batch_breakpoints.append(b)
+        names[b.number] = functions[address]
     began = time.monotonic()
     def stopped(event, names=names, began=began):
         for b in getattr(event, "breakpoints", []):
