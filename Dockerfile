@@ -10,11 +10,12 @@ FROM swift:6.3-bookworm AS build
 WORKDIR /src
 # Resolve dependencies first so that source edits do not refetch them.
 COPY Package.swift ./
-RUN swift package resolve
+RUN swift package resolve --scratch-path .build-release
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --static-swift-stdlib --product switchboard \
- && mkdir /out && cp "$(swift build -c release --show-bin-path)/switchboard" /out/
+COPY scripts ./scripts
+RUN bin=$(scripts/build-release.sh --static-swift-stdlib --product switchboard) \
+ && mkdir /out && cp "$bin/switchboard" /out/
 
 # --- run ---------------------------------------------------------------------------------------
 FROM debian:bookworm-slim

@@ -6,12 +6,13 @@
 #   scripts/link-order.sh   (needs gdb and curl; gdb's cost per breakpoint grows with their number, so the
 #                           ~86,000 functions are covered 15,000 at a time, one run of the gateway each)
 # A stale list is harmless: names no longer in the binary are skipped, new functions go where they would anyway.
+# Functions without a symbol (class destructors, merged-function thunks) cannot be listed; the link gathers
+# them instead (Sources/switchboard/private-functions.ld).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v gdb >/dev/null || { echo "needs gdb (apt-get install gdb)" >&2; exit 1; }
 
-swift build -c release >&2
-bin=$(swift build -c release --show-bin-path)
+bin=$(scripts/build-release.sh)
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 # The symbols only: gdb reads the DWARF of the full binary slowly.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The load comparison: upstream directly vs nginx as a plain reverse proxy vs Switchboard, in one run.
-# Installs wrk and nginx if missing (Debian), builds Switchboard in release mode once, prints the table.
+# Installs wrk and nginx if missing (Debian), builds Switchboard in release mode once (the build the container
+# uses, scripts/build-release.sh), prints the table.
 #   benchmarks/load/run.sh [--seconds 10] [--connections 32] [--streams 1000]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,9 +16,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ "$(nproc)" -ge 2 ] || { echo "needs at least 2 CPUs (proxy on one, load on the other)" >&2; exit 1; }
 
-echo "building release (once)" >&2
-swift build -c release >&2
-bin=$(swift build -c release --show-bin-path)
+echo "building release (once, scripts/build-release.sh)" >&2
+bin=$(scripts/build-release.sh)
 
 # 1,000 open streams need 2,000+ descriptors in the gateway.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
