@@ -21,14 +21,35 @@ objcopy --strip-debug "$bin/switchboard" "$work/switchboard"
 mock_port=18291
 gateway_port=18294
 "$bin/switchboard-mock" --port $mock_port >/dev/null 2>&1 &
+# Two configs: every section a deployed config has, and the least one (start-up code outside the list pulls a whole
+# page-cache folio of cold code, up to 1 MB, into memory, so each path through the config loader should be recorded).
+cat >"$work/minimal.yaml" <<EOF
+server: {host: 127.0.0.1, port: $gateway_port}
+providers:
+  mock: {kind: openai, base_url: "http://127.0.0.1:$mock_port/v1"}
+EOF
 cat >"$work/config.yaml" <<EOF
 server:
   host: 127.0.0.1
   port: $gateway_port
+  event_loop_threads: 1
+  max_body_bytes: 10485760
+  timeouts: {connect_ms: 5000, response_ms: 300000, idle_ms: 300000, shutdown_grace_ms: 30000}
+log: {level: info, access_log: true, requests: true, bodies: false}
 providers:
   mock:
     kind: openai
     base_url: http://127.0.0.1:$mock_port/v1
+    api_key: \${SWITCHBOARD_LINK_ORDER_KEY:-}
+default_route: {provider: mock, model: m}
+configs:
+  fallback:
+    strategy: {mode: fallback}
+    targets: [{provider: mock}]
+routing: {retry: {initial_backoff_ms: 1000, max_backoff_ms: 16000, retry_after_budget_ms: 60000}}
+pricing:
+  mock:
+    m: {request_token: 0.0001, response_token: 0.0004}
 EOF
 
 cat >"$work/drive.sh" <<EOF
@@ -39,6 +60,9 @@ chat='{"model":"mock/m","messages":[{"role":"user","content":"hello"}]}'
 stream='{"model":"mock/m;tokens=20","stream":true,"messages":[{"role":"user","content":"hello"}]}'
 for _ in \$(seq 20); do curl -s -m30 -o /dev/null -H 'content-type: application/json' -d "\$chat" http://127.0.0.1:$gateway_port/v1/chat/completions; done
 for _ in \$(seq 5); do curl -s -m30 -o /dev/null -H 'content-type: application/json' -d "\$stream" http://127.0.0.1:$gateway_port/v1/chat/completions; done
+if [ "\$1" = full ]; then
+  for _ in \$(seq 3); do curl -s -m30 -o /dev/null -H 'content-type: application/json' -H 'x-portkey-config: fallback' -d "\$chat" http://127.0.0.1:$gateway_port/v1/chat/completions; done
+fi
 for path in /v1/models /metrics /readyz; do curl -s -m30 -o /dev/null http://127.0.0.1:$gateway_port\$path; done
 sleep 3
 pkill -INT -f "$work/switchboard serve"
@@ -47,7 +71,7 @@ chmod +x "$work/drive.sh"
 
 cat >"$work/cover.py" <<EOF
 # Runs under gdb: temporary breakpoints on the binary's functions, a batch per run of the gateway (gdb slows down
-# as breakpoints accumulate); each function hit is kept with the time into its run it was first hit.
+# as breakpoints accumulate), with each config; a function is kept with the time into its run it was first hit.
 import gdb, subprocess, time
 binary = "$work/switchboard"
 functions = {}
@@ -68,28 +92,31 @@ for start in range(0, len(addresses), batch):
     for b in batch_breakpoints:  # internal breakpoints: "delete" would leave them
         if b.is_valid():
             b.delete()
-    gdb.execute("starti serve --config $work/config.yaml --store sqlite:$work/store.sqlite", to_string=True)
-    mappings = gdb.execute("info proc mappings", to_string=True).splitlines()
-    base = next(int(p[0], 16) for p in (l.split() for l in mappings)
-                if len(p) >= 5 and p[-1] == binary and int(p[3], 16) == 0)
-    names = {}
     batch_breakpoints = []
-    for address in addresses[start:start + batch]:
-        b = gdb.Breakpoint("*0x%x" % (base + address), internal=True, temporary=True)
-        batch_breakpoints.append(b)
-        names[b.number] = functions[address]
-    began = time.monotonic()
-    def stopped(event, names=names, began=began):
-        for b in getattr(event, "breakpoints", []):
-            if b.number in names:
-                first_hit.setdefault(names[b.number], time.monotonic() - began)
-    gdb.events.stop.connect(stopped)
-    subprocess.Popen(["$work/drive.sh"])
-    while gdb.selected_inferior().pid != 0:
-        gdb.execute("continue", to_string=True)
-    gdb.events.stop.disconnect(stopped)
-    for suffix in ("", "-wal", "-shm"):
-        subprocess.run(["rm", "-f", "$work/store.sqlite" + suffix])
+    names = {}
+    for mode in ("full", "minimal"):
+        config = "$work/config.yaml" if mode == "full" else "$work/minimal.yaml"
+        gdb.execute("starti serve --config %s --store sqlite:$work/store.sqlite" % config, to_string=True)
+        if not batch_breakpoints:  # gdb runs the binary at the same address each time
+            mappings = gdb.execute("info proc mappings", to_string=True).splitlines()
+            base = next(int(p[0], 16) for p in (l.split() for l in mappings)
+                        if len(p) >= 5 and p[-1] == binary and int(p[3], 16) == 0)
+            for address in addresses[start:start + batch]:
+                b = gdb.Breakpoint("*0x%x" % (base + address), internal=True, temporary=True)
+                batch_breakpoints.append(b)
+                names[b.number] = functions[address]
+        began = time.monotonic()
+        def stopped(event, names=names, began=began):
+            for b in getattr(event, "breakpoints", []):
+                if b.number in names:
+                    first_hit.setdefault(names[b.number], time.monotonic() - began)
+        gdb.events.stop.connect(stopped)
+        subprocess.Popen(["$work/drive.sh", mode])
+        while gdb.selected_inferior().pid != 0:
+            gdb.execute("continue", to_string=True)
+        gdb.events.stop.disconnect(stopped)
+        for suffix in ("", "-wal", "-shm"):
+            subprocess.run(["rm", "-f", "$work/store.sqlite" + suffix])
     print("functions %d-%d: %d hit so far" % (start, start + batch, len(first_hit)), flush=True)
 with open("Sources/switchboard/link-order.txt", "w") as out:
     out.write("\\n".join(sorted(first_hit, key=first_hit.get)) + "\\n")

@@ -77,30 +77,34 @@ extension UnsafeRawBufferPointer {
         return base.distance(to: UnsafeRawPointer(found))
     }
 
-    /// The first occurrence of `needle` at or after `start`.
+    /// The first occurrence of `needle` at or after `start`, found with `memchr` on the needle's first letter or
+    /// digit: JSON keys start with a quote, and quotes are everywhere in JSON.
     public func firstRange(of needle: [UInt8], from start: Int = 0) -> Range<Int>? {
-        guard let first = needle.first else { return nil }
-        var at = start
-        while at + needle.count <= self.count, let candidate = self.firstIndex(of: first, from: at) {
+        guard !needle.isEmpty else { return nil }
+        let anchor = Self.anchor(of: needle)
+        var at = start + anchor
+        while let found = self.firstIndex(of: needle[anchor], from: at) {
+            let candidate = found - anchor
             guard candidate + needle.count <= self.count else { return nil }
             if self.matches(needle, at: candidate) { return candidate..<(candidate + needle.count) }
-            at = candidate + 1
+            at = found + 1
         }
         return nil
     }
 
-    /// The last occurrence of `needle`.
+    /// The last occurrence of `needle`, found going forward (event payloads hold none or one, wherever it is).
     public func lastRange(of needle: [UInt8]) -> Range<Int>? {
-        guard let last = needle.last, self.count >= needle.count else { return nil }
-        // Anchored on the needle's last byte, the rest compared only where that matches.
-        var end = self.count - 1
-        while end >= needle.count - 1 {
-            if self[end] == last, self.matches(needle, at: end + 1 - needle.count) {
-                return (end + 1 - needle.count)..<(end + 1)
-            }
-            end -= 1
-        }
-        return nil
+        var last: Range<Int>?
+        while let found = self.firstRange(of: needle, from: last.map { $0.lowerBound + 1 } ?? 0) { last = found }
+        return last
+    }
+
+    private static func anchor(of needle: [UInt8]) -> Int {
+        needle.firstIndex { byte in
+            let lower = byte | 0x20
+            return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+        } ?? 0
     }
 
     private func matches(_ needle: [UInt8], at offset: Int) -> Bool {

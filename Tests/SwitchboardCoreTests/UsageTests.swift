@@ -34,6 +34,23 @@ import Testing
         }
     }
 
+    @Test func byteSearchAnchorsOnTheFirstLetter() {
+        let text = Array(#"usage" "usage""usage" 1:2"#.utf8)
+        let key = Array(#""usage""#.utf8)
+        text.withUnsafeBytes { bytes in
+            // The leading `usage"` has no opening quote; the anchor letter there must not match before `from`.
+            #expect(bytes.firstRange(of: key) == 7..<14)
+            #expect(bytes.firstRange(of: key, from: 8) == 14..<21)
+            #expect(bytes.lastRange(of: key) == 14..<21)
+            #expect(UnsafeRawBufferPointer(rebasing: bytes[0..<13]).firstRange(of: key) == nil)
+            // Without a letter or digit, the first byte is the anchor.
+            #expect(bytes.firstRange(of: Array(":".utf8)) == 23..<24)
+        }
+        Array("aaa".utf8).withUnsafeBytes { bytes in
+            #expect(bytes.lastRange(of: Array("aa".utf8)) == 1..<3)
+        }
+    }
+
     @Test func openAIBodyWithCachedAndReasoningTokens() {
         let body = #"""
             {"id":"x","choices":[{"message":{"content":"a \"usage\": {\"prompt_tokens\": 1}"}}],
