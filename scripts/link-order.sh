@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates Sources/switchboard/link-order.txt, the order in which the release link places functions: every
 # function the gateway runs while it starts, serves chat and streamed requests and stops, first-called first.
-# Placing them together keeps the code it runs in a few megabytes of the binary instead of spread over 17 MB
-# (the kernel maps clean text 64 KB around each page touched), so the idle RSS is ~3 MB smaller (issue 3).
-#   scripts/link-order.sh   (needs gdb and curl; gdb's cost per breakpoint grows with their number, so the
-#                           ~86,000 functions are covered 15,000 at a time, one run of the gateway each)
+# Placing them together keeps the code it runs in 2 MB of the binary instead of spread over 15 MB (the kernel
+# maps clean text a page-cache folio, up to 1 MB here, around each page touched): the idle RSS is ~4 MB smaller
+# with scripts/build-release.sh (issue 3, benchmarks/RESULTS.md).
+#   scripts/link-order.sh   (needs gdb and curl; ~5 minutes. gdb's cost per breakpoint grows with their number,
+#                           so the ~80,000 functions are covered 15,000 at a time, two runs of the gateway each)
 # A stale list is harmless: names no longer in the binary are skipped, new functions go where they would anyway.
 # Functions without a symbol (class destructors, merged-function thunks) cannot be listed; the link gathers
 # them instead (Sources/switchboard/private-functions.ld).
