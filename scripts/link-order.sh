@@ -95,8 +95,7 @@ for start in range(0, len(addresses), batch):
             b.delete()
     batch_breakpoints = []
     names = {}
-    for mode in ("full", "minimal"):
-        config = "$work/config.yaml" if mode == "full" else "$work/minimal.yaml"
+    for mode, config in (("full", "$work/config.yaml"), ("minimal", "$work/minimal.yaml")):
         gdb.execute("starti serve --config %s --store sqlite:$work/store.sqlite" % config, to_string=True)
         if not batch_breakpoints:  # gdb runs the binary at the same address each time
             mappings = gdb.execute("info proc mappings", to_string=True).splitlines()
