@@ -197,6 +197,40 @@ import Testing
         }
     }
 
+    /// A batch goes in whole whatever its size (PostgreSQL sends it in statements of 32, 16 … 1 rows), with
+    /// every column as it was written.
+    @Test(arguments: TestStores.available)
+    func requestLogBatchOfAnySizeIsStoredWhole(kind: TestStores.Kind) async throws {
+        try await Self.withStore(kind) { store in
+            let batch = (0..<77).map { index in
+                var record = RequestLogRecord(
+                    id: "row-\(index)",
+                    createdAt: Timestamps.format(epochMs: 1_795_319_685_000 + Int64(index)),
+                    traceID: "trace-\(index % 5)",
+                    method: "POST",
+                    path: "/v1/chat/completions",
+                    endpoint: "chat",
+                    provider: "mock",
+                    status: index.isMultiple(of: 7) ? 502 : 200,
+                    durationMs: Double(index) + 0.25
+                )
+                record.model = index.isMultiple(of: 2) ? "mock-1" : nil
+                record.firstByteMs = index.isMultiple(of: 3) ? nil : 1.5
+                record.promptTokens = index * 10
+                record.completionTokens = index
+                record.costCents = index.isMultiple(of: 4) ? nil : Double(index) / 100
+                record.stream = index.isMultiple(of: 2)
+                record.metadata = #"{"n":"\#(index)"}"#
+                record.requestBody = index == 76 ? "{\"last\":true}" : nil
+                return record
+            }
+            try await store.insertRequestLogs(batch)
+            let listed = try await store.listRequestLogs(filter: RequestLogFilter(), limit: 100, offset: 0)
+            #expect(listed.total == 77)
+            #expect(listed.records == batch.reversed())
+        }
+    }
+
     /// A request log batch that fails part way: SQLite commits every 128 rows, so it says how many are stored
     /// and the writer retries only the rest (a retry of the whole batch would fail on the stored ids forever);
     /// PostgreSQL writes a batch in one transaction, so none are.

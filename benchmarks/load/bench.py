@@ -21,7 +21,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROXY_CPU, LOAD_CPU = "0", "1"
-PORTS = {"upstream": 18191, "mock": 18192, "nginx": 18193, "switchboard": 18194, "switchboard-nolog": 18195}
+PORTS = {"upstream": 18191, "mock": 18192, "nginx": 18193, "switchboard": 18194, "switchboard-nolog": 18195,
+         "switchboard-pg": 18196, "postgres": 18197}
+REPO = os.path.dirname(os.path.dirname(HERE))
+PG_LOG = "switchboard, log to PostgreSQL"
 
 
 def log(message):
@@ -59,6 +62,24 @@ class Processes:
     def stop_all(self):
         for process in list(self.running):
             self.stop(process)
+
+
+def start_postgres():
+    """A private PostgreSQL on the proxy's CPU (scripts/postgres.sh installs it if needed): (its folder, its URL),
+    or (None, None). The folder is its own, outside the run's private one: the server runs as `postgres`."""
+    folder = tempfile.mkdtemp(prefix="switchboard-bench-postgres-")
+    started = subprocess.run(pinned(PROXY_CPU, [os.path.join(REPO, "scripts", "postgres.sh"), "start", folder,
+                                                str(PORTS["postgres"])]), capture_output=True, text=True)
+    if started.returncode != 0:
+        log(f"PostgreSQL did not start; skipping the '{PG_LOG}' row:\n{started.stderr}")
+        stop_postgres(folder)
+        return None, None
+    return folder, f"postgres://postgres@127.0.0.1:{PORTS['postgres']}/postgres?sslmode=disable"
+
+
+def stop_postgres(folder):
+    if folder:
+        subprocess.run([os.path.join(REPO, "scripts", "postgres.sh"), "stop", folder], capture_output=True)
 
 
 def move_to_cpu(pid, cpu):
@@ -134,10 +155,11 @@ def write_files(workdir, stream_tokens):
                 "    proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off;\n"
                 "    location /stream/ { proxy_pass http://mock/; }\n"
                 "    location / { proxy_pass http://up; } } }\n")
-    # The gateway as deployed, and a second one without the request log (`log.requests: false`), to show what
-    # writing a row per request costs on the shared CPU.
+    # The gateway as deployed, a second one without the request log (`log.requests: false`), to show what
+    # writing a row per request costs on the shared CPU, and a third that logs to PostgreSQL (replicas' store).
     for name, port, requests in (("switchboard.yaml", PORTS["switchboard"], "true"),
-                                 ("switchboard-nolog.yaml", PORTS["switchboard-nolog"], "false")):
+                                 ("switchboard-nolog.yaml", PORTS["switchboard-nolog"], "false"),
+                                 ("switchboard-pg.yaml", PORTS["switchboard-pg"], "true")):
         with open(os.path.join(workdir, name), "w") as f:
             f.write(f"""server:
   host: 127.0.0.1
@@ -280,7 +302,7 @@ def main():
     switchboard = os.path.join(args.bin, "switchboard")
     mock = os.path.join(args.bin, "switchboard-mock")
     procs = Processes(workdir)
-    rows = []
+    postgres_folder = None
     for port in PORTS.values():
         ensure_free(port)
     try:
@@ -341,8 +363,23 @@ def main():
         # added latency is the proxy's own work plus two context switches.
         for process in (nginx, gateway, gateway_nolog):
             move_to_cpu(process.pid, LOAD_CPU)
-        measure("light1", [(name, chat_url, chat_script, 1) for name, (chat_url, chat_script, _, _) in paths.items()]
-                + [nolog_run + (1,)])
+        # And a gateway whose request log goes to PostgreSQL on the other CPU, as replicas share a database on
+        # another host: the gateway's CPU encodes and sends the rows, the database does the B-tree work.
+        light1_runs = [(name, chat_url, chat_script, 1) for name, (chat_url, chat_script, _, _) in paths.items()]
+        light1_runs.append(nolog_run + (1,))
+        gateway_pg = None
+        postgres_folder, postgres_url = start_postgres()
+        if postgres_url:
+            gateway_pg = procs.start("switchboard-pg", [switchboard, "serve", "--config",
+                                                        workdir + "/switchboard-pg.yaml", "--store", postgres_url],
+                                     LOAD_CPU)
+            wait_for_port(PORTS["switchboard-pg"])
+            light1_runs.append((PG_LOG, url(PORTS["switchboard-pg"], "/v1/chat/completions"), "post.lua", 1))
+        measure("light1", light1_runs)
+        if gateway_pg:
+            procs.stop(gateway_pg)
+        stop_postgres(postgres_folder)
+        postgres_folder = None
         for process in (nginx, gateway, gateway_nolog):
             move_to_cpu(process.pid, PROXY_CPU)
         procs.stop(gateway_nolog)
@@ -399,6 +436,7 @@ def main():
         ready_ms = start_to_ready(switchboard, workdir + "/switchboard.yaml", workdir)
     finally:
         procs.stop_all()
+        stop_postgres(postgres_folder)
 
     cpu = "unknown CPU"
     try:
@@ -413,7 +451,7 @@ def main():
     for scenario, label in (("chat", f"chat, {args.connections} conns"),
                             ("stream", f"stream {args.stream_chunks} chunks, {args.connections} conns"),
                             ("light", "chat, 1 conn"), ("light1", "chat, 1 conn, one CPU")):
-        for name in ("direct", "nginx", "switchboard", "switchboard+config", "switchboard, log off"):
+        for name in ("direct", "nginx", "switchboard", "switchboard+config", "switchboard, log off", PG_LOG):
             if (scenario, name) not in results:
                 continue
             r = results[(scenario, name)]
@@ -423,7 +461,7 @@ def main():
                          f"{vs_nginx:.2f} | {vs_direct:.2f} |")
     lines += ["", "| added over direct, 1 connection | p50 µs | p99 µs |", "|---|---:|---:|"]
     for scenario, where in (("light", "pinned apart"), ("light1", "one CPU")):
-        names = ("nginx", "switchboard", "switchboard+config", "switchboard, log off")
+        names = ("nginx", "switchboard", "switchboard+config", "switchboard, log off", PG_LOG)
         light = {name: results[(scenario, name)] for name in ("direct",) + names if (scenario, name) in results}
         for name in [n for n in names if n in light]:
             lines.append(f"| {name}, {where} | {light[name]['p50'] - light['direct']['p50']:.0f} | "
