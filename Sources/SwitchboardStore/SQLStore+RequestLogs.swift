@@ -29,17 +29,19 @@ extension SQLStore {
         }
     }
 
-    /// Inserts `records` in one transaction, in statements of up to ``rowsPerStatement`` rows. Each statement's
-    /// values are encoded on the connection's event loop — the store's own thread, at nice 5 — just before it
-    /// is sent: the thread works a few hundred microseconds, then waits for the database while the event loops
-    /// get the CPU. Encoding a whole 300-row batch at once held a shared CPU for 2 ms (the light-load p99).
+    /// Inserts `records` in one transaction, in multi-row statements. Each statement's values are encoded on the
+    /// connection's event loop — the store's own thread, at nice 5 — just before it is sent: the thread works
+    /// a few hundred microseconds, then waits for the database while the event loops get the CPU. Encoding a
+    /// whole 300-row batch at once held a shared CPU for 2 ms (the light-load p99). A large batch means the log
+    /// is behind: it goes in larger statements, fewer round trips.
     private static func insert(_ records: [RequestLogRecord], on connection: PostgresConnection) async throws {
         let logger = Logger(label: "switchboard.store")
+        let largest = records.count < Self.largeBatch ? Self.rowsPerStatement : Self.rowsPerStatementWhenBehind
         _ = try await connection.query("BEGIN", logger: logger)
         do {
             var start = records.startIndex
             while start < records.endIndex {
-                let size = Self.statementSize(records.endIndex - start)
+                let size = Self.statementSize(records.endIndex - start, largest: largest)
                 let rows = records[start..<start + size]
                 let query = try await connection.eventLoop.submit { Self.insertQuery(rows) }.get()
                 _ = try await connection.query(query, logger: logger)
@@ -54,14 +56,17 @@ extension SQLStore {
 
     /// Rows per PostgreSQL INSERT, at most: ~200 µs of encoding.
     static let rowsPerStatement = 32
-    /// The INSERTs for 1, 2, 4 … ``rowsPerStatement`` rows, built once: a batch is sent in chunks of these sizes.
-    private static let statements = (0...rowsPerStatement.trailingZeroBitCount).map {
+    /// Rows per INSERT when a batch has ``largeBatch`` rows or more (256 × 35 values, under the protocol's 65,535).
+    static let rowsPerStatementWhenBehind = 256
+    static let largeBatch = 1_024
+    /// The INSERTs for 1, 2, 4 … 256 rows, built once: a batch is sent in statements of these sizes.
+    private static let statements = (0...rowsPerStatementWhenBehind.trailingZeroBitCount).map {
         SQLStore.insertStatement(rows: 1 << $0)
     }
 
-    /// The largest power of two up to ``rowsPerStatement`` that is not above `remaining`.
-    static func statementSize(_ remaining: Int) -> Int {
-        min(Self.rowsPerStatement, 1 << (Int.bitWidth - 1 - remaining.leadingZeroBitCount))
+    /// The largest power of two up to `largest` that is not above `remaining`.
+    static func statementSize(_ remaining: Int, largest: Int) -> Int {
+        min(largest, 1 << (Int.bitWidth - 1 - remaining.leadingZeroBitCount))
     }
 
     /// One multi-row INSERT for `rows` (a count ``statementSize(_:)`` gives), with their values bound as they

@@ -197,12 +197,12 @@ import Testing
         }
     }
 
-    /// A batch goes in whole whatever its size (PostgreSQL sends it in statements of 32, 16 … 1 rows), with
-    /// every column as it was written.
+    /// A batch goes in whole whatever its size (PostgreSQL sends it in statements of 32, 16 … 1 rows, or of up
+    /// to 256 when it is large), with every column as it was written.
     @Test(arguments: TestStores.available)
     func requestLogBatchOfAnySizeIsStoredWhole(kind: TestStores.Kind) async throws {
         try await Self.withStore(kind) { store in
-            let batch = (0..<77).map { index in
+            let batch = (0..<1_177).map { index in
                 var record = RequestLogRecord(
                     id: "row-\(index)",
                     createdAt: Timestamps.format(epochMs: 1_795_319_685_000 + Int64(index)),
@@ -221,12 +221,13 @@ import Testing
                 record.costCents = index.isMultiple(of: 4) ? nil : Double(index) / 100
                 record.stream = index.isMultiple(of: 2)
                 record.metadata = #"{"n":"\#(index)"}"#
-                record.requestBody = index == 76 ? "{\"last\":true}" : nil
+                record.requestBody = index == 76 || index == 1_176 ? "{\"last\":true}" : nil
                 return record
             }
-            try await store.insertRequestLogs(batch)
-            let listed = try await store.listRequestLogs(filter: RequestLogFilter(), limit: 100, offset: 0)
-            #expect(listed.total == 77)
+            try await store.insertRequestLogs(Array(batch[..<77]))
+            try await store.insertRequestLogs(Array(batch[77...]))
+            let listed = try await store.listRequestLogs(filter: RequestLogFilter(), limit: 2_000, offset: 0)
+            #expect(listed.total == 1_177)
             #expect(listed.records == batch.reversed())
         }
     }
