@@ -55,22 +55,23 @@ extension SQLStore {
     }
 
     /// Rows per PostgreSQL INSERT, at most: ~200 µs of encoding.
-    static let rowsPerStatement = 32
+    private static let rowsPerStatement = 32
     /// Rows per INSERT when a batch has ``largeBatch`` rows or more (256 × 35 values, under the protocol's 65,535).
-    static let rowsPerStatementWhenBehind = 256
-    static let largeBatch = 1_024
+    private static let rowsPerStatementWhenBehind = 256
+    /// A batch this large means the log is behind (a light load's 25 ms batches stay well below it).
+    private static let largeBatch = 1_024
     /// The INSERTs for 1, 2, 4 … 256 rows, built once: a batch is sent in statements of these sizes.
     private static let statements = (0...rowsPerStatementWhenBehind.trailingZeroBitCount).map {
         SQLStore.insertStatement(rows: 1 << $0)
     }
 
     /// The largest power of two up to `largest` that is not above `remaining`.
-    static func statementSize(_ remaining: Int, largest: Int) -> Int {
+    private static func statementSize(_ remaining: Int, largest: Int) -> Int {
         min(largest, 1 << (Int.bitWidth - 1 - remaining.leadingZeroBitCount))
     }
 
-    /// One multi-row INSERT for `rows` (a count ``statementSize(_:)`` gives), with their values bound as they
-    /// are (SQLKit's Encodable binding costs more than the insert).
+    /// One multi-row INSERT for `rows` (a count ``statementSize(_:largest:)`` gives), with their values bound as
+    /// they are (SQLKit's Encodable binding costs more than the insert).
     private static func insertQuery(_ rows: ArraySlice<RequestLogRecord>) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: rows.count * Self.columnCount)
         for record in rows {
