@@ -62,12 +62,7 @@ public final class SQLStore: Store {
         }
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
-        #if canImport(Glibc)
-        // The store's thread (request log batches, control-plane queries) yields to the event loops when they
-        // share a CPU, so a batch of inserts never holds up a request. Nice 5 still leaves it a quarter of a
-        // busy CPU, well over what the log needs at saturation. On Linux the nice value is per thread.
-        try await threadPool.runIfActive { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5) }
-        #endif
+        try await threadPool.runIfActive { Self.yieldToEventLoops() }
         let connection = try await SQLiteConnection.open(
             storage: .file(path: path),
             threadPool: threadPool,
@@ -97,9 +92,7 @@ public final class SQLStore: Store {
     private static func openPostgres(url: String, logger: Logger) async throws -> SQLStore {
         let configuration = try SQLPostgresConfiguration(url: url)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        #if canImport(Glibc)
-        try await group.next().submit { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5) }.get()
-        #endif
+        try await group.next().submit { Self.yieldToEventLoops() }.get()
         let pool = EventLoopGroupConnectionPool(
             source: PostgresConnectionSource(sqlConfiguration: configuration),
             maxConnectionsPerEventLoop: 4,
@@ -112,6 +105,15 @@ public final class SQLStore: Store {
             try? await owned.pool.shutdownAsync()
             try? await group.shutdownGracefully()
         }
+    }
+
+    /// Lowers the calling thread to nice 5 (on Linux the nice value is per thread): the store's thread (request
+    /// log batches, control-plane queries) yields to the event loops when they share a CPU, so a batch of inserts
+    /// does not hold up a request, and still gets a quarter of a busy CPU, well over what the log needs.
+    private static func yieldToEventLoops() {
+        #if canImport(Glibc)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
+        #endif
     }
 
     /// The pool is safe to use from any thread (it hops to its event loops); AsyncKit predates `Sendable`.

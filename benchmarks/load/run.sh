@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The load comparison: upstream directly vs nginx as a plain reverse proxy vs Switchboard, in one run.
-# Installs wrk and nginx if missing (Debian), builds Switchboard in release mode once (the build the container
-# uses, scripts/build-release.sh), prints the table.
+# Installs wrk and nginx if missing (Debian; PostgreSQL too, through scripts/postgres.sh, for the row that logs to
+# it), builds Switchboard in release mode once (the build the container uses, scripts/build-release.sh), prints
+# the table.
 #   benchmarks/load/run.sh [--seconds 10] [--connections 32] [--streams 1000]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
