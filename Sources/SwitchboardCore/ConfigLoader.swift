@@ -80,7 +80,8 @@ public struct ConfigLoader {
     private mutating func readServer(_ node: Node, into server: inout ServerSettings) {
         guard let map = self.mapping(node, "server") else { return }
         let keys = [
-            "host", "port", "event_loop_threads", "max_body_bytes", "timeouts", "upstream", "trusted_custom_hosts",
+            "host", "port", "event_loop_threads", "max_body_bytes", "high_water_mark_bytes", "timeouts", "upstream",
+            "trusted_custom_hosts",
         ]
         for (key, value) in self.pairs(map, "server", allowed: keys) {
             let path = "server.\(key)"
@@ -90,6 +91,8 @@ public struct ConfigLoader {
             case "event_loop_threads": server.eventLoopThreads = self.int(value, path, in: 0...256) ?? 0
             case "max_body_bytes":
                 server.maxBodyBytes = self.int(value, path, in: 1024...(1 << 31)) ?? server.maxBodyBytes
+            case "high_water_mark_bytes":
+                server.highWaterMark = self.int(value, path, in: 4096...(64 << 20)) ?? server.highWaterMark
             case "timeouts":
                 guard let timeouts = self.mapping(value, path) else { continue }
                 let names = ["connect_ms", "response_ms", "idle_ms", "shutdown_grace_ms"]

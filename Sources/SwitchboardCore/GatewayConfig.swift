@@ -60,6 +60,9 @@ public struct ServerSettings: Sendable {
     /// 0 means one event loop per core.
     public var eventLoopThreads = 0
     public var maxBodyBytes = 10 * 1024 * 1024
+    /// Flow control: the most response (or upload) bytes queued for one connection before reading from the other
+    /// side pauses; reading resumes below half of it. Memory per exchange is bounded by this, not by the body size.
+    public var highWaterMark = 64 * 1024
     public var connectTimeoutMs = 5_000
     /// Longest wait for the upstream's response head.
     public var responseTimeoutMs = 300_000

@@ -8,14 +8,25 @@ import Glibc
 #endif
 
 /// Serves one connection of the mock provider.
-final class MockHandler: ChannelInboundHandler {
+///
+/// A request may ask the mock to read its body slowly (`x-mock-read-pause-ms`: no read for that long after the
+/// head; `x-mock-read-delay-ms`: that long before each read), as an overloaded upstream would: the gateway's
+/// flow control for uploads is tested against it.
+final class MockHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let defaults: MockBehavior
     private let recorder: MockRecorder
+    private let cache: MockBodyCache
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
+    /// Reads of the current request's body wait this long each (`x-mock-read-delay-ms`).
+    private var readDelay: TimeAmount?
+    /// The next read waits until then (`x-mock-read-pause-ms`).
+    private var readPausedUntil: NIODeadline?
+    private var readScheduled = false
     private var responseCounter = 0
     /// The last unpaced stream, rendered: a load test repeats the same request, and rendering 64 events per
     /// request would make the mock slower than the proxies it measures.
@@ -30,9 +41,10 @@ final class MockHandler: ChannelInboundHandler {
         var cachedTokens: Int
     }
 
-    init(defaults: MockBehavior, recorder: MockRecorder) {
+    init(defaults: MockBehavior, recorder: MockRecorder, cache: MockBodyCache) {
         self.defaults = defaults
         self.recorder = recorder
+        self.cache = cache
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -50,12 +62,37 @@ final class MockHandler: ChannelInboundHandler {
         case .head(let head):
             self.head = head
             self.body.clear()
+            if let ms = head.headers.first(name: "x-mock-read-pause-ms").flatMap(Int64.init), ms > 0 {
+                self.readPausedUntil = .now() + .milliseconds(ms)
+            }
+            if let ms = head.headers.first(name: "x-mock-read-delay-ms").flatMap(Int64.init), ms > 0 {
+                self.readDelay = .milliseconds(ms)
+            }
         case .body(var buffer):
             self.body.writeBuffer(&buffer)
         case .end:
             guard let head = self.head else { return }
             self.head = nil
+            self.readDelay = nil
+            self.readPausedUntil = nil
             self.serve(context: context, head: head)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        let now = NIODeadline.now()
+        var wait: TimeAmount?
+        if let until = self.readPausedUntil, until > now { wait = until - now }
+        if let delay = self.readDelay { wait = max(wait ?? .zero, delay) }
+        guard let wait else {
+            context.read()
+            return
+        }
+        guard !self.readScheduled else { return }
+        self.readScheduled = true
+        context.eventLoop.assumeIsolated().scheduleTask(in: wait) {
+            self.readScheduled = false
+            context.read()
         }
     }
 
@@ -80,13 +117,16 @@ final class MockHandler: ChannelInboundHandler {
         default:
             break
         }
-        let bodyBytes = Array(self.body.readableBytesView)
+        let bodyBytes = Array(self.body.readableBytesView.prefix(MockRecorder.maxBodyBytes))
+        let bodyLength = self.body.readableBytes
+        let checksum = self.body.withUnsafeReadableBytes { MockChecksum.of($0) }
         let sequence = self.recorder.record(
             MockRecorder.Request(
                 method: head.method.rawValue,
                 uri: head.uri,
                 headers: head.headers.map { ($0.name, $0.value) },
                 body: bodyBytes,
+                bodyLength: bodyLength,
                 receivedAt: .now()
             )
         )
@@ -108,7 +148,8 @@ final class MockHandler: ChannelInboundHandler {
             // Anything else echoes what it received, so pass-through can be checked end to end.
             let echo =
                 #"{"object":"mock.echo","method":"# + JSONString.quote(head.method.rawValue) + #","uri":"#
-                + JSONString.quote(head.uri) + #","body_bytes":\#(bodyBytes.count)}"#
+                + JSONString.quote(head.uri)
+                + #","body_bytes":\#(bodyLength),"body_checksum":"\#(String(checksum, radix: 16))"}"#
             return self.respond(context, head, status: .ok, body: Array(echo.utf8))
         }
         let inspected = bodyBytes.withUnsafeBytes { bytes in
@@ -138,7 +179,7 @@ final class MockHandler: ChannelInboundHandler {
                 id: "mock-\(kind)",
                 model: behavior.model,
                 created: 1_700_000_000,
-                promptTokens: MockResponses.promptTokens(bodyBytes: bodyBytes.count),
+                promptTokens: MockResponses.promptTokens(bodyBytes: bodyLength),
                 completionTokens: behavior.tokens,
                 includeUsage: inspection.includeUsage ?? false,
                 cachedTokens: behavior.cachedTokens
@@ -228,6 +269,13 @@ final class MockHandler: ChannelInboundHandler {
                 }
                 return self.streamRendered(context, head, events: self.cachedStream!.events)
             }
+            if behavior.intervalMs == 0, behavior.resetAfter == nil, !behavior.malformed {
+                // Megabytes of events: rendered once, in chunks of whole events (a busy provider's reads).
+                let key =
+                    "stream|\(plan.kind)|\(c.model)|\(c.completionTokens)|\(c.includeUsage)|\(c.promptTokens)|\(c.cachedTokens)"
+                let chunks = self.cache.parts(key) { Self.renderChunks(source) }
+                return self.streamRendered(context, head, events: chunks)
+            }
             // A malformed stream has one event that is not JSON, right after the first.
             let events: (Int) -> String? =
                 behavior.malformed
@@ -235,21 +283,47 @@ final class MockHandler: ChannelInboundHandler {
                 : source
             return self.stream(context, head, events: events, plan: plan)
         }
-        let body: String
-        switch plan.kind {
-        case .chat: body = MockResponses.chatCompletion(c)
-        case .completion: body = MockResponses.completion(c)
-        case .embeddings:
-            body = MockResponses.embeddings(
-                model: c.model,
-                inputs: plan.embeddingInputs,
-                promptTokens: c.promptTokens,
-                base64: plan.base64
-            )
-        case .messages: body = MockResponses.message(c)
-        case .responses: body = MockResponses.response(c)
+        func render() -> String {
+            switch plan.kind {
+            case .chat: MockResponses.chatCompletion(c)
+            case .completion: MockResponses.completion(c)
+            case .embeddings:
+                MockResponses.embeddings(
+                    model: c.model,
+                    inputs: plan.embeddingInputs,
+                    promptTokens: c.promptTokens,
+                    base64: plan.base64
+                )
+            case .messages: MockResponses.message(c)
+            case .responses: MockResponses.response(c)
+            }
         }
-        self.respond(context, head, status: .ok, body: Array(body.utf8))
+        guard c.completionTokens > 4096 || plan.embeddingInputs > 512 else {
+            return self.respond(context, head, status: .ok, body: Array(render().utf8))
+        }
+        // A large answer: rendered once and shared, since tests repeat it many times.
+        let key =
+            "json|\(plan.kind)|\(c.model)|\(c.completionTokens)|\(c.promptTokens)|\(c.cachedTokens)|"
+            + "\(plan.embeddingInputs)|\(plan.base64)"
+        let parts = self.cache.parts(key) { [ByteBuffer(string: render())] }
+        self.respond(context, head, status: .ok, parts: parts)
+    }
+
+    /// All events of a stream, gathered into chunks of whole events of up to 16 KiB.
+    private static func renderChunks(_ source: (Int) -> String?) -> [ByteBuffer] {
+        var chunks: [ByteBuffer] = []
+        var chunk = ByteBuffer()
+        var index = 0
+        while let event = source(index) {
+            if chunk.readableBytes > 0, chunk.readableBytes + event.utf8.count > 16 * 1024 {
+                chunks.append(chunk)
+                chunk = ByteBuffer()
+            }
+            chunk.writeString(event)
+            index += 1
+        }
+        if chunk.readableBytes > 0 { chunks.append(chunk) }
+        return chunks
     }
 
     private func respond(
@@ -259,18 +333,28 @@ final class MockHandler: ChannelInboundHandler {
         body: [UInt8],
         extra: HTTPHeaders = [:]
     ) {
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        self.respond(context, head, status: status, parts: [buffer], extra: extra)
+    }
+
+    private func respond(
+        _ context: ChannelHandlerContext,
+        _ head: HTTPRequestHead,
+        status: HTTPResponseStatus,
+        parts: [ByteBuffer],
+        extra: HTTPHeaders = [:]
+    ) {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "content-length", value: String(body.count))
+        headers.add(name: "content-length", value: String(parts.reduce(0) { $0 + $1.readableBytes }))
         headers.add(contentsOf: extra)
         if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
         context.write(
             self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
             promise: nil
         )
-        var buffer = context.channel.allocator.buffer(capacity: body.count)
-        buffer.writeBytes(body)
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        for part in parts { context.write(self.wrapOutboundOut(.body(.byteBuffer(part))), promise: nil) }
         let keepAlive = head.isKeepAlive
         context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if !keepAlive { context.close(promise: nil) }

@@ -10,7 +10,10 @@ public final class MockRecorder: Sendable {
         public var method: String
         public var uri: String
         public var headers: [(String, String)]
+        /// The body, or its first ``MockRecorder/maxBodyBytes`` (uploads of megabytes are not kept whole).
         public var body: [UInt8]
+        /// The body's whole length.
+        public var bodyLength: Int
         public var receivedAt: NIODeadline
         /// When each stream chunk was written, for checking that the gateway does not buffer.
         public var chunkSentAt: [NIODeadline] = []
@@ -32,6 +35,8 @@ public final class MockRecorder: Sendable {
 
     private let state = NIOLockedValueBox(State())
     private static let keep = 200
+    /// The most of a body kept per recorded request.
+    public static let maxBodyBytes = 1 << 20
 
     public init() {}
 

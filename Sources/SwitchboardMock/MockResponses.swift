@@ -10,9 +10,13 @@ public enum MockResponses {
     /// The text of token `index`.
     public static func word(_ index: Int) -> String { Self.words[index % Self.words.count] }
 
-    /// The whole completion text for `tokens` tokens.
+    /// The whole completion text for `tokens` tokens: the words' cycle repeated, so that texts of millions of
+    /// tokens (the flow-control tests' megabytes) are made at memory speed.
     public static func text(tokens: Int) -> String {
-        (0..<tokens).map(Self.word).joined()
+        let cycles = tokens / Self.words.count
+        var text = String(repeating: Self.words.joined(), count: cycles)
+        for index in 0..<(tokens - cycles * Self.words.count) { text += Self.words[index] }
+        return text
     }
 
     /// Prompt tokens the mock reports for a request body of `bodyBytes` bytes.

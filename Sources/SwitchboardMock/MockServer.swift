@@ -38,6 +38,7 @@ public final class MockServer: Sendable {
 
     public let configuration: Configuration
     public let recorder = MockRecorder()
+    private let cache = MockBodyCache()
     private let group: any EventLoopGroup
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
 
@@ -54,6 +55,7 @@ public final class MockServer: Sendable {
             intervalMs: self.configuration.defaultIntervalMs
         )
         let recorder = self.recorder
+        let cache = self.cache
         let sslContext = try self.configuration.tls.map { tls in
             try NIOSSLContext(
                 configuration: .makeServerConfiguration(
@@ -73,7 +75,7 @@ public final class MockServer: Sendable {
                     let sync = channel.pipeline.syncOperations
                     if let sslContext { try sync.addHandler(NIOSSLServerHandler(context: sslContext)) }
                     try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-                    try sync.addHandler(MockHandler(defaults: defaults, recorder: recorder))
+                    try sync.addHandler(MockHandler(defaults: defaults, recorder: recorder, cache: cache))
                 }
             }
             .bind(host: self.configuration.host, port: self.configuration.port)

@@ -145,6 +145,7 @@ extension ControlPlane {
             ("response_status_code", .number(Double(r.status))), ("response_time", .number(r.durationMs)),
             ("is_success", .bool((200..<300).contains(r.status))), ("cache_status", .string(r.cacheStatus)),
             ("stream_mode", .bool(r.stream)), ("complete", .bool(r.complete)),
+            ("response_bytes", .number(Double(r.responseBytes))),
             ("retry_success_count", .number(Double(r.retryCount))), ("trace_id", .string(r.traceID)),
             ("span_id", optional(r.spanID)), ("parent_span_id", optional(r.parentSpanID)),
             ("span_name", optional(r.spanName)), ("mode", .string(r.endpoint)), ("virtual_key", optional(r.virtualKey)),

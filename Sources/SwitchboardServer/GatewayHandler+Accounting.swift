@@ -124,6 +124,7 @@ extension GatewayHandler {
     /// Writes the filtered events collected during a read: one chunk when the gateway frames the body.
     func writeRelayed(context: ChannelHandlerContext) {
         guard var events = self.request?.accounting.relayed.take(), events.readableBytes > 0 else { return }
+        self.request!.accounting.responseBytes &+= events.readableBytes
         guard self.request!.accounting.reframes else {
             context.write(self.wrapOutboundOut(events), promise: nil)
             return
@@ -164,6 +165,7 @@ extension GatewayHandler {
         record.count(usage, cost: cost)
         record.stream = request.stream
         record.complete = complete
+        record.responseBytes = request.accounting.responseBytes
         record.retryCount = request.plan?.execution.retryAttemptCount ?? 0
         record.preset = request.accounting.preset
         record.apiKeyID = request.grant?.id

@@ -221,10 +221,11 @@ extension GatewayHandler {
     }
 
     private func send(head: ByteBuffer, on connection: UpstreamConnection) {
-        guard self.request != nil else { return }
+        guard let context = self.context, self.request != nil else { return }
         self.request!.upstream = connection
         self.request!.upstreamRequestSent = true
         self.request!.accounting.attemptSentAt = .now()
+        connection.setPeerWritable(context.channel.isWritable)
         let isHEAD = self.request!.head.method == .HEAD
         switch self.request!.mode {
         case .buffered:
@@ -233,8 +234,10 @@ extension GatewayHandler {
             connection.sendHead(head, isHEAD: isHEAD, delegate: self)
             let pending = self.request!.pendingUpload
             self.request!.pendingUpload = []
+            self.request!.pendingUploadBytes = 0
             for part in pending { connection.sendBodyPart(part) }
             if self.request!.requestEnded { connection.sendEnd() } else if !pending.isEmpty { connection.flush() }
+            self.holdBufferedInput()
         case .local, .control:
             break
         }
@@ -343,9 +346,15 @@ extension GatewayHandler {
                 self.sendError(.upstreamTimeout(provider: provider, milliseconds: self.request!.responseTimeoutMs))
             }
         } else if now - self.request!.lastActivity >= self.idleTimeout {
+            // Neither side moved for the idle timeout: the upstream sent nothing, or the client took nothing
+            // while reading from the upstream waited for it (or the response's end waited to be taken).
+            let clientStalled = self.request!.draining || self.request!.upstream?.isReadingHeld == true
             self.runtime.logger.warning(
-                "upstream response stalled; closing",
-                metadata: ["id": "\(self.request!.id)", "provider": "\(self.request!.providerLabel)"]
+                clientStalled ? "client stopped reading the response; closing" : "upstream response stalled; closing",
+                metadata: [
+                    "id": "\(self.request!.id)", "provider": "\(self.request!.providerLabel)",
+                    "relayed_bytes": "\(self.request!.accounting.responseBytes)",
+                ]
             )
             self.request!.upstream?.abort()
             self.abortResponse()
@@ -417,6 +426,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
         if self.request!.accounting.eventFilter != nil {
             self.relayFiltered(buffer, context: context)
         } else {
+            self.request!.accounting.responseBytes &+= buffer.readableBytes
             context.write(self.wrapOutboundOut(buffer), promise: nil)
         }
     }
@@ -430,17 +440,10 @@ extension GatewayHandler: UpstreamResponseDelegate {
         context.flush()
     }
 
-    /// Back-pressure for uploads: while the upstream cannot take more, stop reading the client.
+    /// Back-pressure for uploads: while the upstream cannot take more, the client is not read.
     func upstreamWritabilityChanged(_ writable: Bool) {
-        guard let context = self.context, case .streamed = self.request?.mode else { return }
-        self.setClientReading(writable, context: context)
-    }
-
-    func setClientReading(_ enabled: Bool, context: ChannelHandlerContext) {
-        guard self.clientReadingPaused == enabled else { return }
-        self.clientReadingPaused = !enabled
-        context.channel.setOption(ChannelOptions.autoRead, value: enabled).whenComplete { _ in }
-        if enabled { context.read() }
+        guard case .streamed = self.request?.mode else { return }
+        self.holdReading(.peerFull, !writable)
     }
 
     func upstreamResponseEnd() {
@@ -448,6 +451,13 @@ extension GatewayHandler: UpstreamResponseDelegate {
         if self.request!.accounting.eventFilter != nil { self.finishFiltered(context: context) }
         self.request!.upstream = nil
         context.flush()
+        guard context.channel.isWritable else {
+            // More than the high-water mark is still queued for the client: the request ends when the client
+            // takes it (``channelWritabilityChanged(context:)``) or is cut after the idle timeout.
+            self.request!.draining = true
+            self.request!.lastActivity = .now()
+            return
+        }
         self.finishRequest(complete: true)
     }
 

@@ -11,8 +11,13 @@ import SwitchboardCore
 /// It reads raw bytes: request heads are parsed into spans by ``RequestHeadParser`` (no header strings) and
 /// bodies followed by ``BodyFramer``. One request is served at a time; bytes of requests a client pipelines
 /// behind it wait in the inbound buffer and are served in order.
-final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Flow control (docs/flow-control.md): reads from the client pass through a ``ReadGate`` held while a streamed
+/// upload's upstream is full or more than the high-water mark of the client's bytes waits here; the upstream
+/// connection's own gate is held while this client is not writable.
+final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// How the request body is handled.
@@ -58,8 +63,12 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         var upstream: UpstreamConnection?
         /// Streamed body parts that arrived before the upstream connection was ready.
         var pendingUpload: [ByteBuffer] = []
+        var pendingUploadBytes = 0
         var upstreamRequestSent = false
         var responseHeadSent = false
+        /// The upstream's response ended, and the client has yet to take the last of it (more than the
+        /// high-water mark is queued): the request ends when it does, or is cut after the idle timeout.
+        var draining = false
         var status = 0
         var lastActivity: NIODeadline
         /// When the wait for the upstream's response head ends (checked by the loop's ``TimeoutSweeper``).
@@ -84,6 +93,8 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     struct Accounting {
         /// Follows a successful response for its token counts.
         var usage: UsageScanner?
+        /// Response body bytes handed to the client (after filtering, without the gateway's chunk framing).
+        var responseBytes = 0
         /// The gateway asked the upstream for a usage chunk the client did not ask for.
         var asksForUsage = false
         /// Set while that chunk is being taken out of the relayed stream.
@@ -125,16 +136,19 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     static let maxHeadBytes = 64 * 1024
     private var quiescing = false
     private var serial: UInt64 = 0
-    /// Whether reading from the client is paused because an upload's upstream is not keeping up.
-    var clientReadingPaused = false
+    /// Holds reads from the client back (flow control).
+    private var readGate = ReadGate()
     /// Position in the loop's ``TimeoutSweeper`` while a request waits on an upstream.
     var sweepIndex: Int?
     let idleTimeout: TimeAmount
+    /// Most bytes of the client's kept here (an upload before its upstream is ready, pipelined requests).
+    let highWaterMark: Int
 
     init(runtime: GatewayRuntime, loop: LoopContext) {
         self.runtime = runtime
         self.loop = loop
         self.idleTimeout = .milliseconds(Int64(runtime.config.server.idleTimeoutMs))
+        self.highWaterMark = runtime.config.server.highWaterMark
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -161,7 +175,10 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func processInbound() {
         guard !self.processing else { return }
         self.processing = true
-        defer { self.processing = false }
+        defer {
+            self.processing = false
+            self.holdBufferedInput()
+        }
         while self.context != nil, let available = self.inbound?.readableBytes, available > 0 {
             switch self.readState {
             case .waiting:
@@ -249,9 +266,32 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelReadComplete()
     }
 
+    func read(context: ChannelHandlerContext) {
+        if self.readGate.read() { context.read() }
+    }
+
+    /// Holds or releases reading from the client for `reason`.
+    func holdReading(_ reason: ReadGate.Hold, _ holding: Bool) {
+        if self.readGate.set(reason, holding: holding) { self.context?.read() }
+    }
+
+    /// Reading waits while more than the high-water mark of the client's bytes waits here: requests pipelined
+    /// behind the one being served, or an upload whose upstream connection is not ready yet.
+    func holdBufferedInput() {
+        var waiting = self.request?.pendingUploadBytes ?? 0
+        if case .waiting = self.readState { waiting += self.inbound?.readableBytes ?? 0 }
+        self.holdReading(.buffered, waiting > self.highWaterMark)
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        // Back-pressure: stop reading the upstream while the client cannot take more.
-        self.request?.upstream?.setReading(context.channel.isWritable)
+        // Back-pressure: the upstream is read only while the client can take more.
+        let writable = context.channel.isWritable
+        if self.request != nil {
+            // The client took bytes: progress, for the idle timeout.
+            if writable { self.request!.lastActivity = .now() }
+            self.request!.upstream?.setPeerWritable(writable)
+            if writable, self.request!.draining { self.finishRequest(complete: true) }
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -374,6 +414,7 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
                 upstream.sendBodyPart(buffer)
             } else {
                 self.request!.pendingUpload.append(buffer)
+                self.request!.pendingUploadBytes += buffer.readableBytes
             }
         case .buffered, .control:
             let total = (self.request!.body?.readableBytes ?? 0) + buffer.readableBytes
@@ -423,7 +464,8 @@ final class GatewayHandler: ChannelInboundHandler, RemovableChannelHandler {
         let request = self.request.take()!
         self.loop.sweeper.remove(self)
         request.plan?.retryTimer?.cancel()
-        self.setClientReading(true, context: context)
+        // An upload's hold ends with its exchange; buffered input is judged again below.
+        self.holdReading(.peerFull, false)
         self.record(request, complete: complete)
         if !request.keepAlive || !complete || !request.requestEnded {
             context.close(promise: nil)

@@ -23,8 +23,14 @@ protocol UpstreamResponseDelegate: AnyObject {
 /// One keep-alive HTTP/1.1 connection to an upstream, and the last handler of its pipeline (after TLS, if
 /// any). There is no HTTP codec: the request is written as composed bytes and the response is followed with
 /// ``ResponseHeadParser`` and ``BodyFramer`` only to find where it ends, while its bytes are relayed as read.
-final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Reads pass through a ``ReadGate``: while the client the response goes to has more than its high-water mark
+/// queued, the next read waits, so a fast upstream never fills the gateway's memory with a slow client's answer.
+/// The gate opens whenever the connection is between requests (pooled connections always read, so an upstream
+/// closing an idle connection is noticed).
+final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Longest response head accepted.
@@ -44,6 +50,8 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     private var delegate: (any UpstreamResponseDelegate)?
     private var readState = ReadState.idle
     private var requestWasHEAD = false
+    /// Holds reads back while the client cannot take more.
+    private var readGate = ReadGate()
     private var responseIsKeepAlive = true
     /// Whether the body the client gets is unframed payload (an HTTP/1.0 client of a chunked response).
     var forwardsPayloadOnly = false
@@ -120,11 +128,13 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         return framer.isAtChunkStart ? .chunkBoundary : .none
     }
 
-    /// Stops reading while the client cannot keep up, and resumes when it can.
-    func setReading(_ enabled: Bool) {
-        self.context?.channel.setOption(ChannelOptions.autoRead, value: enabled).whenComplete { _ in }
-        if enabled { self.context?.read() }
+    /// Follows the writability of the connection the response is relayed to: reading waits while it is full.
+    func setPeerWritable(_ writable: Bool) {
+        if self.readGate.set(.peerFull, holding: !writable) { self.context?.read() }
     }
+
+    /// Whether reading waits for the client to take what was relayed.
+    var isReadingHeld: Bool { !self.readGate.isOpen }
 
     /// Abandons the request in flight (client gone, timeout): the connection is closed, never reused.
     func abort() {
@@ -146,6 +156,10 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.readGate.read() { context.read() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -227,6 +241,8 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.delegate = nil
         self.readState = .idle
         self.hasServedRequests = true
+        // Read in full: whatever the client still has to take is no longer this connection's concern.
+        if self.readGate.reset() { self.context?.read() }
         if self.responseIsKeepAlive, reusable, self.isOpen, let pool = self.pool {
             pool.release(self)
         } else {

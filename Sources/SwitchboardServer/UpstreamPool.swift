@@ -57,6 +57,7 @@ final class UpstreamPool {
         let bootstrap = ClientBootstrap(group: self.eventLoop)
             .connectTimeout(.milliseconds(Int64(self.settings.connectTimeoutMs)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.writeBufferWaterMark, value: self.settings.writeBufferWaterMark)
             .channelInitializer { [tls] channel in
                 do {
                     let sync = channel.pipeline.syncOperations

@@ -86,10 +86,13 @@ enum Migrations {
                   weight \(real) NOT NULL, metadata TEXT NOT NULL, created_at TEXT NOT NULL)
                 """,
             ]
+        case 7:
+            // Bytes of the response relayed to the client, so a cut response shows how far it got.
+            return ["ALTER TABLE request_logs ADD COLUMN response_bytes INTEGER NOT NULL DEFAULT 0"]
         default:
             return []
         }
     }
 
-    static let latest = 6
+    static let latest = 7
 }

@@ -31,8 +31,10 @@ public struct RequestLogRecord: Sendable, Equatable {
     /// US cents; `nil` when the model has no price.
     public var costCents: Double?
     public var stream: Bool
-    /// False when the response was cut short (upstream failure or the client leaving).
+    /// False when the response was cut short (upstream failure, the client leaving or not reading).
     public var complete: Bool
+    /// Response body bytes relayed to the client (what it was sent, even when the response was cut short).
+    public var responseBytes: Int
     public var retryCount: Int
     public var config: String?
     public var preset: String?
@@ -74,6 +76,7 @@ public struct RequestLogRecord: Sendable, Equatable {
         self.usageSource = "unavailable"
         self.stream = false
         self.complete = true
+        self.responseBytes = 0
         self.retryCount = 0
         self.metadata = "{}"
         self.cacheStatus = "DISABLED"

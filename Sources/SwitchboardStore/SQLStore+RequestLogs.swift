@@ -11,7 +11,7 @@ extension SQLStore {
         id, created_at, trace_id, span_id, parent_span_id, span_name, method, path, endpoint, provider, model, status,
         duration_ms, first_byte_ms, upstream_ms, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
         reasoning_tokens, usage_source, cost_cents, stream, complete, retry_count, config, preset, virtual_key,
-        api_key_id, option_index, metadata, request_headers, request_body, response_body, cache_status
+        api_key_id, option_index, metadata, request_headers, request_body, response_body, cache_status, response_bytes
         """
 
     public func insertRequestLogs(_ records: [RequestLogRecord]) async throws {
@@ -56,7 +56,7 @@ extension SQLStore {
 
     /// Rows per PostgreSQL INSERT, at most: ~200 µs of encoding.
     private static let rowsPerStatement = 32
-    /// Rows per INSERT when a batch has ``largeBatch`` rows or more (256 × 35 values, under the protocol's 65,535).
+    /// Rows per INSERT when a batch has ``largeBatch`` rows or more (256 × 36 values, under the protocol's 65,535).
     private static let rowsPerStatementWhenBehind = 256
     /// A batch this large means the log is behind (a light load's 25 ms batches stay well below it).
     private static let largeBatch = 1_024
@@ -151,6 +151,7 @@ extension SQLStore {
         body(.text(r.requestBody))
         body(.text(r.responseBody))
         body(.text(r.cacheStatus))
+        body(.int(r.responseBytes))
     }
 
     private static func logRecord(_ row: any SQLRow) throws -> RequestLogRecord {
@@ -191,6 +192,7 @@ extension SQLStore {
         record.requestBody = try row.decode(column: "request_body", as: String?.self)
         record.responseBody = try row.decode(column: "response_body", as: String?.self)
         record.cacheStatus = try row.decode(column: "cache_status", as: String.self)
+        record.responseBytes = try row.decode(column: "response_bytes", as: Int.self)
         return record
     }
 
