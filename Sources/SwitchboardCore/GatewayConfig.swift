@@ -66,8 +66,11 @@ public struct ServerSettings: Sendable {
     public var connectTimeoutMs = 5_000
     /// Longest wait for the upstream's response head.
     public var responseTimeoutMs = 300_000
-    /// Longest silence between two chunks of an upstream response.
+    /// Longest time a started response may make no progress: no byte from the upstream, none taken by the client.
     public var idleTimeoutMs = 300_000
+    /// A client connection without a request in flight (between requests, or before a complete head) is closed
+    /// after this long.
+    public var keepAliveTimeoutMs = 75_000
     /// How long in-flight requests may run after SIGTERM before connections are closed.
     public var shutdownGraceMs = 30_000
     /// Idle keep-alive connections kept per upstream host and event loop.

@@ -140,7 +140,12 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readGate = ReadGate()
     /// Position in the loop's ``TimeoutSweeper`` while a request waits on an upstream.
     var sweepIndex: Int?
+    /// Position in the loop's keep-alive ``TimeoutSweeper`` while the connection is open.
+    var keepAliveIndex: Int?
+    /// When the connection last had no request in flight (its start, or its last request's end).
+    private var idleSince = NIODeadline.now()
     let idleTimeout: TimeAmount
+    let keepAliveTimeout: TimeAmount
     /// Most bytes of the client's kept here (an upload before its upstream is ready, pipelined requests).
     let highWaterMark: Int
 
@@ -148,15 +153,28 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.runtime = runtime
         self.loop = loop
         self.idleTimeout = .milliseconds(Int64(runtime.config.server.idleTimeoutMs))
+        self.keepAliveTimeout = .milliseconds(Int64(runtime.config.server.keepAliveTimeoutMs))
         self.highWaterMark = runtime.config.server.highWaterMark
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.loop.keepAlive.add(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.loop.keepAlive.remove(self)
         self.context = nil
+    }
+
+    /// Called by the loop's keep-alive ``TimeoutSweeper``: closes the connection when it has been without a request for
+    /// longer than the keep-alive timeout.
+    func closeIfIdle(now: NIODeadline) {
+        guard self.request == nil, now - self.idleSince >= self.keepAliveTimeout, let context = self.context else {
+            return
+        }
+        self.loop.keepAlive.remove(self)
+        context.close(promise: nil)
     }
 
     // MARK: - Inbound
@@ -466,6 +484,7 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         request.plan?.retryTimer?.cancel()
         // An upload's hold ends with its exchange; buffered input is judged again below.
         self.holdReading(.peerFull, false)
+        self.idleSince = .now()
         self.record(request, complete: complete)
         if !request.keepAlive || !complete || !request.requestEnded {
             context.close(promise: nil)

@@ -140,6 +140,8 @@ final class LoopContext {
     let pool: UpstreamPool
     let metrics: LoopMetrics
     let sweeper: TimeoutSweeper
+    /// Every open client connection, for the keep-alive timeout.
+    let keepAlive: TimeoutSweeper
     let accessLog = AccessLogger()
     var ids = RequestIDGenerator()
     /// The ``StoreSnapshot/generation`` the cached plans were built with.
@@ -158,9 +160,10 @@ final class LoopContext {
         var hasModel: Bool
     }
 
-    init(pool: UpstreamPool, metrics: LoopMetrics, sweeper: TimeoutSweeper) {
+    init(pool: UpstreamPool, metrics: LoopMetrics, sweeper: TimeoutSweeper, keepAlive: TimeoutSweeper) {
         self.pool = pool
         self.metrics = metrics
         self.sweeper = sweeper
+        self.keepAlive = keepAlive
     }
 }

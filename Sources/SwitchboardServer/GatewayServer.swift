@@ -47,7 +47,8 @@ public final class GatewayServer: Service, Sendable {
                     metrics: runtime.metrics
                 ),
                 metrics: LoopMetrics(shared: runtime.metrics),
-                sweeper: TimeoutSweeper(eventLoop: loop)
+                sweeper: TimeoutSweeper(eventLoop: loop, watching: .requests),
+                keepAlive: TimeoutSweeper(eventLoop: loop, watching: .connections)
             )
             loops[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(context, eventLoop: loop)
         }

@@ -45,6 +45,7 @@ import Testing
     static let all = [json64K, json1M, json16M, sse64K, sse1M, sse16M, native1M]
 
     static let path = "/v1/chat/completions"
+    static let chat = #"{"model":"mock/mock-1","messages":[{"role":"user","content":"Hello"}]}"#
 
     /// What the mock itself answers to the request the gateway sends upstream: the bytes the client must get.
     /// (A filtered stream's usage chunk is the only difference, and the mock sends none when not asked.)
@@ -232,6 +233,35 @@ import Testing
         }
     }
 
+    // MARK: - Keep-alive
+
+    /// A connection with no request in flight is closed after the keep-alive timeout (one that never sends a
+    /// complete head too); one whose request takes longer than that is not.
+    @Test func idleConnectionsAreClosedAfterTheKeepAliveTimeout() async throws {
+        // Seconds, not less: on a loaded test machine a client may take a while between connecting and writing.
+        let yaml = GatewayFixture.mockOnly + "\nserver: {timeouts: {keepalive_ms: 3000}}\n"
+        try await GatewayFixture.with(yaml: yaml) { fixture in
+            let started = ContinuousClock.now
+            // Half a head, then nothing: the gateway closes before the client's own 20 s limit.
+            let answer = try await fixture.client.raw(
+                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n",
+                timeout: .seconds(20)
+            )
+            #expect(answer.isEmpty)
+            #expect(ContinuousClock.now - started < .seconds(15), "the idle connection was not closed by the gateway")
+            // A request slower than the keep-alive timeout is answered, and its connection stays open.
+            let client = try await KeepAliveClient.connect(group: fixture.group, port: fixture.client.port)
+            defer { client.close() }
+            let slow = #"{"model":"mock/mock-1;header_delay_ms=4500","messages":[]}"#
+            let first = try await client.request(Self.path, body: ByteBuffer(string: slow))
+            #expect(first.status == 200)
+            #expect(first.complete)
+            let next = try await client.request(Self.path, body: ByteBuffer(string: Self.chat))
+            #expect(next.status == 200)
+            #expect(next.complete)
+        }
+    }
+
     // MARK: - Uploads
 
     /// 16 MB of pass-through upload, with a length and chunked, to an upstream that waits before each read:
@@ -249,11 +279,7 @@ import Testing
                 chunked: chunked
             )
             #expect(response.status == 200)
-            let echo = try #require(
-                try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
-            )
-            #expect(echo["body_bytes"] as? Int == upload.readableBytes)
-            #expect(echo["body_checksum"] as? String == MockChecksum.hex(upload.readableBytesView))
+            try Self.expectEcho(of: upload, in: response)
             try await Self.expectIdle(fixture)
         }
     }
@@ -283,13 +309,18 @@ import Testing
             )
             let response = try await pending.get()
             #expect(response.status == 200)
-            let echo = try #require(
-                try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
-            )
-            #expect(echo["body_bytes"] as? Int == upload.readableBytes)
-            #expect(echo["body_checksum"] as? String == MockChecksum.hex(upload.readableBytesView))
+            try Self.expectEcho(of: upload, in: response)
             try await Self.expectIdle(fixture)
         }
+    }
+
+    /// The mock's echo of a pass-through body says it received every byte of `upload`, in order.
+    static func expectEcho(of upload: ByteBuffer, in response: CollectedResponse) throws {
+        let echo = try #require(
+            try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+        )
+        #expect(echo["body_bytes"] as? Int == upload.readableBytes)
+        #expect(echo["body_checksum"] as? String == MockChecksum.hex(upload.readableBytesView))
     }
 
     /// Bytes that do not repeat with any short period, so a lost, doubled or reordered piece changes the checksum.

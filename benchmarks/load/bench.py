@@ -22,9 +22,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROXY_CPU, LOAD_CPU = "0", "1"
 PORTS = {"upstream": 18191, "mock": 18192, "nginx": 18193, "switchboard": 18194, "switchboard-nolog": 18195,
-         "switchboard-pg": 18196, "postgres": 18197}
+         "switchboard-pg": 18196, "postgres": 18197, "switchboard-baseline": 18198}
 REPO = os.path.dirname(os.path.dirname(HERE))
 PG_LOG = "switchboard, log to PostgreSQL"
+BASELINE = "switchboard, baseline"
+# Large answers (issue 17): ~256 KB of JSON and ~2 MB of SSE from the mock (rendered once, then served from its
+# cache), relayed through each proxy; the SSE one is filtered by Switchboard (it asks for the usage chunk).
+LARGE_JSON_TOKENS = 46_500
+LARGE_SSE_TOKENS = 11_300
 
 
 def log(message):
@@ -138,7 +143,7 @@ def request_body(model, stream):
     return json.dumps(body, separators=(",", ":"))
 
 
-def write_files(workdir, stream_tokens):
+def write_files(workdir, stream_tokens, baseline):
     nginx_common = "worker_processes 1;\ndaemon off;\nerror_log {err} warn;\npid {pid};\n" \
                    "events {{ worker_connections 8192; }}\n"
     with open(os.path.join(workdir, "upstream.conf"), "w") as f:
@@ -157,9 +162,13 @@ def write_files(workdir, stream_tokens):
                 "    location / { proxy_pass http://up; } } }\n")
     # The gateway as deployed, a second one without the request log (`log.requests: false`), to show what
     # writing a row per request costs on the shared CPU, and a third that logs to PostgreSQL (replicas' store).
-    for name, port, requests in (("switchboard.yaml", PORTS["switchboard"], "true"),
-                                 ("switchboard-nolog.yaml", PORTS["switchboard-nolog"], "false"),
-                                 ("switchboard-pg.yaml", PORTS["switchboard-pg"], "true")):
+    configs = [("switchboard.yaml", PORTS["switchboard"], "true"),
+               ("switchboard-nolog.yaml", PORTS["switchboard-nolog"], "false"),
+               ("switchboard-pg.yaml", PORTS["switchboard-pg"], "true")]
+    if baseline:
+        # The build compared against (--baseline-bin), configured exactly like the gateway under test.
+        configs.append(("switchboard-baseline.yaml", PORTS["switchboard-baseline"], "true"))
+    for name, port, requests in configs:
         with open(os.path.join(workdir, name), "w") as f:
             f.write(f"""server:
   host: 127.0.0.1
@@ -178,7 +187,11 @@ providers:
 """)
     for name, model, stream in (("post.lua", "bench/bench-model", False), ("post-direct.lua", "bench-model", False),
                                 ("stream.lua", f"mock/m;tokens={stream_tokens}", True),
-                                ("stream-direct.lua", f"m;tokens={stream_tokens}", True)):
+                                ("stream-direct.lua", f"m;tokens={stream_tokens}", True),
+                                ("large-json.lua", f"mock/m;tokens={LARGE_JSON_TOKENS}", False),
+                                ("large-json-direct.lua", f"m;tokens={LARGE_JSON_TOKENS}", False),
+                                ("large-sse.lua", f"mock/m;tokens={LARGE_SSE_TOKENS}", True),
+                                ("large-sse-direct.lua", f"m;tokens={LARGE_SSE_TOKENS}", True)):
         with open(os.path.join(workdir, name.replace(".lua", ".json")), "w") as body:
             body.write(request_body(model, stream))
         with open(os.path.join(workdir, name), "w") as f:
@@ -209,6 +222,10 @@ def wrk(url, script, connections, seconds, warmup):
     out = subprocess.run(pinned(LOAD_CPU, ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
                                            script, url]), capture_output=True, text=True, check=True).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", out)
+    if transfer:
+        result["mbps"] = float(transfer.group(1)) * {"B": 1 / 1024 ** 2, "KB": 1 / 1024, "MB": 1, "GB": 1024}[
+            transfer.group(2)]
     for percentile in ("50", "90", "99"):
         result["p" + percentile] = parse_duration(re.search(rf"\s{percentile}%\s+(\S+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -293,12 +310,17 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--stream-chunks", type=int, default=64)
     parser.add_argument("--streams", type=int, default=1000, help="concurrent open streams for the memory figure")
+    parser.add_argument("--large-connections", type=int, default=16,
+                        help="connections for the large-answer scenarios (256 KB JSON, 2 MB SSE)")
+    parser.add_argument("--baseline-bin", help="folder with another build's release binaries: its gateway runs "
+                        "beside this one in every throughput and light-load scenario, rounds interleaved (A/B)")
+    parser.add_argument("--baseline-label", default="baseline", help="what to call the --baseline-bin build")
     parser.add_argument("--out", default=os.path.join(HERE, "out", "results.md"))
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="switchboard-bench-")
     # 64 SSE chunks = role chunk + tokens + finish chunk + [DONE].
-    write_files(workdir, args.stream_chunks - 3)
+    write_files(workdir, args.stream_chunks - 3, args.baseline_bin)
     switchboard = os.path.join(args.bin, "switchboard")
     mock = os.path.join(args.bin, "switchboard-mock")
     procs = Processes(workdir)
@@ -323,6 +345,13 @@ def main():
                                                           "--store", f"sqlite:{workdir}/store-nolog.sqlite"],
                                     PROXY_CPU)
         wait_for_port(PORTS["switchboard-nolog"])
+        gateway_baseline = None
+        if args.baseline_bin:
+            gateway_baseline = procs.start("switchboard-baseline",
+                                           [os.path.join(args.baseline_bin, "switchboard"), "serve", "--config",
+                                            workdir + "/switchboard-baseline.yaml",
+                                            "--store", f"sqlite:{workdir}/store-baseline.sqlite"], PROXY_CPU)
+            wait_for_port(PORTS["switchboard-baseline"])
 
         def url(port, path):
             return f"http://127.0.0.1:{port}{path}"
@@ -350,6 +379,7 @@ def main():
 
         config_run = ("switchboard+config", paths["switchboard"][0], "post-config.lua")
         nolog_run = ("switchboard, log off", url(PORTS["switchboard-nolog"], "/v1/chat/completions"), "post.lua")
+        baseline_url = url(PORTS["switchboard-baseline"], "/v1/chat/completions")
         for scenario, connections in (("chat", args.connections), ("stream", args.connections), ("light", 1)):
             runs = [(name, stream_url if scenario == "stream" else chat_url,
                      stream_script if scenario == "stream" else chat_script, connections)
@@ -358,7 +388,19 @@ def main():
                 runs.append(config_run + (connections,))
             if scenario == "chat":
                 runs.append(nolog_run + (connections,))
+            if gateway_baseline:
+                runs.append((BASELINE, baseline_url, "stream.lua" if scenario == "stream" else "post.lua",
+                             connections))
             measure(scenario, runs)
+        # Large answers, relayed at the reader's pace (flow control): the mock is the upstream of every path.
+        large_paths = {"direct": (url(PORTS["mock"], "/v1/chat/completions"), "-direct"),
+                       "nginx": (url(PORTS["nginx"], "/stream/v1/chat/completions"), "-direct"),
+                       "switchboard": (paths["switchboard"][0], "")}
+        if gateway_baseline:
+            large_paths[BASELINE] = (baseline_url, "")
+        for scenario in ("large-json", "large-sse"):
+            measure(scenario, [(name, target, f"{scenario}{suffix}.lua", args.large_connections)
+                               for name, (target, suffix) in large_paths.items()])
         # Light load again with everything on one CPU: without cross-CPU wake-ups (costly on a VM), the
         # added latency is the proxy's own work plus two context switches.
         for process in (nginx, gateway, gateway_nolog):
@@ -367,6 +409,9 @@ def main():
         # another host: the gateway's CPU encodes and sends the rows, the database does the B-tree work.
         light1_runs = [(name, chat_url, chat_script, 1) for name, (chat_url, chat_script, _, _) in paths.items()]
         light1_runs.append(nolog_run + (1,))
+        if gateway_baseline:
+            move_to_cpu(gateway_baseline.pid, LOAD_CPU)
+            light1_runs.append((BASELINE, baseline_url, "post.lua", 1))
         gateway_pg = None
         postgres_folder, postgres_url = start_postgres()
         if postgres_url:
@@ -383,6 +428,8 @@ def main():
         for process in (nginx, gateway, gateway_nolog):
             move_to_cpu(process.pid, PROXY_CPU)
         procs.stop(gateway_nolog)
+        if gateway_baseline:
+            procs.stop(gateway_baseline)
         # Time to first byte, interleaved like the wrk runs: medians of per-round percentiles.
         # Two kinds of stream: the 64 events written at once (the first read relays a ~12 KB burst), and paced
         # like a model's tokens (head at once, then an event every millisecond: the first event's own latency).
@@ -451,17 +498,28 @@ def main():
     for scenario, label in (("chat", f"chat, {args.connections} conns"),
                             ("stream", f"stream {args.stream_chunks} chunks, {args.connections} conns"),
                             ("light", "chat, 1 conn"), ("light1", "chat, 1 conn, one CPU")):
-        for name in ("direct", "nginx", "switchboard", "switchboard+config", "switchboard, log off", PG_LOG):
+        for name in ("direct", "nginx", "switchboard", "switchboard+config", "switchboard, log off", PG_LOG, BASELINE):
             if (scenario, name) not in results:
                 continue
             r = results[(scenario, name)]
             vs_nginx = r["rps"] / results[(scenario, "nginx")]["rps"]
             vs_direct = r["rps"] / results[(scenario, "direct")]["rps"]
-            lines.append(f"| {label} | {name} | {r['rps']:,.0f} | {r['p50']:.0f} | {r['p90']:.0f} | {r['p99']:.0f} | "
+            shown = f"{name} ({args.baseline_label})" if name == BASELINE else name
+            lines.append(f"| {label} | {shown} | {r['rps']:,.0f} | {r['p50']:.0f} | {r['p90']:.0f} | {r['p99']:.0f} | "
                          f"{vs_nginx:.2f} | {vs_direct:.2f} |")
+    lines += ["", f"| large answers, {args.large_connections} conns | path | req/s | MB/s | p50 ms | p99 ms | vs nginx |",
+              "|---|---|---:|---:|---:|---:|---:|"]
+    for scenario, label in (("large-json", "256 KB JSON"), ("large-sse", "2 MB SSE")):
+        for name in ("direct", "nginx", "switchboard", BASELINE):
+            if (scenario, name) not in results:
+                continue
+            r = results[(scenario, name)]
+            shown = f"{name} ({args.baseline_label})" if name == BASELINE else name
+            lines.append(f"| {label} | {shown} | {r['rps']:,.0f} | {r.get('mbps', 0):,.0f} | {r['p50'] / 1000:.1f} | "
+                         f"{r['p99'] / 1000:.1f} | {r['rps'] / results[(scenario, 'nginx')]['rps']:.2f} |")
     lines += ["", "| added over direct, 1 connection | p50 µs | p99 µs |", "|---|---:|---:|"]
     for scenario, where in (("light", "pinned apart"), ("light1", "one CPU")):
-        names = ("nginx", "switchboard", "switchboard+config", "switchboard, log off", PG_LOG)
+        names = ("nginx", "switchboard", "switchboard+config", "switchboard, log off", PG_LOG, BASELINE)
         light = {name: results[(scenario, name)] for name in ("direct",) + names if (scenario, name) in results}
         for name in [n for n in names if n in light]:
             lines.append(f"| {name}, {where} | {light[name]['p50'] - light['direct']['p50']:.0f} | "
