@@ -232,6 +232,8 @@ extension GatewayHandler {
             connection.send(head: head, body: self.request!.body, isHEAD: isHEAD, delegate: self)
         case .streamed:
             connection.sendHead(head, isHEAD: isHEAD, delegate: self)
+            // The head's flush may have failed the connection, and with it the request.
+            guard self.request != nil else { return }
             let pending = self.request!.pendingUpload
             self.request!.pendingUpload = []
             self.request!.pendingUploadBytes = 0
@@ -451,6 +453,8 @@ extension GatewayHandler: UpstreamResponseDelegate {
         if self.request!.accounting.eventFilter != nil { self.finishFiltered(context: context) }
         self.request!.upstream = nil
         context.flush()
+        // A write that fails in the flush (the client reset the connection) has ended the request already.
+        guard self.request != nil else { return }
         guard context.channel.isWritable else {
             // More than the high-water mark is still queued for the client: the request ends when the client
             // takes it (``channelWritabilityChanged(context:)``) or is cut after the idle timeout.

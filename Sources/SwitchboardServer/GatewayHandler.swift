@@ -308,7 +308,7 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // The client took bytes: progress, for the idle timeout.
             if writable { self.request!.lastActivity = .now() }
             self.request!.upstream?.setPeerWritable(writable)
-            if writable, self.request!.draining { self.finishRequest(complete: true) }
+            if writable, self.request?.draining == true { self.finishRequest(complete: true) }
         }
         context.fireChannelWritabilityChanged()
     }

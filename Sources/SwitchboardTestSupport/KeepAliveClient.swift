@@ -25,6 +25,8 @@ public enum ReadingPolicy: Sendable {
     case trickle(everyBytes: Int, for: TimeAmount)
     /// Reads nothing until ``KeepAliveClient/resumeReading()``: a client that stopped reading.
     case never
+    /// Closes the connection once `afterBytes` of a response's body arrived: a client that hangs up mid-answer.
+    case hangUp(afterBytes: Int)
 }
 
 /// An HTTP/1.1 client for flow-control tests: one keep-alive connection, requests sent one after another (or
@@ -199,6 +201,8 @@ private final class Collector: ChannelInboundHandler {
             case .trickle(let every, let duration) where received >= self.nextPauseAt + every:
                 self.nextPauseAt = received
                 self.pause(for: duration, context: context)
+            case .hangUp(let after) where received >= after:
+                context.close(promise: nil)
             default:
                 break
             }

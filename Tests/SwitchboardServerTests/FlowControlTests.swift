@@ -162,6 +162,38 @@ import Testing
         }
     }
 
+    /// Two hundred clients hang up at as many points of large answers (the last bytes of the body included,
+    /// while the gateway flushes them): every exchange ends cleanly and the gateway serves on.
+    @Test func clientsThatHangUpMidAnswer() async throws {
+        try await GatewayFixture.with { fixture in
+            let answers = [Self.json64K, Self.sse64K, Self.json1M, Self.sse1M]
+            var sizes: [Int] = []
+            for answer in answers { sizes.append(try await Self.expected(answer, fixture).readableBytes) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    let which = index % answers.count
+                    // Spread over the body, with a tenth of the clients leaving in its last kilobyte.
+                    let size = sizes[which]
+                    let point = index % 10 == 0 ? size - 1 - index % 1_000 : (index * 7_919) % size
+                    group.addTask {
+                        let client = try await KeepAliveClient.connect(
+                            group: fixture.group,
+                            port: fixture.client.port,
+                            reading: .hangUp(afterBytes: max(1, point))
+                        )
+                        defer { client.close() }
+                        _ = try await client.request(Self.path, body: Self.request(answers[which]))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await Self.expectIdle(fixture)
+            let next = try await fixture.client.request(Self.path, body: Self.chat)
+            #expect(next.status == 200)
+            #expect(next.complete)
+        }
+    }
+
     static let shortIdle = GatewayFixture.mockOnly + "\nserver: {timeouts: {idle_ms: 1000}}\n"
 
     /// A reader slower than the idle timeout in total, but never silent that long, is not cut: taking bytes
