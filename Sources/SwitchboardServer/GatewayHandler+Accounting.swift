@@ -116,24 +116,31 @@ extension GatewayHandler {
     private func collectRelayed(_ events: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
         guard !events.isEmpty else { return }
         if self.request!.accounting.relayed == nil {
-            self.request!.accounting.relayed = context.channel.allocator.buffer(capacity: max(events.count, 2048))
+            // Room in front for the chunk-size line, so framing the events as a chunk copies nothing.
+            var buffer = context.channel.allocator.buffer(capacity: max(events.count, 2048) + Self.chunkFraming)
+            buffer.moveWriterIndex(forwardBy: Self.chunkSizeRoom)
+            buffer.moveReaderIndex(forwardBy: Self.chunkSizeRoom)
+            self.request!.accounting.relayed = buffer
         }
         self.request!.accounting.relayed!.writeBytes(events)
     }
 
-    /// Writes the filtered events collected during a read: one chunk when the gateway frames the body.
+    /// Bytes kept free before the collected events: a chunk-size line (`ffffffff\r\n` at the most).
+    private static let chunkSizeRoom = 10
+    /// The chunk-size line and the chunk's closing CRLF.
+    private static let chunkFraming = chunkSizeRoom + 2
+
+    /// Writes the filtered events collected during a read: one chunk when the gateway frames the body, its
+    /// size line written into the room left in front of the events.
     func writeRelayed(context: ChannelHandlerContext) {
         guard var events = self.request?.accounting.relayed.take(), events.readableBytes > 0 else { return }
-        self.request!.accounting.responseBytes &+= events.readableBytes
-        guard self.request!.accounting.reframes else {
-            context.write(self.wrapOutboundOut(events), promise: nil)
-            return
+        let size = events.readableBytes
+        self.request!.accounting.responseBytes &+= size
+        if self.request!.accounting.reframes {
+            HTTPWire.prependChunkSize(&events)
+            events.writeStaticString("\r\n")
         }
-        var out = context.channel.allocator.buffer(capacity: events.readableBytes + 20)
-        HTTPWire.writeChunkSize(&out, events.readableBytes)
-        out.writeBuffer(&events)
-        out.writeStaticString("\r\n")
-        context.write(self.wrapOutboundOut(out), promise: nil)
+        context.write(self.wrapOutboundOut(events), promise: nil)
     }
 
     // MARK: - The record

@@ -33,6 +33,20 @@ enum HTTPWire {
         buffer.writeStaticString("\r\n")
     }
 
+    /// Makes the readable bytes a chunk's data by writing their size line (`hex\r\n`) just before them, into room
+    /// left there (at least 10 bytes), and making it readable: no copy of the data.
+    static func prependChunkSize(_ buffer: inout ByteBuffer) {
+        let size = buffer.readableBytes
+        let digits = max(1, (Int.bitWidth - size.leadingZeroBitCount + 3) / 4)
+        let start = buffer.readerIndex - digits - 2
+        precondition(start >= 0, "no room for the chunk-size line")
+        for index in 0..<digits {
+            buffer.setInteger(Self.hexDigits[(size >> ((digits - 1 - index) * 4)) & 0xF], at: start + index)
+        }
+        buffer.setInteger(UInt16(0x0D0A), at: start + digits)
+        buffer.moveReaderIndex(to: start)
+    }
+
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// `name: value\r\n` from received bytes (a header line normalised to CRLF).

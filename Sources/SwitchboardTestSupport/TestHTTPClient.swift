@@ -86,14 +86,14 @@ public final class TestHTTPClient: Sendable {
         return try await promise.futureResult.get()
     }
 
-    /// Sends raw bytes and returns everything the server sends back until it closes (or `timeout`).
+    /// Sends raw bytes and returns everything the server sends back until it closes (or `timeout`). The bytes
+    /// are written as soon as the connection is up, on its event loop, so no test task's scheduling delays them.
     public func raw(_ bytes: String, timeout: TimeAmount = .seconds(5)) async throws -> String {
         let loop = self.group.next()
         let promise = loop.makePromise(of: String.self)
-        let collector = RawCollector(promise: promise)
-        let channel: any Channel
+        let collector = RawCollector(promise: promise, send: ByteBuffer(string: bytes), timeout: timeout)
         do {
-            channel = try await ClientBootstrap(group: loop)
+            _ = try await ClientBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
                 }
@@ -102,11 +102,7 @@ public final class TestHTTPClient: Sendable {
             promise.fail(error)
             throw error
         }
-        try await channel.writeAndFlush(ByteBuffer(string: bytes))
-        let closer = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-        let text = try await promise.futureResult.get()
-        closer.cancel()
-        return text
+        return try await promise.futureResult.get()
     }
 }
 
@@ -173,9 +169,21 @@ private final class RawCollector: ChannelInboundHandler, Sendable {
 
     private let text = NIOLockedValueBox("")
     private let promiseBox: NIOLockedValueBox<EventLoopPromise<String>?>
+    private let send: ByteBuffer
+    private let timeout: TimeAmount
 
-    init(promise: EventLoopPromise<String>) {
+    init(promise: EventLoopPromise<String>, send: ByteBuffer, timeout: TimeAmount) {
         self.promiseBox = NIOLockedValueBox(promise)
+        self.send = send
+        self.timeout = timeout
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(NIOAny(self.send), promise: nil)
+        let channel = context.channel
+        let closer = context.eventLoop.scheduleTask(in: self.timeout) { channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { _ in closer.cancel() }
+        context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

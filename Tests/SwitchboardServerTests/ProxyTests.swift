@@ -84,9 +84,10 @@ import Testing
             #expect(arrivals.count >= 5)
             let spread = arrivals.last! - arrivals.first!
             #expect(spread >= .milliseconds(800))
-            // The first chunk arrives within a few milliseconds of the mock writing it.
+            // The first chunk arrives well before the next one is written (200 ms later): it was not held back.
+            // (Not a latency target: on a test machine running other suites, a few tens of milliseconds happen.)
             let lag = arrivals.first! - sent.first!
-            #expect(lag < .milliseconds(50), "first chunk lag \(lag.nanoseconds / 1_000) µs")
+            #expect(lag < .milliseconds(150), "first chunk lag \(lag.nanoseconds / 1_000) µs")
         }
     }
 

@@ -26,6 +26,18 @@ import Testing
         }
     }
 
+    @Test func chunkSizeLinesArePrependedIntoTheRoomInFront() {
+        for size in [1, 15, 16, 255, 418, 4096, 70_000] {
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(10 + size)
+            buffer.moveWriterIndex(forwardBy: 10)
+            buffer.moveReaderIndex(forwardBy: 10)
+            buffer.writeRepeatingByte(UInt8(ascii: "x"), count: size)
+            HTTPWire.prependChunkSize(&buffer)
+            #expect(String(buffer: buffer) == String(size, radix: 16) + "\r\n" + String(repeating: "x", count: size))
+        }
+    }
+
     @Test func chunkedJSONRequestsAreCollectedAndRouted() async throws {
         try await GatewayFixture.with { fixture in
             let body = chunked([#"{"model":"mock/mo"#, #"ck-1","messages":[]}"#])
