@@ -442,12 +442,6 @@ extension GatewayHandler: UpstreamResponseDelegate {
         context.flush()
     }
 
-    /// Back-pressure for uploads: while the upstream cannot take more, the client is not read.
-    func upstreamWritabilityChanged(_ writable: Bool) {
-        guard case .streamed = self.request?.mode else { return }
-        self.holdReading(.peerFull, !writable)
-    }
-
     func upstreamResponseEnd() {
         guard let context = self.context, self.request != nil else { return }
         if self.request!.accounting.eventFilter != nil { self.finishFiltered(context: context) }

@@ -137,13 +137,13 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var quiescing = false
     private var serial: UInt64 = 0
     /// Holds reads from the client back (flow control).
-    private var readGate = ReadGate()
+    var readGate = ReadGate()
     /// Position in the loop's ``TimeoutSweeper`` while a request waits on an upstream.
     var sweepIndex: Int?
     /// Position in the loop's keep-alive ``TimeoutSweeper`` while the connection is open.
     var keepAliveIndex: Int?
     /// When the connection last had no request in flight (its start, or its last request's end).
-    private var idleSince = NIODeadline.now()
+    var idleSince = NIODeadline.now()
     let idleTimeout: TimeAmount
     let keepAliveTimeout: TimeAmount
     /// Most bytes of the client's kept here (an upload before its upstream is ready, pipelined requests).
@@ -165,16 +165,6 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.loop.keepAlive.remove(self)
         self.context = nil
-    }
-
-    /// Called by the loop's keep-alive ``TimeoutSweeper``: closes the connection when it has been without a request for
-    /// longer than the keep-alive timeout.
-    func closeIfIdle(now: NIODeadline) {
-        guard self.request == nil, now - self.idleSince >= self.keepAliveTimeout, let context = self.context else {
-            return
-        }
-        self.loop.keepAlive.remove(self)
-        context.close(promise: nil)
     }
 
     // MARK: - Inbound
@@ -284,33 +274,12 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelReadComplete()
     }
 
-    func read(context: ChannelHandlerContext) {
-        if self.readGate.read() { context.read() }
-    }
-
-    /// Holds or releases reading from the client for `reason`.
-    func holdReading(_ reason: ReadGate.Hold, _ holding: Bool) {
-        if self.readGate.set(reason, holding: holding) { self.context?.read() }
-    }
-
     /// Reading waits while more than the high-water mark of the client's bytes waits here: requests pipelined
     /// behind the one being served, or an upload whose upstream connection is not ready yet.
     func holdBufferedInput() {
         var waiting = self.request?.pendingUploadBytes ?? 0
         if case .waiting = self.readState { waiting += self.inbound?.readableBytes ?? 0 }
         self.holdReading(.buffered, waiting > self.highWaterMark)
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        // Back-pressure: the upstream is read only while the client can take more.
-        let writable = context.channel.isWritable
-        if self.request != nil {
-            // The client took bytes: progress, for the idle timeout.
-            if writable { self.request!.lastActivity = .now() }
-            self.request!.upstream?.setPeerWritable(writable)
-            if writable, self.request?.draining == true { self.finishRequest(complete: true) }
-        }
-        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

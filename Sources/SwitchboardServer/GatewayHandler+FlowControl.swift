@@ -1,0 +1,43 @@
+import NIOCore
+import SwitchboardCore
+
+/// Flow control (docs/flow-control.md): each direction is read only as fast as the other side takes the bytes,
+/// through a ``ReadGate`` per connection, and connections that make no progress are closed.
+extension GatewayHandler {
+    func read(context: ChannelHandlerContext) {
+        if self.readGate.read() { context.read() }
+    }
+
+    /// Holds or releases reading from the client for `reason`.
+    func holdReading(_ reason: ReadGate.Hold, _ holding: Bool) {
+        if self.readGate.set(reason, holding: holding) { self.context?.read() }
+    }
+
+    /// Back-pressure for answers: the upstream is read only while the client can take more.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        if self.request != nil {
+            // The client took bytes: progress, for the idle timeout.
+            if writable { self.request!.lastActivity = .now() }
+            self.request!.upstream?.setPeerWritable(writable)
+            if writable, self.request?.draining == true { self.finishRequest(complete: true) }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Back-pressure for uploads: while the upstream cannot take more, the client is not read.
+    func upstreamWritabilityChanged(_ writable: Bool) {
+        guard case .streamed = self.request?.mode else { return }
+        self.holdReading(.peerFull, !writable)
+    }
+
+    /// Called by the loop's keep-alive ``TimeoutSweeper``: closes the connection when it has been without a request for
+    /// longer than the keep-alive timeout.
+    func closeIfIdle(now: NIODeadline) {
+        guard self.request == nil, now - self.idleSince >= self.keepAliveTimeout, let context = self.context else {
+            return
+        }
+        self.loop.keepAlive.remove(self)
+        context.close(promise: nil)
+    }
+}
