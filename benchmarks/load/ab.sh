@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A/B of two gateway builds at saturation, the way the load benchmark pins them (gateways on CPU 0; wrk and an
+# nginx upstream answering a fixed 0.5 KB chat completion on CPU 1): fresh SQLite stores, request log on, chat
+# requests on 32 connections, rounds interleaved A, B, A, B …; prints requests/s and the gateway's CPU time per
+# request (from /proc) for each run. For the before/after of a change on this noisy VM: compare medians.
+#   benchmarks/load/ab.sh A_BIN_DIR B_BIN_DIR [ROUNDS=5] [SECONDS=6]
+# (bin dirs as scripts/build-release.sh prints them; benchmarks/load/run.sh --baseline REF builds one for REF)
+set -euo pipefail
+[ $# -ge 2 ] || { sed -n 2,7p "$0"; exit 2; }
+A=$1 B=$2 rounds=${3:-5} seconds=${4:-6}
+work=$(mktemp -d /tmp/switchboard-ab.XXXXXX)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+content=$(printf 'x%.0s' $(seq 250))
+cat >"$work/up.conf" <<C
+worker_processes 1; daemon off; error_log $work/up.err warn; pid $work/up.pid;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 10000000;
+  server { listen 127.0.0.1:18591; location / { default_type application/json; return 200 '{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"$content"},"finish_reason":"stop"}],"usage":{"prompt_tokens":250,"completion_tokens":60,"total_tokens":310}}'; } } }
+C
+for n in a b; do
+  port=$([ $n = a ] && echo 18594 || echo 18595)
+  printf 'server: {host: 127.0.0.1, port: %s, event_loop_threads: 1}\nlog: {level: info}\nproviders:\n  bench: {kind: openai, base_url: "http://127.0.0.1:18591/v1"}\n' "$port" >"$work/$n.yaml"
+done
+body='{"model":"bench/bench-model","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"'$(printf 'y%.0s' $(seq 820))'"}],"temperature":0.7}'
+printf '%s' "$body" >"$work/post.json"
+printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nlocal f = io.open("%s/post.json"); wrk.body = f:read("*a"); f:close()\n' "$work" >"$work/post.lua"
+taskset -c 1 nginx -c "$work/up.conf" & pids+=($!)
+taskset -c 0 "$A/switchboard" serve --config "$work/a.yaml" --store "sqlite:$work/a.sqlite" 2>"$work/a.log" & pa=$!
+taskset -c 0 "$B/switchboard" serve --config "$work/b.yaml" --store "sqlite:$work/b.sqlite" 2>"$work/b.log" & pb=$!
+pids+=($pa $pb)
+sleep 2
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# A gateway's request log catches up after a saturating run, on the same CPU: wait for both to be idle, or the
+# next run pays for the previous one's writes.
+settle() {
+  for port in 18594 18595; do
+    for _ in $(seq 100); do
+      queued=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^switchboard_request_log_queued / {print $2}')
+      [ "${queued:-0}" = 0 ] && break
+      sleep 0.1
+    done
+  done
+  sleep 0.5
+}
+for round in $(seq "$rounds"); do
+  for n in a b; do
+    port=$([ $n = a ] && echo 18594 || echo 18595)
+    pid=$([ $n = a ] && echo $pa || echo $pb)
+    url=http://127.0.0.1:$port/v1/chat/completions
+    taskset -c 1 wrk -t1 -c32 -d1s -s "$work/post.lua" "$url" >/dev/null
+    settle
+    before=$(cpu $pid)
+    out=$(taskset -c 1 wrk -t1 -c32 -d"${seconds}s" -s "$work/post.lua" "$url")
+    after=$(cpu $pid)
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    ticks=$(getconf CLK_TCK)
+    echo "round $round $n: $rps req/s, $(awk -v c=$((after - before)) -v r="$requests" -v t="$ticks" \
+      'BEGIN {printf "%.1f", c * 1e6 / t / r}') µs gateway CPU per request"
+  done
+done
