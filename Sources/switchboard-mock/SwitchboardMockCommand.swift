@@ -15,6 +15,8 @@ struct SwitchboardMockCommand: AsyncParsableCommand {
               tokens (chunks), interval_ms, header_delay_ms, status, retry_after, retry_after_ms, reset_after,
               malformed, fail_first (the status for the first N calls only), cached (prompt tokens reported as
               cached).   e.g. model "gpt-4o;status=429;retry_after=1" or header "x-mock-interval-ms: 200".
+            Headers x-mock-read-delay-ms (before each read) and x-mock-read-pause-ms (once, after the head) make it
+            read a request body slowly. Other paths echo what they received: body_bytes and body_checksum.
             GET /mock/requests lists what it received; GET /mock/stats counts connections.
             """
     )
