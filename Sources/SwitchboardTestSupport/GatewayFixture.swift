@@ -52,11 +52,13 @@ public struct GatewayFixture: Sendable {
     /// - Parameters:
     ///   - store: a store location (``TestStores/location(_:group:)``) to open, migrate and serve the control
     ///     plane from; its changes are watched every 100 ms.
+    ///   - circuitClock: the clock circuit breakers measure their cooldowns with (a ``TestClock``'s, to move it).
     public static func with<T: Sendable>(
         yaml: String = Self.mockOnly,
         mockDefaults: MockServer.Configuration = .init(),
         store location: String? = nil,
         adminKey: String? = nil,
+        circuitClock: CircuitClock = .system,
         _ body: (GatewayFixture) async throws -> T
     ) async throws -> T {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -95,7 +97,13 @@ public struct GatewayFixture: Sendable {
                 throw error
             }
         }
-        let runtime = GatewayRuntime(config: config, store: store, adminKey: adminKey, logger: logger)
+        let runtime = GatewayRuntime(
+            config: config,
+            store: store,
+            adminKey: adminKey,
+            circuitClock: circuitClock,
+            logger: logger
+        )
         let gateway = GatewayServer(runtime: runtime, group: group)
         let fixture: GatewayFixture
         var watching: Task<Void, any Error>?

@@ -312,7 +312,8 @@ import Testing
     }
 
     @Test func circuitBreakerOpensAndRecovers() async throws {
-        try await GatewayFixture.with(yaml: Self.yaml) { fixture in
+        let clock = TestClock()
+        try await GatewayFixture.with(yaml: Self.yaml, circuitClock: clock.circuitClock) { fixture in
             let config = Self.config(
                 #"{"strategy":{"mode":"fallback"},"cb_config":{"failure_threshold":2,"cooldown_interval":3000},"targets":[{"provider":"mock","override_params":{"model":"flaky;status=500;fail_first=2"}},{"provider":"alt","override_params":{"model":"backup"}}]}"#
             )
@@ -335,9 +336,9 @@ import Testing
             #expect(metrics.contains(#"switchboard_circuit_breaker_state{target="mock/flaky;status=500;fail_first=2@"#))
             #expect(metrics.contains("switchboard_circuit_breaker_skips_total"))
             #expect(metrics.contains(#"switchboard_fallbacks_total{provider="mock"} 2"#))
-            // After the cooldown one probe goes through; it succeeds and closes the circuit. (A cooldown of seconds:
-            // on a loaded test machine the three requests above can take longer than a short one.)
-            try await Task.sleep(for: .milliseconds(3_050))
+            // After the cooldown one probe goes through; it succeeds and closes the circuit.
+            #expect(try await send() == "alt")
+            clock.advance(milliseconds: 3_000)
             #expect(try await send() == "mock")
             #expect(try await send() == "mock")
         }

@@ -1,6 +1,12 @@
-/// Tells the executor which targets' circuits are open.
+/// The circuits of targets: which are open, and the outcomes that open and close them.
 public protocol CircuitBreakerView {
     func isOpen(_ leaf: PlanLeaf) -> Bool
+    /// Counts an attempt's outcome towards the target's circuit.
+    func record(_ leaf: PlanLeaf, outcome: AttemptOutcome)
+}
+
+extension CircuitBreakerView {
+    public func record(_ leaf: PlanLeaf, outcome: AttemptOutcome) {}
 }
 
 /// No circuit is ever open.

@@ -17,10 +17,9 @@ extension GatewayHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         let writable = context.channel.isWritable
         if self.request != nil {
-            // The client took bytes: progress, for the idle timeout.
-            if writable { self.request!.lastActivity = .now() }
             self.request!.upstream?.setPeerWritable(writable)
-            if writable, self.request?.draining == true { self.finishRequest(complete: true) }
+            // The client took bytes: progress for the idle timeout, and the end of a draining answer.
+            if writable { self.run(self.request!.exchange.clientWritable(now: Self.uptime())) }
         }
         context.fireChannelWritabilityChanged()
     }

@@ -1,5 +1,4 @@
 import Foundation
-import NIOCore
 import NIOHTTP1
 import SwitchboardCore
 import SwitchboardStore
@@ -8,18 +7,12 @@ import Synchronization
 /// Gateway API keys at request time. Open (no key needed; a key a client sends anyway is ignored) while the
 /// gateway listens on loopback and no key exists; otherwise every API request needs an active key with the
 /// right scope. The operations endpoints (`/healthz`, `/readyz`, `/metrics`, `/`) stay open.
-extension GatewayHandler {
-    /// Which header carried the gateway key, so it is not forwarded to the provider.
-    enum GatewayKeyHeader {
-        case portkey, authorization, xAPIKey
-    }
-
-    /// Checks the request's key; returns the error to answer with, or `nil` to go on.
-    func authenticate(_ request: inout Request) -> GatewayError? {
-        guard self.runtime.requiresKeys else { return nil }
+struct AuthStage: RequestStage {
+    func headRead(_ request: inout GatewayRequest, runtime: GatewayRuntime) throws(GatewayError) {
+        guard runtime.requiresKeys else { return }
         let access: KeyGrant.Access
         switch request.mode {
-        case .local(let response) where !response.isError: return nil
+        case .local(let response) where !response.isError: return
         case .control:
             if request.head.method == .GET || request.head.method == .HEAD {
                 access = .read
@@ -34,7 +27,7 @@ extension GatewayHandler {
         let format: GatewayError.Format = access == .inference ? .openai : .portkey
         let head = request.head
         var presented: (key: String, header: GatewayKeyHeader)?
-        if let key = head.header("x-portkey-api-key") {
+        if let key = request.portkey.apiKey {
             presented = (key, .portkey)
         } else if let value = head.header("authorization"), value.count > 7, value.prefix(7).lowercased() == "bearer " {
             presented = (String(value.dropFirst(7)), .authorization)
@@ -42,7 +35,7 @@ extension GatewayHandler {
             presented = (key, .xAPIKey)
         }
         guard let presented else {
-            return GatewayError(
+            throw GatewayError(
                 status: 401,
                 type: "authentication_error",
                 code: "missing_api_key",
@@ -52,10 +45,10 @@ extension GatewayHandler {
             )
         }
         let key = presented.key.trimmingCharacters(in: .whitespaces)
-        guard let grant = self.runtime.snapshot.grant(forKey: key) ?? self.adminGrant(key),
+        guard let grant = runtime.snapshot.grant(forKey: key) ?? Self.adminGrant(key, runtime: runtime),
             grant.validUntil.map({ $0 > Timestamps.now() }) ?? true
         else {
-            return GatewayError(
+            throw GatewayError(
                 status: 401,
                 type: "authentication_error",
                 code: "invalid_api_key",
@@ -65,7 +58,7 @@ extension GatewayHandler {
         }
         guard grant.allows(access) else {
             let needed = access == .write ? "'admin'" : access == .read ? "'read' or 'admin'" : "'inference' or 'admin'"
-            return GatewayError(
+            throw GatewayError(
                 status: 403,
                 type: "permission_error",
                 code: "missing_scope",
@@ -75,14 +68,11 @@ extension GatewayHandler {
         }
         request.grant = grant
         request.gatewayKeyHeader = presented.header
-        return nil
     }
-}
 
-extension GatewayHandler {
     /// The grant of `SWITCHBOARD_ADMIN_KEY`, when `key` is it (compared as hashes, in constant time).
-    private func adminGrant(_ key: String) -> KeyGrant? {
-        guard let expected = self.runtime.adminKeyHash else { return nil }
+    private static func adminGrant(_ key: String, runtime: GatewayRuntime) -> KeyGrant? {
+        guard let expected = runtime.adminKeyHash else { return nil }
         let presented = APIKeys.hash(key)
         var difference: UInt8 = 0
         for (a, b) in zip(presented.utf8, expected.utf8) { difference |= a ^ b }

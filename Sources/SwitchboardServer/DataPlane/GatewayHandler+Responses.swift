@@ -57,19 +57,10 @@ extension GatewayHandler {
         }
     }
 
-    /// Sends `error` in its JSON envelope and finishes the request.
+    /// Answers with `error` in its JSON envelope while nothing was sent; cuts a started answer.
     func sendError(_ error: GatewayError) {
-        if self.request?.responseHeadSent == true {
-            self.abortResponse()
-            return
-        }
-        self.request?.upstream?.abort()
-        self.request?.upstream = nil
-        self.send(
-            status: HTTPResponseStatus(statusCode: error.status),
-            contentType: "application/json",
-            body: error.jsonBody
-        )
+        guard self.request != nil else { return }
+        self.run(self.request!.exchange.fail(error))
     }
 
     /// Writes a complete response with the gateway's headers and finishes the request.
@@ -80,8 +71,7 @@ extension GatewayHandler {
         headers: [(String, String)] = []
     ) {
         guard let context = self.context, self.request != nil else { return }
-        self.request!.status = Int(status.code)
-        self.request!.responseHeadSent = true
+        self.request!.exchange.answered(status: Int(status.code))
         var buffer = context.channel.allocator.buffer(capacity: body.count + 384)
         HTTPWire.writeStatusLine(&buffer, minorVersion: self.request!.head.minorVersion, status: Int(status.code))
         // A 204 has neither a body nor its headers.
@@ -102,10 +92,10 @@ extension GatewayHandler {
         guard self.request != nil else { return }
         HTTPWire.writeHeader(&buffer, "x-request-id", self.request!.id)
         HTTPWire.writeHeader(&buffer, "x-portkey-trace-id", self.request!.traceID)
-        if self.request!.target != nil {
-            HTTPWire.writeHeader(&buffer, "x-portkey-provider", self.request!.target!.provider)
-            HTTPWire.writeHeader(&buffer, "x-portkey-last-used-option-index", self.request!.target!.optionIndex)
-            if let count = self.request!.plan?.execution.retryAttemptCount, count != 0 {
+        if let target = self.request!.exchange.target {
+            HTTPWire.writeHeader(&buffer, "x-portkey-provider", target.provider)
+            HTTPWire.writeHeader(&buffer, "x-portkey-last-used-option-index", target.optionIndex)
+            if let count = self.request!.exchange.plan?.retryAttemptCount, count != 0 {
                 HTTPWire.writeHeader(&buffer, "x-portkey-retry-attempt-count", String(count))
                 buffer.writeStaticString("x-portkey-cache-status: DISABLED\r\n")
             } else {
@@ -116,35 +106,6 @@ extension GatewayHandler {
             buffer.writeStaticString("connection: close\r\n")
         } else if self.request!.head.minorVersion == 0 {
             buffer.writeStaticString("connection: keep-alive\r\n")
-        }
-    }
-}
-
-extension GatewayHandler {
-    /// Hands a control-plane request to ``ControlPlane`` off the event loop and answers when it is done.
-    func dispatchControl() {
-        guard let context = self.context, self.request != nil, let plane = self.runtime.controlPlane else { return }
-        let head = self.request!.head
-        let body = self.request!.body.map { Array(buffer: $0) } ?? []
-        self.request!.body = nil
-        let serial = self.request!.serial
-        let method = head.method.rawValue
-        let uri = head.uri
-        var headers: [String: String] = [:]
-        if let value = head.header("if-match") { headers["if-match"] = value }
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        Task {
-            let response = await plane.handle(method: method, uri: uri, headers: headers, body: body)
-            handler.eventLoop.execute {
-                let handler = handler.value
-                guard handler.request?.serial == serial else { return }
-                handler.send(
-                    status: HTTPResponseStatus(statusCode: response.status),
-                    contentType: response.contentType,
-                    body: response.body,
-                    headers: response.headers
-                )
-            }
         }
     }
 }

@@ -35,6 +35,7 @@ public final class GatewayRuntime: Sendable {
         adminKey: String? = nil,
         vault: CredentialVault = .ephemeral(),
         metrics: GatewayMetrics = GatewayMetrics(),
+        circuitClock: CircuitClock = .system,
         logger: Logger
     ) {
         self.adminKeyHash = adminKey.flatMap { $0.isEmpty ? nil : APIKeys.hash($0) }
@@ -61,7 +62,7 @@ public final class GatewayRuntime: Sendable {
             || config.server.host.hasPrefix("127.")
         self.metrics = metrics
         self.requestLog = store != nil && config.log.requests ? RequestLogQueue(metrics: metrics) : nil
-        self.breakers = CircuitBreakers(metrics: metrics)
+        self.breakers = CircuitBreakers(metrics: metrics, clock: circuitClock)
         self.logger = logger
         self.configModelItems = Self.modelItems(config)
     }

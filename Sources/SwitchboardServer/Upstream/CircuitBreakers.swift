@@ -11,16 +11,16 @@ final class CircuitBreakers: Sendable, CircuitBreakerView {
 
     private let states = NIOLockedValueBox([String: CircuitBreakerState]())
     private let metrics: GatewayMetrics
+    private let clock: CircuitClock
 
-    init(metrics: GatewayMetrics) {
+    init(metrics: GatewayMetrics, clock: CircuitClock = .system) {
         self.metrics = metrics
+        self.clock = clock
     }
-
-    private static func nowMs() -> Int64 { NIODeadline.now().uptimeNanoseconds.toMilliseconds }
 
     func isOpen(_ leaf: PlanLeaf) -> Bool {
         guard leaf.breaker != nil else { return false }
-        let now = Self.nowMs()
+        let now = self.clock.nowMs()
         let (open, changed) = self.states.withLockedValue { states -> (Bool, Bool) in
             guard var state = states[leaf.key] else { return (false, false) }
             let before = state.phase
@@ -40,7 +40,7 @@ final class CircuitBreakers: Sendable, CircuitBreakerView {
         case .connectFailure, .timeout: failure = true
         case .response(let status, _): failure = settings.isFailure(status: status)
         }
-        let now = Self.nowMs()
+        let now = self.clock.nowMs()
         let phase = self.states.withLockedValue { states -> CircuitBreakerState.Phase? in
             guard states[leaf.key] != nil || states.count < Self.maxTargets else { return nil }
             var state = states[leaf.key] ?? CircuitBreakerState()
@@ -60,4 +60,16 @@ final class CircuitBreakers: Sendable, CircuitBreakerView {
 
 extension UInt64 {
     fileprivate var toMilliseconds: Int64 { Int64(self / 1_000_000) }
+}
+
+/// Where circuits read the time (cooldowns): the system's uptime, or a test's clock.
+public struct CircuitClock: Sendable {
+    /// Milliseconds on a monotonic clock.
+    public let nowMs: @Sendable () -> Int64
+
+    public init(nowMs: @escaping @Sendable () -> Int64) {
+        self.nowMs = nowMs
+    }
+
+    public static let system = CircuitClock { NIODeadline.now().uptimeNanoseconds.toMilliseconds }
 }

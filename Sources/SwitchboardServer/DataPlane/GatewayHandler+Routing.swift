@@ -1,0 +1,159 @@
+import NIOCore
+import SwitchboardCore
+import Synchronization
+
+/// Routing: a JSON body is inspected and passed through the body stages, the route is chosen (Portkey configs,
+/// presets, headers, the model's provider), and the request's ``Exchange`` starts its first attempt.
+extension GatewayHandler {
+    /// A JSON request whose body is complete: inspect it, run the body stages, route it.
+    func routeBuffered() {
+        // Fields are read through `self.request!` rather than a local copy, which would retain every one of them.
+        guard let endpoint = self.request?.endpoint else { return }
+        var source = AttemptSource(body: self.request!.body ?? ByteBuffer())
+        self.request!.body = nil
+        self.noteRequestBody(source.body)
+        do {
+            source.inspection = try source.body.withUnsafeReadableBytes { bytes throws(GatewayError) in
+                try RequestInspection.inspect(bytes)
+            }
+            for stage in RequestStages.all {
+                try stage.bodyRead(&source, request: &self.request!, runtime: self.runtime)
+            }
+        } catch {
+            // Pass-through JSON the gateway cannot read is still forwarded; the provider judges it.
+            guard endpoint == .passthrough else {
+                self.sendError(error)
+                return
+            }
+            source.inspection = nil
+        }
+        let inspection = source.inspection
+        self.request!.model = inspection?.model
+        self.request!.stream = inspection?.stream ?? false
+        let route: Route
+        do {
+            var routing = RoutingRequest(endpoint: endpoint, model: inspection?.model, headers: self.routingHeaders)
+            if let inspection {
+                routing.models = inspection.models
+                if let span = inspection.providerSpan {
+                    routing.providerPreferences = source.body.withUnsafeReadableBytes { bytes in
+                        JSONValue(parsing: UnsafeRawBufferPointer(rebasing: bytes[span.range]))
+                    }
+                }
+            }
+            route = try self.route(&routing)
+        } catch {
+            self.sendError(error)
+            return
+        }
+        switch route {
+        case .target(let target):
+            self.request!.source = source
+            self.startExchange(.target(target))
+        case .plan(let plan):
+            source.consumedBodyKeys = plan.consumedBodyKeys
+            self.request!.source = source
+            self.startPlan(plan)
+        }
+    }
+
+    /// A request whose body streams through: route by headers alone and open the upstream right away. Its body
+    /// cannot be sent twice, so a plan gives it its first target and no retries.
+    func routeStreamedUpload() {
+        guard let endpoint = self.request?.endpoint else { return }
+        do {
+            var routing = RoutingRequest(endpoint: endpoint, model: nil, headers: self.routingHeaders)
+            switch try self.route(&routing) {
+            case .target(let target):
+                self.startExchange(.target(target))
+            case .plan(let plan):
+                self.startPlan(plan)
+            }
+        } catch {
+            self.request!.mode = .local(.error(error))
+        }
+    }
+
+    /// The routing headers, with the API key's default config when it has one (and the key does not let a sent
+    /// config override it).
+    private var routingHeaders: PortkeyHeaders {
+        var headers = self.request!.portkey
+        if let grant = self.request!.grant, let config = grant.defaultConfig,
+            headers.config == nil || !grant.allowConfigOverride
+        {
+            headers.config = config
+        }
+        return headers
+    }
+
+    /// Resolves a request, reusing the loop's plan for a config it has seen when the plan cannot differ.
+    private func route(_ routing: inout RoutingRequest) throws(GatewayError) -> Route {
+        guard let config = routing.config else { return try self.runtime.resolver.route(routing) }
+        let key = LoopContext.PlanKey(config: config, endpoint: routing.endpoint, hasModel: routing.model != nil)
+        let reusable = RouteResolver.planIsReusable(routing)
+        let generation = self.runtime.snapshot.generation.load(ordering: .acquiring)
+        if generation != self.loop.plansGeneration {
+            // The stored configs changed: plans built from the old ones must go.
+            self.loop.plans.removeAll()
+            self.loop.plansGeneration = generation
+        }
+        if reusable, let route = self.loop.plans[key] { return route }
+        if config.hasPrefix("{") { routing.parsedConfig = try self.inlineConfig(config) }
+        let route = try self.runtime.resolver.route(routing)
+        if reusable {
+            if self.loop.plans.count >= LoopContext.maxCachedConfigs { self.loop.plans.removeAll() }
+            self.loop.plans[key] = route
+        }
+        return route
+    }
+
+    /// Parses an inline config, or takes it from the loop's cache of recent ones.
+    private func inlineConfig(_ text: String) throws(GatewayError) -> PortkeyConfig {
+        if let config = self.loop.inlineConfigs[text] { return config }
+        let config: PortkeyConfig
+        do { config = try PortkeyConfig.parse(text: text) } catch { throw error.gatewayError }
+        if self.loop.inlineConfigs.count >= LoopContext.maxCachedConfigs { self.loop.inlineConfigs.removeAll() }
+        self.loop.inlineConfigs[text] = config
+        return config
+    }
+
+    /// Starts a plan: its first target is chosen (conditions see the metadata and the body).
+    private func startPlan(_ plan: RoutePlan) {
+        let context =
+            plan.needsConditionContext ? self.conditionContext(body: self.request!.source?.body) : ConditionContext()
+        let execution: RouteExecution
+        do {
+            execution = try RouteExecution(
+                plan: plan,
+                context: context,
+                breakers: self.runtime.breakers,
+                random: &self.loop.ids
+            )
+        } catch {
+            if case .streamed = self.request!.mode {
+                self.request!.mode = .local(.error(error))
+                if self.request!.requestEnded { self.sendError(error) }
+            } else {
+                self.sendError(error)
+            }
+            return
+        }
+        if case .streamed = self.request!.mode, self.request!.head.parsed.bodyFraming != .none {
+            self.startExchange(.target(execution.leaf.target), skipped: execution.skipped)
+        } else {
+            self.startExchange(.plan(execution))
+        }
+    }
+
+    /// `metadata.*` from `x-portkey-metadata` (invalid JSON counts as `{}`) over the API key's default
+    /// metadata, `params.*` from the body.
+    private func conditionContext(body: ByteBuffer?) -> ConditionContext {
+        var context = ConditionContext(path: Self.pathOnly(self.request!.head.uri))
+        let members = self.request!.portkey.metadata(over: self.request!.grant?.defaultMetadata ?? [])
+        if !members.isEmpty { context.metadata = .object(members) }
+        if let body, let params = body.withUnsafeReadableBytes({ JSONValue(parsing: $0) }), params.members != nil {
+            context.params = params
+        }
+        return context
+    }
+}

@@ -1,0 +1,118 @@
+import NIOCore
+import SwitchboardCore
+
+/// One client request while it is served: what was read, what the request stages found, its ``Exchange`` with
+/// upstreams, and what the response stages count.
+struct GatewayRequest {
+    let head: ClientRequestHead
+    /// The `x-portkey-*` headers, read once when the request starts.
+    let portkey: PortkeyHeaders
+    let id: String
+    let traceID: String
+    let start: NIODeadline
+    /// Numbers the connection's requests, so a late callback of an earlier request is recognised.
+    let serial: UInt64
+
+    // MARK: Reading
+    var mode: BodyMode
+    var keepAlive: Bool
+    /// A buffered body while it is collected; then the body sent to the current attempt.
+    var body: ByteBuffer?
+    var requestEnded = false
+    /// Streamed body parts that arrived before the upstream connection was ready.
+    var pendingUpload: [ByteBuffer] = []
+    var pendingUploadBytes = 0
+
+    // MARK: What the request stages found
+    var endpoint: Endpoint?
+    var upstreamPath: Substring = ""
+    var model: String?
+    var stream = false
+    /// The gateway API key's grant, when auth is on.
+    var grant: KeyGrant?
+    var gatewayKeyHeader: GatewayKeyHeader?
+    var preset: String?
+    /// The inspected JSON body each attempt is prepared from.
+    var source: AttemptSource?
+
+    // MARK: The exchange
+    var exchange: Exchange
+    /// The connection the current attempt was sent on.
+    var upstream: UpstreamConnection?
+    /// The wait before a retry.
+    var retryTimer: Scheduled<Void>?
+    /// Usage, timings and bodies for the metrics and the request log.
+    var accounting = Accounting()
+
+    var providerLabel: String { self.exchange.target?.provider ?? "gateway" }
+    var endpointLabel: String { self.endpoint?.label ?? "other" }
+    var status: Int { self.exchange.status }
+}
+
+/// How the request body is handled.
+enum BodyMode {
+    /// Collected (up to the body limit) and inspected before routing: JSON APIs.
+    case buffered
+    /// Forwarded upstream as it arrives: pass-through of uploads and other non-JSON bodies.
+    case streamed
+    /// Answered by the gateway itself once the request ends; the body is discarded.
+    case local(LocalResponse)
+    /// A control-plane API call: the body is collected like a buffered one and served by ``ControlPlane``.
+    case control
+
+    /// Whether the body is collected before the request is served.
+    var collectsBody: Bool {
+        switch self {
+        case .buffered, .control: true
+        case .streamed, .local: false
+        }
+    }
+}
+
+/// A response the gateway makes without an upstream.
+enum LocalResponse {
+    case error(GatewayError)
+    case health
+    case ready
+    case metrics
+    case models
+    case root
+    /// `GET /model-configs/pricing/{provider}/{model}`.
+    case pricing(provider: String, model: String)
+
+    var isError: Bool {
+        if case .error = self { return true }
+        return false
+    }
+}
+
+/// Which header carried the gateway key, so it is not forwarded to the provider.
+enum GatewayKeyHeader {
+    case portkey, authorization, xAPIKey
+}
+
+/// The client's JSON body as the body stages left it, which every attempt is prepared from.
+struct AttemptSource {
+    var body: ByteBuffer
+    var inspection: RequestInspection?
+    /// Body fields the plan consumed (OpenRouter's `models`, …), removed before sending.
+    var consumedBodyKeys: [String] = []
+}
+
+/// What the metrics and the request log need beyond routing.
+struct Accounting {
+    /// The response stages: usage scanning, the usage-event filter, the body kept for the log.
+    var stages = ResponseStages()
+    /// Response body bytes handed to the client (after filtering, without the gateway's chunk framing).
+    var responseBytes = 0
+    /// Filtered events relayed during the current upstream read, written together when the read ends.
+    var relayed: ByteBuffer?
+    /// The gateway asked the current attempt's upstream for a usage chunk the client did not ask for.
+    var asksForUsage = false
+    var requestBytes = 0
+    var attemptSentAt: NIODeadline?
+    var firstByteAt: NIODeadline?
+    /// Request body kept for the log (`log.bodies`, unless `x-portkey-debug: false`).
+    var requestBody: [UInt8]?
+    var countsStream = false
+}
