@@ -9,8 +9,16 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Format check (swift format lint --strict)"
 swift format lint --strict --recursive Sources Tests
 
-step "Building (debug, once; warnings are errors)"
-swift build --build-tests -Xswiftc -warnings-as-errors
+step "Building (debug, once; warnings are errors; a target imports only what Package.swift declares)"
+build_log=$(mktemp /tmp/switchboard-build.XXXXXX)
+swift build --build-tests -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error 2>&1 \
+  | tee "$build_log"
+# SwiftPM reports an undeclared import of a package target and builds on; the report fails the run.
+if grep -q "without declaring it a dependency" "$build_log"; then
+  echo "a target imports a module Package.swift does not declare as its dependency (see above)" >&2
+  exit 1
+fi
+rm -f "$build_log"
 
 step "Private PostgreSQL for the store tests (own data folder and port; stopped on exit)"
 pg_dir=$(mktemp -d /tmp/switchboard-pg.XXXXXX)

@@ -185,7 +185,7 @@ import Testing
                                 StoredCredential(slug: "race", kind: .virtualKey, name: "\(index)", provider: "openai")
                             )
                             return true
-                        } catch StoreError.conflict {
+                        } catch let error as StoreError where error.code == .conflict {
                             return false
                         }
                     }

@@ -26,7 +26,8 @@ extension ControlPlane {
             let found = try await self.findCredential(kind, parts[0])
             do {
                 _ = try await self.store.deleteCredential(slug: found.slug, kind: found.kind)
-            } catch StoreError.inUse(let message) {
+            } catch let error as StoreError where error.code == .inUse {
+                let message = error.detail
                 throw APIError(409, message)
             }
             try await self.snapshot.reload(from: self.store, logger: self.logger)
@@ -128,7 +129,7 @@ extension ControlPlane {
     private func insert(_ credential: StoredCredential) async throws {
         do {
             try await self.store.createCredential(credential)
-        } catch StoreError.conflict {
+        } catch let error as StoreError where error.code == .conflict {
             throw APIError(
                 409,
                 "\(Self.noun(credential.kind)) slug '\(credential.slug)' is taken; choose another 'slug'."

@@ -142,7 +142,7 @@ final class ControlPlane: Sendable {
         let stored: StoredConfig
         do {
             stored = try await self.store.createConfig(slug: slug!, name: name, config: text, isDefault: isDefault)
-        } catch StoreError.conflict {
+        } catch let error as StoreError where error.code == .conflict {
             throw APIError(409, "A config with slug '\(slug!)' already exists; choose another slug or update it.")
         }
         try await self.snapshot.reload(from: self.store, logger: self.logger)

@@ -10,7 +10,9 @@ extension GatewayHandler {
         let id = self.loop.ids.make()
         let now = NIODeadline.now()
         self.serial &+= 1
-        let portkey = head.bytes.withUnsafeReadableBytes { PortkeyHeaders(head: $0, headers: head.parsed.fields.headers) }
+        let portkey = head.bytes.withUnsafeReadableBytes {
+            PortkeyHeaders(head: $0, headers: head.parsed.fields.headers)
+        }
         let traceID = portkey.traceID.flatMap { $0.isEmpty ? nil : $0 } ?? id
         var request = GatewayRequest(
             head: head,

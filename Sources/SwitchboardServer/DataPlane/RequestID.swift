@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SwitchboardStore
 
 /// Generates request ids in UUID v7 form — the time in milliseconds, then bits from a per-event-loop
 /// xoshiro256** generator seeded once — so an id costs no lock, and ids sort by time (the request log's index
@@ -29,9 +27,7 @@ struct RequestIDGenerator: RandomNumberGenerator {
 
     /// A new id such as `019a7f3c-2b4e-7c2e-8f10-6b7a5d4e3c21`.
     mutating func make() -> String {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        let milliseconds = UInt64(time.tv_sec) &* 1000 &+ UInt64(time.tv_nsec / 1_000_000)
+        let milliseconds = UInt64(Timestamps.epochMs())
         var high = (milliseconds << 16) | (self.next() & 0xFFFF)
         var low = self.next()
         high = (high & ~0xF000) | 0x7000  // version 7

@@ -1,5 +1,6 @@
 import NIOCore
 import SwitchboardCore
+import SwitchboardStore
 
 #if canImport(Glibc)
 import Glibc
@@ -95,16 +96,15 @@ final class AccessLogger {
     }
 
     private func appendTimestamp() {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        let second = Int(spec.tv_sec)
+        let now = Timestamps.epochMs()
+        let second = Int(now / 1000)
         if second != self.cachedSecond {
             self.cachedSecond = second
-            let full = Timestamp.format(seconds: spec.tv_sec, milliseconds: 0)
+            let full = Timestamps.format(epochMs: Int64(second) * 1000)
             self.secondPrefix = Array(full.utf8.dropLast(4))
         }
         self.line.append(contentsOf: self.secondPrefix)
-        self.appendNumber(Int(spec.tv_nsec / 1_000_000), width: 3)
+        self.appendNumber(Int(now % 1000), width: 3)
         self.line.append(UInt8(ascii: "Z"))
     }
 }

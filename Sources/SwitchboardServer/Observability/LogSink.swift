@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import SwitchboardCore
+import SwitchboardStore
 
 #if canImport(Glibc)
 import Glibc
@@ -106,7 +107,7 @@ public struct SinkLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = Timestamp.now()
+        var line = Timestamps.now()
         line += " \(event.level) \(self.label): \(event.message)"
         let merged = self.metadata.merging(event.metadata ?? [:]) { $1 }
         for key in merged.keys.sorted() {
@@ -126,25 +127,5 @@ enum LogValue {
     static func needsQuotes(_ utf8: some Collection<UInt8>) -> Bool {
         utf8.isEmpty
             || utf8.contains { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") || $0 == 0x7F }
-    }
-}
-
-/// UTC timestamps with milliseconds, without Foundation's date formatters.
-enum Timestamp {
-    static func now() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Self.format(seconds: spec.tv_sec, milliseconds: Int(spec.tv_nsec / 1_000_000))
-    }
-
-    /// `2026-11-21T22:14:11.123Z`.
-    static func format(seconds: Int, milliseconds millis: Int) -> String {
-        var seconds = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):"
-            + "\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)Z"
     }
 }

@@ -4,7 +4,11 @@ import SwitchboardCore
 /// OpenRouter presets (`model: "@preset/slug"`, `"provider/model@preset/slug"`, or a `preset` field): the preset's
 /// model, parameters and system prompt go under the request's own (spec/presets.md).
 struct PresetStage: RequestStage {
-    func bodyRead(_ body: inout AttemptSource, request: inout GatewayRequest, runtime: GatewayRuntime)
+    func bodyRead(
+        _ body: inout AttemptSource,
+        request: inout GatewayRequest,
+        runtime: GatewayRuntime
+    )
         throws(GatewayError)
     {
         guard let inspection = body.inspection, let endpoint = request.endpoint,

@@ -9,7 +9,11 @@ protocol RequestStage: Sendable {
     /// The head is read, before the body: refuse the request, or note what its head says.
     func headRead(_ request: inout GatewayRequest, runtime: GatewayRuntime) throws(GatewayError)
     /// A JSON body is complete, before routing: rewrite it (and its inspection).
-    func bodyRead(_ body: inout AttemptSource, request: inout GatewayRequest, runtime: GatewayRuntime)
+    func bodyRead(
+        _ body: inout AttemptSource,
+        request: inout GatewayRequest,
+        runtime: GatewayRuntime
+    )
         throws(GatewayError)
     /// Before each attempt: how the body is edited for the attempt's target.
     func preparing(_ attempt: inout AttemptPreparation, request: inout GatewayRequest, runtime: GatewayRuntime)
@@ -17,7 +21,11 @@ protocol RequestStage: Sendable {
 
 extension RequestStage {
     func headRead(_ request: inout GatewayRequest, runtime: GatewayRuntime) throws(GatewayError) {}
-    func bodyRead(_ body: inout AttemptSource, request: inout GatewayRequest, runtime: GatewayRuntime)
+    func bodyRead(
+        _ body: inout AttemptSource,
+        request: inout GatewayRequest,
+        runtime: GatewayRuntime
+    )
         throws(GatewayError)
     {}
     func preparing(_ attempt: inout AttemptPreparation, request: inout GatewayRequest, runtime: GatewayRuntime) {}

@@ -1,5 +1,3 @@
-import Foundation
-
 /// One request as the request log keeps it (Portkey's log `metrics` fields, flattened).
 public struct RequestLogRecord: Sendable, Equatable {
     public var id: String
@@ -80,62 +78,5 @@ public struct RequestLogRecord: Sendable, Equatable {
         self.retryCount = 0
         self.metadata = "{}"
         self.cacheStatus = "DISABLED"
-    }
-}
-
-/// Which log records a listing or an analytics query covers (Portkey's filter vocabulary, C3).
-public struct RequestLogFilter: Sendable {
-    public var timeMin: String?
-    public var timeMax: String?
-    public var statusCodes: [Int] = []
-    /// `provider__model` pairs.
-    public var providerModels: [(provider: String, model: String)] = []
-    public var traceID: String?
-    public var spanID: String?
-    public var configs: [String] = []
-    public var apiKeyIDs: [String] = []
-    public var virtualKeys: [String] = []
-    public var costMin: Double?
-    public var costMax: Double?
-    public var tokensMin: Int?
-    public var tokensMax: Int?
-    public var promptTokensMin: Int?
-    public var promptTokensMax: Int?
-    public var completionTokensMin: Int?
-    public var completionTokensMax: Int?
-    /// Metadata members that must all match.
-    public var metadata: [(key: String, value: String)] = []
-
-    public init() {}
-}
-
-/// One time bucket of the request log, summed in the store.
-public struct RequestLogBucket: Sendable, Equatable {
-    /// The bucket's start (`2026-11-22T03`, `…T03:15` or `2026-11-22`, as the bucket width says).
-    public var bucket: String
-    public var requests: Int
-    public var errors: Int
-    public var costCents: Double
-    public var tokens: Int
-    public var durationMsSum: Double
-    public var cacheHits: Int
-}
-
-/// Feedback on a traced request (`POST /v1/feedback`).
-public struct StoredFeedback: Sendable, Equatable {
-    public var id: String
-    public var traceID: String
-    public var value: Int
-    public var weight: Double
-    public var metadata: String
-    public var createdAt: String
-
-    public init(id: String, traceID: String, value: Int, weight: Double, metadata: String, createdAt: String) {
-        self.id = id
-        self.traceID = traceID
-        self.value = value
-        self.weight = weight
-        self.metadata = metadata
-        self.createdAt = createdAt
     }
 }

@@ -1,0 +1,11 @@
+/// One time bucket of the request log, summed in the store.
+public struct RequestLogBucket: Sendable, Equatable {
+    /// The bucket's start (`2026-11-22T03`, `…T03:15` or `2026-11-22`, as the bucket width says).
+    public var bucket: String
+    public var requests: Int
+    public var errors: Int
+    public var costCents: Double
+    public var tokens: Int
+    public var durationMsSum: Double
+    public var cacheHits: Int
+}
