@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
         .library(name: "SwitchboardMock", targets: ["SwitchboardMock"]),
         .library(name: "SwitchboardStore", targets: ["SwitchboardStore"]),
+        .library(name: "SwitchboardControlPlane", targets: ["SwitchboardControlPlane"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
@@ -79,12 +80,24 @@ let package = Package(
         .target(
             name: "SwitchboardStore",
             dependencies: [
+                .target(name: "SwitchboardCore"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The control-plane APIs (configs, keys, credentials, presets, registry, logs, analytics), off the hot path.
+        .target(
+            name: "SwitchboardControlPlane",
+            dependencies: [
+                .target(name: "SwitchboardCore"),
+                .target(name: "SwitchboardStore"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -95,7 +108,7 @@ let package = Package(
             dependencies: [
                 .target(name: "SwitchboardCore"),
                 .target(name: "SwitchboardStore"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .target(name: "SwitchboardControlPlane"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SwitchboardServer
+import SwitchboardStore
 
 /// Where the master key that seals provider secrets comes from: `SWITCHBOARD_MASTER_KEY`, else a key file
 /// (`--master-key-file`, `SWITCHBOARD_MASTER_KEY_FILE`, or `master.key` beside the SQLite file), made on first

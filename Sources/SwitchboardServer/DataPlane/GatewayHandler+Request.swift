@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import Prometheus
+import SwitchboardControlPlane
 import SwitchboardCore
 
 /// A request from its head to its end: how it is served is decided from the head (the head stages run), its body

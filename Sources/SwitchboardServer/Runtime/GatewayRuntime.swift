@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import SwitchboardControlPlane
 import SwitchboardCore
 import SwitchboardStore
 
@@ -50,12 +51,9 @@ public final class GatewayRuntime: Sendable {
         self.resolver = resolver
         self.store = store
         self.snapshot = configs
-        let pricing = config.pricing
-        self.controlPlane = store.map {
-            ControlPlane(store: $0, snapshot: configs, resolver: resolver, logger: logger) { provider, model in
-                configs.registryPrice(provider: provider, model: model)
-                    ?? pricing.price(provider: provider, model: model)
-            }
+        self.controlPlane = store.map { store in
+            let host = ControlPlaneLink(config: config, store: store, snapshot: configs, logger: logger)
+            return ControlPlane(store: store, host: host, logger: logger)
         }
         self.listensOnLoopback =
             ["127.0.0.1", "::1", "localhost"].contains(config.server.host)

@@ -53,9 +53,6 @@ final class StoreSnapshot: Sendable {
     /// The default project's registry model ids, sorted (for `GET /v1/models`).
     var registryModelIDs: [String] { self.registry.withLockedValue { $0.models.keys.sorted() } }
 
-    /// The models registry's default project: the one inference reads.
-    static let defaultProject = "default"
-
     struct Registry {
         var models: [String: RegistryModel] = [:]
         var defaultID: String?
@@ -210,7 +207,7 @@ extension StoreSnapshot {
     /// references).
     private func registry(from store: any Store, logger: Logger) async throws -> Registry {
         var registry = Registry()
-        for stored in try await store.listRegistryModels(project: Self.defaultProject) {
+        for stored in try await store.listRegistryModels(project: StoredRegistryModel.defaultProject) {
             guard let fields = RegistryModelFields(json: stored.body) else {
                 logger.error("stored registry model is unreadable; skipped", metadata: ["id": "\(stored.id)"])
                 continue

@@ -33,3 +33,8 @@ public struct StoredRegistryModel: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 }
+
+extension StoredRegistryModel {
+    /// The models registry's default project: the one inference reads.
+    public static let defaultProject = "default"
+}

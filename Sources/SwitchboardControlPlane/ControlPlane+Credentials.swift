@@ -30,7 +30,7 @@ extension ControlPlane {
                 let message = error.detail
                 throw APIError(409, message)
             }
-            try await self.snapshot.reload(from: self.store, logger: self.logger)
+            try await self.host.storeChanged()
             self.logger.info(
                 "provider credential deleted",
                 metadata: ["slug": "\(found.slug)", "kind": "\(found.kind)"]
@@ -98,7 +98,7 @@ extension ControlPlane {
             credential.integration = integration
         }
         if kind != .provider, let secret = try Self.optionalString(object["key"], "key") {
-            credential.sealedSecret = try self.snapshot.vault.seal(secret, for: credential.id)
+            credential.sealedSecret = try self.host.vault.seal(secret, for: credential.id)
             credential.secretHint = CredentialVault.mask(secret)
         }
         credential.details = try Self.details(object, kind: kind, merging: "{}")
@@ -115,7 +115,7 @@ extension ControlPlane {
             try await self.insert(provider)
             made.append(provider.slug)
         }
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         self.logger.info(
             "provider credential created",
             metadata: ["slug": "\(credential.slug)", "kind": "\(kind)", "provider": "\(credential.provider)"]
@@ -155,14 +155,14 @@ extension ControlPlane {
             credential.status = status
         }
         if credential.kind != .provider, let secret = try Self.optionalString(object["key"], "key") {
-            credential.sealedSecret = try self.snapshot.vault.seal(secret, for: credential.id)
+            credential.sealedSecret = try self.host.vault.seal(secret, for: credential.id)
             credential.secretHint = CredentialVault.mask(secret)
         }
         credential.details = try Self.details(object, kind: credential.kind, merging: credential.details)
         guard let updated = try await self.store.updateCredential(credential) else {
             throw APIError(404, "\(Self.noun(kind)) '\(slug)' not found.")
         }
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         self.logger.info("provider credential updated", metadata: ["slug": "\(slug)", "kind": "\(updated.kind)"])
         var reply = self.credentialJSON(updated, detailed: true, view: kind)
         reply["success"] = true
@@ -173,7 +173,7 @@ extension ControlPlane {
 
     /// A provider id a credential may name: a configured provider or a well-known id.
     private func providerID(_ value: Any?, field: String) throws -> String {
-        let config = self.resolver.config
+        let config = self.host.config
         let choices =
             "configured: \(config.providerSlugs.joined(separator: ", ")); well-known: "
             + KnownProviders.all.keys.sorted().joined(separator: ", ")

@@ -3,42 +3,34 @@ import Logging
 import SwitchboardCore
 import SwitchboardStore
 
-/// The control-plane APIs backed by the store (Portkey's `/v1/configs` for now). Requests arrive whole from
-/// ``GatewayHandler`` and are served off the event loop; a write refreshes the data plane's snapshot before
-/// it is answered, so the next request already routes with it.
-final class ControlPlane: Sendable {
-    struct Response: Sendable {
-        var status: Int
-        var body: [UInt8]
-        var contentType = "application/json"
-        var headers: [(String, String)] = []
+/// The control-plane APIs backed by the store: Portkey's configs, API keys, virtual keys and providers, logs,
+/// feedback and analytics; OpenRouter's presets; the models registry. The data plane hands it whole requests
+/// (``serves(uri:)`` decides which) and it answers them off the event loop; a write refreshes the data plane's
+/// view of the store (``ControlPlaneHost/storeChanged()``) before it is answered, so the next request already
+/// routes with it.
+public final class ControlPlane: Sendable {
+    /// An answer: status, body and headers beyond the gateway's own.
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+        public var contentType = "application/json"
+        public var headers: [(String, String)] = []
     }
 
     let store: any Store
-    let snapshot: StoreSnapshot
-    /// Prices by provider and model (the runtime's lookup).
-    let prices: @Sendable (String, String) -> ModelPrice?
-    let resolver: RouteResolver
+    let host: any ControlPlaneHost
     let logger: Logger
 
-    init(
-        store: any Store,
-        snapshot: StoreSnapshot,
-        resolver: RouteResolver,
-        logger: Logger,
-        prices: @escaping @Sendable (String, String) -> ModelPrice? = { _, _ in nil }
-    ) {
-        self.prices = prices
+    public init(store: any Store, host: any ControlPlaneHost, logger: Logger) {
         self.store = store
-        self.snapshot = snapshot
-        self.resolver = resolver
+        self.host = host
         self.logger = logger
     }
 
     /// Whether the request target `uri` belongs to the control plane (answered here rather than passed
     /// through): one of the collections, an item under it, or either with a query. Prefix tests only, so model
     /// requests pay no allocation for it.
-    static func serves(uri: String) -> Bool {
+    public static func serves(uri: String) -> Bool {
         Self.collections.contains { collection in
             guard uri.hasPrefix(collection) else { return false }
             let next = uri.utf8.dropFirst(collection.utf8.count).first
@@ -53,7 +45,7 @@ final class ControlPlane: Sendable {
 
     /// Answers one request; `uri` is the request target (path and query), `headers` the request's headers by
     /// lowercase name (the first of each).
-    func handle(method: String, uri: String, headers: [String: String] = [:], body: [UInt8]) async -> Response {
+    public func handle(method: String, uri: String, headers: [String: String] = [:], body: [UInt8]) async -> Response {
         let components = URLComponents(string: uri)
         let path = Substring(components?.path ?? uri)
         var query: [String: String] = [:]
@@ -145,7 +137,7 @@ final class ControlPlane: Sendable {
         } catch let error as StoreError where error.code == .conflict {
             throw APIError(409, "A config with slug '\(slug!)' already exists; choose another slug or update it.")
         }
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         let data: [String: Any] = ["id": stored.id, "version_id": stored.versionID, "slug": stored.slug]
         return .json(data.merging(["success": true, "data": data, "object": "config"]) { a, _ in a })
     }
@@ -178,14 +170,14 @@ final class ControlPlane: Sendable {
         else {
             throw Self.noConfig(slug)
         }
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         let data: [String: Any] = ["version_id": stored.versionID]
         return .json(["success": true, "data": data, "version_id": stored.versionID, "object": "config"])
     }
 
     private func deleteConfig(_ slug: String) async throws -> Response {
         guard try await self.store.deleteConfig(slug: slug) else { throw Self.noConfig(slug) }
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         return .json(["success": true])
     }
 
@@ -222,7 +214,7 @@ final class ControlPlane: Sendable {
         case ("PUT", 1): return try await self.updateKey(parts[0], body)
         case ("DELETE", 1):
             guard try await self.store.deleteAPIKey(id: parts[0]) else { throw Self.noKey(parts[0]) }
-            try await self.snapshot.reload(from: self.store, logger: self.logger)
+            try await self.host.storeChanged()
             return .json(["success": true])
         case (_, 0...2): throw APIError(405, "\(method) is not allowed on \(path); see docs/control-plane.md.")
         default: throw APIError(404, "No control-plane route \(method) \(path).")
@@ -265,7 +257,7 @@ final class ControlPlane: Sendable {
             defaults: defaults
         )
         try await self.store.createAPIKey(record)
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         self.logger.info("API key created", metadata: ["id": "\(record.id)", "name": "\(name)", "scopes": "\(scopes)"])
         // The only time the key is shown.
         return .json(["success": true, "id": record.id, "key": key, "object": "api-key"])
@@ -290,7 +282,7 @@ final class ControlPlane: Sendable {
             key.status = status
         }
         guard let updated = try await self.store.updateAPIKey(key) else { throw Self.noKey(id) }
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         let data = Self.keyJSON(updated)
         return .json(data.merging(["success": true, "data": data]) { a, _ in a })
     }
@@ -315,7 +307,7 @@ final class ControlPlane: Sendable {
                 previousExpiresAt: until
             ) != nil
         else { throw Self.noKey(id) }
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         self.logger.info("API key rotated", metadata: ["id": "\(id)", "transition_ms": "\(period)"])
         return .json([
             "success": true, "id": id, "key": key, "key_transition_expires_at": until ?? Timestamps.now(),
@@ -362,7 +354,7 @@ final class ControlPlane: Sendable {
         guard let object = value as? [String: Any] else { throw APIError(400, "'defaults' must be an object.") }
         if let config = object["config_id"] {
             guard let slug = config as? String else { throw APIError(400, "'defaults.config_id' must be a string.") }
-            guard self.snapshot.lookup(slug) != nil || self.resolver.config.configs[slug] != nil else {
+            guard self.host.storedConfig(slug) != nil || self.host.config.configs[slug] != nil else {
                 throw APIError(400, "'defaults.config_id': config '\(slug)' not found.")
             }
         }
@@ -407,12 +399,12 @@ final class ControlPlane: Sendable {
         } catch {
             throw APIError(400, error.message ?? "Invalid config passed", errors: error.errors)
         }
-        let unknown = self.resolver.config.unknownProviders(in: config) { self.snapshot.credential($0) != nil }
+        let unknown = self.host.config.unknownProviders(in: config) { self.host.storedCredential($0) != nil }
         if !unknown.isEmpty {
             throw APIError(
                 400,
                 "Unknown provider \(unknown.map { "'\($0)'" }.joined(separator: ", ")) in config; configured: "
-                    + "\(self.resolver.config.providerSlugs.joined(separator: ", ")), a well-known provider id, or "
+                    + "\(self.host.config.providerSlugs.joined(separator: ", ")), a well-known provider id, or "
                     + "the slug of a stored provider, virtual key or integration."
             )
         }

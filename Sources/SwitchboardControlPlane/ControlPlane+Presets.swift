@@ -110,7 +110,7 @@ extension ControlPlane {
             systemPrompt: systemPrompt,
             config: JSONValue.object(kept).jsonText
         )
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         self.logger.info("preset version created", metadata: ["slug": "\(slug)", "version": "\(version.version)"])
         return .json(.object([("data", Self.presetJSON(preset, designated: version))]))
     }

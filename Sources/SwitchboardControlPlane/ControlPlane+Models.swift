@@ -18,7 +18,7 @@ extension ControlPlane {
         let id = path.count > "/api/v0/models/".count ? String(path.dropFirst("/api/v0/models/".count)) : nil
         let project =
             query["project"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-            ?? StoreSnapshot.defaultProject
+            ?? StoredRegistryModel.defaultProject
         switch (method, id) {
         case ("GET", nil): return try await self.listModels(project: project, query: query, instance: instance)
         case ("GET", let id?): return try await self.getModel(project: project, id: id, instance: instance)
@@ -111,14 +111,14 @@ extension ControlPlane {
                 instance: instance
             )
         }
-        let config = self.resolver.config
+        let config = self.host.config
         let (fields, literalKey, isDefault) = try RegistryModelFields.parse(parsed, pathID: id, instance: instance) {
             config.provider($0) != nil || KnownProviders.all[RegistryModelFields.providerID($0)] != nil
         }
         var record = StoredRegistryModel(project: project, id: id, body: "", isDefault: isDefault)
         var stored = fields
         if let literalKey {
-            record.sealedAPIKey = try self.snapshot.vault.seal(literalKey, for: "model:\(project)/\(id)")
+            record.sealedAPIKey = try self.host.vault.seal(literalKey, for: "model:\(project)/\(id)")
             stored.apiKeyHint = CredentialVault.mask(literalKey)
         }
         record.body = stored.json
@@ -148,7 +148,7 @@ extension ControlPlane {
                 instance: instance
             )
         }
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         self.logger.info(
             status == 201 ? "registry model created" : "registry model updated",
             metadata: ["id": "\(id)", "project": "\(project)"]
@@ -183,7 +183,7 @@ extension ControlPlane {
             throw problem
         }
         _ = try await self.store.deleteRegistryModel(project: project, id: id)
-        try await self.snapshot.reload(from: self.store, logger: self.logger)
+        try await self.host.storeChanged()
         self.logger.info("registry model deleted", metadata: ["id": "\(id)", "project": "\(project)"])
         return Response(status: 204, body: [])
     }
@@ -334,22 +334,7 @@ enum HTTPReason {
     }
 }
 
-/// A registry model's fields as the API shows them and the store keeps them (`body`), without a literal API
-/// key, which is sealed apart (only its masked hint is kept here).
-struct RegistryModelFields {
-    var provider: String
-    var model: String
-    /// A `{{ .env.NAME }}` reference, kept as written and read from the environment when routing.
-    var apiKeyReference: String?
-    /// `sk-a********wxyz` for a literal key sealed apart.
-    var apiKeyHint: String?
-    var apiURL: String?
-    var params: [(key: String, value: JSONValue)] = []
-    var organization: String?
-    var maxToolIterations = 0
-    /// The model's own prices (`ModelPricingConfig` or flat `request_token`/`response_token`, cents per token).
-    var pricing: JSONValue?
-
+extension RegistryModelFields {
     /// `params` keys and what each must hold.
     static let paramKinds: [String: String] = [
         "max_tokens": "integer", "temperature": "number", "top_p": "number", "top_k": "integer", "seed": "integer",
@@ -357,9 +342,6 @@ struct RegistryModelFields {
         "frequency_penalty": "number", "presence_penalty": "number", "n": "integer", "candidate_count": "integer",
         "metadata": "object",
     ]
-
-    /// The gateway's provider id for a registry provider name (`xai` is `x-ai` here).
-    static func providerID(_ name: String) -> String { name == "xai" ? "x-ai" : name }
 
     /// Reads a PUT body. PUT replaces the whole model: fields left out are cleared.
     static func parse(
@@ -445,43 +427,6 @@ struct RegistryModelFields {
         return (fields, literalKey, isDefault)
     }
 
-    init(provider: String, model: String) {
-        self.provider = provider
-        self.model = model
-    }
-
-    /// Reads a stored body.
-    init?(json: String) {
-        guard let body = JSONValue(parsing: Array(json.utf8)), let provider = body["provider"]?.string,
-            let model = body["model"]?.string
-        else { return nil }
-        self.provider = provider
-        self.model = model
-        self.apiKeyReference = body["api_key"]?.string
-        self.apiKeyHint = body["api_key_hint"]?.string
-        self.apiURL = body["api_url"]?.string
-        self.params = body["params"]?.members ?? []
-        self.organization = body["organization"]?.string
-        self.maxToolIterations = body["max_tool_iterations"]?.int ?? 0
-        self.pricing = body["pricing"]
-    }
-
-    /// The stored body.
-    var json: String {
-        var members: [(key: String, value: JSONValue)] = [
-            ("provider", .string(self.provider)), ("model", .string(self.model)),
-        ]
-        if let reference = self.apiKeyReference { members.append(("api_key", .string(reference))) }
-        if let hint = self.apiKeyHint { members.append(("api_key_hint", .string(hint))) }
-        if let url = self.apiURL { members.append(("api_url", .string(url))) }
-        if !self.params.isEmpty { members.append(("params", .object(self.params))) }
-        if let organization = self.organization { members.append(("organization", .string(organization))) }
-        if self.maxToolIterations > 0 {
-            members.append(("max_tool_iterations", .number(Double(self.maxToolIterations))))
-        }
-        return JSONValue.object(members).jsonText
-    }
-
     /// The API's model object (`ModelDTO`): empty fields left out, a literal key shown masked.
     func dto(id: String, isDefault: Bool) -> [(key: String, value: JSONValue)] {
         var members: [(key: String, value: JSONValue)] = [
@@ -497,38 +442,5 @@ struct RegistryModelFields {
             members.append(("max_tool_iterations", .number(Double(self.maxToolIterations))))
         }
         return members
-    }
-
-    /// What routing needs: provider, address, model, and the params as body defaults (OpenAI names; `stop_words`
-    /// is `stop`; lengths, `candidate_count` and `metadata` have no chat-completions field and are left out).
-    func routable(id: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> RegistryModel {
-        var url = self.apiURL.flatMap(UpstreamURL.init(parsing:))
-        // Ollama's address is usually given bare; its OpenAI-compatible API is under /v1.
-        if self.provider == "ollama", url?.basePath.isEmpty == true { url?.basePath = "/v1" }
-        var defaults: [(key: String, json: [UInt8])] = []
-        for (key, value) in self.params {
-            switch key {
-            case "min_length", "max_length", "candidate_count", "metadata": continue
-            case "stop_words": defaults.append(("stop", Array(value.jsonText.utf8)))
-            default: defaults.append((key, Array(value.jsonText.utf8)))
-            }
-        }
-        return RegistryModel(
-            id: id,
-            provider: Self.providerID(self.provider),
-            model: self.model,
-            apiKey: self.apiKeyReference.flatMap(Self.environmentName).flatMap { environment[$0] },
-            baseURL: url,
-            defaults: defaults
-        )
-    }
-
-    /// `NAME` of a `{{ .env.NAME }}` reference.
-    static func environmentName(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}") else { return nil }
-        let inner = trimmed.dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces)
-        guard inner.hasPrefix(".env."), inner.count > 5 else { return nil }
-        return String(inner.dropFirst(5))
     }
 }

@@ -115,7 +115,7 @@ extension ControlPlane {
             var scanner = UsageScanner(format: .json)
             Array(responseBody.jsonText.utf8).withUnsafeBytes { scanner.consume($0) }
             let usage = scanner.result(requestBytes: request["body"]?.jsonText.utf8.count ?? 0)
-            let price = record.model.flatMap { self.prices(provider, $0) }
+            let price = record.model.flatMap { self.host.price(provider: provider, model: $0) }
             record.count(usage, cost: price?.cost(of: usage))
         }
         record.requestBody = request["body"]?.jsonText

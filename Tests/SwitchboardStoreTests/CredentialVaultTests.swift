@@ -1,5 +1,5 @@
 import Foundation
-import SwitchboardServer
+import SwitchboardStore
 import Testing
 
 /// The master key and the sealing of provider secrets.

@@ -1,0 +1,19 @@
+import SwitchboardCore
+import SwitchboardStore
+
+/// What the control plane needs from the gateway it runs in: the file config, the vault secrets are sealed
+/// with, and the data plane's view of the store — read to validate references, refreshed after every write.
+public protocol ControlPlaneHost: Sendable {
+    /// The gateway's config file (providers, configs by slug).
+    var config: GatewayConfig { get }
+    /// Seals provider secrets before they are stored.
+    var vault: CredentialVault { get }
+    /// The store changed: re-read it, so the next request routes with what was just written.
+    func storeChanged() async throws
+    /// A config stored under `slug`, as requests see it.
+    func storedConfig(_ slug: String) -> PortkeyConfig?
+    /// A provider credential stored under `slug`, as requests see it.
+    func storedCredential(_ slug: String) -> ProviderCredential?
+    /// What `model` of `provider` costs (the registry's price, else the config's or the bundled one).
+    func price(provider: String, model: String) -> ModelPrice?
+}

@@ -1,0 +1,27 @@
+import Logging
+import SwitchboardControlPlane
+import SwitchboardCore
+import SwitchboardStore
+
+/// The data plane as the control plane sees it: the one interface between the two.
+struct ControlPlaneLink: ControlPlaneHost {
+    let config: GatewayConfig
+    let store: any Store
+    let snapshot: StoreSnapshot
+    let logger: Logger
+
+    var vault: CredentialVault { self.snapshot.vault }
+
+    func storeChanged() async throws {
+        try await self.snapshot.reload(from: self.store, logger: self.logger)
+    }
+
+    func storedConfig(_ slug: String) -> PortkeyConfig? { self.snapshot.lookup(slug) }
+
+    func storedCredential(_ slug: String) -> ProviderCredential? { self.snapshot.credential(slug) }
+
+    func price(provider: String, model: String) -> ModelPrice? {
+        self.snapshot.registryPrice(provider: provider, model: model)
+            ?? self.config.pricing.price(provider: provider, model: model)
+    }
+}
