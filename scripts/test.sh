@@ -39,7 +39,7 @@ step "Python SDKs for the end-to-end tests (private venv .venv-e2e)"
 if [ ! -x .venv-e2e/bin/python ]; then
   python3 -m venv .venv-e2e
 fi
-.venv-e2e/bin/pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+.venv-e2e/bin/pip install --quiet --disable-pip-version-check -r e2e/requirements.txt
 
 step "End-to-end tests against a real switchboard process"
-.venv-e2e/bin/python -m pytest -q tests/e2e
+.venv-e2e/bin/python -m pytest -q e2e
