@@ -4,7 +4,7 @@ import SwitchboardCore
 
 /// What the mock saw: recent requests (so tests can check what the gateway sent) and connection counts
 /// (so tests can check pooling).
-public final class MockRecorder: Sendable {
+public final class MockRecorder: ConditionWaitersOwner {
     /// One request as received.
     public struct Request: Sendable {
         public var method: String
@@ -25,12 +25,29 @@ public final class MockRecorder: Sendable {
         public var bodyString: String { String(decoding: self.body, as: UTF8.self) }
     }
 
+    /// What a test can wait for (``waitUntil(_:)``): checked at every request, chunk and connection change.
+    public struct Observed: Sendable {
+        public var requestCount: Int
+        public var connectionsActive: Int
+        /// Stream chunks written to the latest request so far.
+        public var chunksSentToLatest: Int
+    }
+
     private struct State {
         var requests: [Request] = []
         var connectionsOpened = 0
         var connectionsActive = 0
         var requestCount = 0
         var callsByModel: [String: Int] = [:]
+        var waiters = ConditionWaiters<Observed>()
+
+        var observed: Observed {
+            Observed(
+                requestCount: self.requestCount,
+                connectionsActive: self.connectionsActive,
+                chunksSentToLatest: self.requests.last?.chunkSentAt.count ?? 0
+            )
+        }
     }
 
     private let state = NIOLockedValueBox(State())
@@ -44,6 +61,20 @@ public final class MockRecorder: Sendable {
     public var connectionsOpened: Int { self.state.withLockedValue { $0.connectionsOpened } }
     public var connectionsActive: Int { self.state.withLockedValue { $0.connectionsActive } }
     public var requestCount: Int { self.state.withLockedValue { $0.requestCount } }
+
+    public func withWaiters<T>(_ body: (Observed, inout ConditionWaiters<Observed>) -> T) -> T {
+        self.state.withLockedValue { state in body(state.observed, &state.waiters) }
+    }
+
+    /// Changes the state and wakes the waiters whose condition now holds.
+    private func change<T>(_ body: (inout State) -> T) -> T {
+        let (result, ready) = self.state.withLockedValue { state in
+            let result = body(&state)
+            return (result, state.waiters.isEmpty ? [] : state.waiters.ready(for: state.observed))
+        }
+        for continuation in ready { continuation.resume(returning: true) }
+        return result
+    }
 
     public func reset() {
         self.state.withLockedValue {
@@ -61,19 +92,19 @@ public final class MockRecorder: Sendable {
     }
 
     func connectionOpened() {
-        self.state.withLockedValue {
+        self.change {
             $0.connectionsOpened += 1
             $0.connectionsActive += 1
         }
     }
 
     func connectionClosed() {
-        self.state.withLockedValue { $0.connectionsActive -= 1 }
+        self.change { $0.connectionsActive -= 1 }
     }
 
     /// Records a request; returns its sequence number.
     func record(_ request: Request) -> Int {
-        self.state.withLockedValue { state in
+        self.change { state in
             state.requestCount += 1
             state.requests.append(request)
             if state.requests.count > Self.keep { state.requests.removeFirst(state.requests.count - Self.keep) }
@@ -83,7 +114,7 @@ public final class MockRecorder: Sendable {
 
     func chunkSent(sequence: Int) {
         let now = NIODeadline.now()
-        self.state.withLockedValue { state in
+        self.change { state in
             let offset = state.requestCount - sequence
             let index = state.requests.count - 1 - offset
             guard index >= 0, index < state.requests.count else { return }

@@ -127,7 +127,8 @@ import Testing
                 body: streamBody,
                 closeAfterChunks: 3
             )
-            try await Task.sleep(for: .milliseconds(300))
+            // The gateway records the abandoned stream when it sees the client go.
+            #expect(await fulfilled { await fixture.runtime.requestLogQueued(atLeast: 7) })
 
             await fixture.runtime.flushRequestLog()
             let (records, total) = try await fixture.store!.listRequestLogs(
@@ -360,12 +361,9 @@ import Testing
                 try await group.waitForAll()
             }
             // The last responses may reach this client a moment before the gateway queues their records.
-            var stored = 0
-            for _ in 0..<50 where stored < total {
-                await fixture.runtime.flushRequestLog()
-                stored = try await fixture.store!.listRequestLogs(filter: RequestLogFilter(), limit: 1, offset: 0).total
-                if stored < total { try await Task.sleep(for: .milliseconds(100)) }
-            }
+            #expect(await fulfilled { await fixture.runtime.requestLogQueued(atLeast: total) })
+            await fixture.runtime.flushRequestLog()
+            let stored = try await fixture.store!.listRequestLogs(filter: RequestLogFilter(), limit: 1, offset: 0).total
             #expect(stored == total)
             let metrics = try await fixture.client.request("/metrics", method: .GET).text
             #expect(Self.metric(metrics, "switchboard_request_log_lost_total") ?? 0 == 0)

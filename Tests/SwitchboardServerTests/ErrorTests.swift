@@ -204,12 +204,7 @@ import Testing
             )
             #expect(!response.complete)
             // The gateway closes its upstream connection; the mock stops streaming long before 100 tokens.
-            var active = fixture.mock.recorder.connectionsActive
-            for _ in 0..<100 where active > 0 {
-                try await Task.sleep(for: .milliseconds(20))
-                active = fixture.mock.recorder.connectionsActive
-            }
-            #expect(active == 0)
+            #expect(await fulfilled { await fixture.mock.recorder.waitUntil { $0.connectionsActive == 0 } })
             let sent = fixture.mock.recorder.requests.last?.chunkSentAt.count ?? 0
             #expect(sent < 20)
         }

@@ -16,9 +16,7 @@ import Testing
                 body: #"{"model":"mock/x","stream":true}"#
             )
             // Wait until the stream is under way.
-            while fixture.mock.recorder.requests.last?.chunkSentAt.isEmpty ?? true {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            #expect(await fulfilled { await fixture.mock.recorder.waitUntil { $0.chunksSentToLatest > 0 } })
             await fixture.gateway.shutdown()
             let response = try await streamed
             #expect(response.complete)

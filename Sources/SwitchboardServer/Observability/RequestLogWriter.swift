@@ -2,13 +2,21 @@ import Logging
 import NIOConcurrencyHelpers
 import Prometheus
 import ServiceLifecycle
+import SwitchboardCore
 import SwitchboardStore
 
 /// Request log records on their way to the store. Event loops append (a lock and an array append); the
 /// ``RequestLogWriter`` takes them in batches. Nothing waits on the store in the request path. When the
 /// queue is full a record is counted as lost (`switchboard_request_log_lost_total`), never dropped unseen.
-final class RequestLogQueue: Sendable {
-    private let entries = NIOLockedValueBox([RequestLogRecord]())
+final class RequestLogQueue: ConditionWaitersOwner {
+    private struct State {
+        var entries: [RequestLogRecord] = []
+        /// Records appended since the queue was made: what tests wait for instead of sleeping.
+        var appended = 0
+        var waiters = ConditionWaiters<Int>()
+    }
+
+    private let state = NIOLockedValueBox(State())
     /// Entries taken by a writer and not yet written (or put back).
     private let writing = NIOLockedValueBox(0)
     let capacity: Int
@@ -20,25 +28,32 @@ final class RequestLogQueue: Sendable {
     }
 
     func append(_ record: RequestLogRecord) {
-        let accepted = self.entries.withLockedValue { entries in
-            guard entries.count < self.capacity else { return false }
-            entries.append(record)
-            return true
+        let (accepted, ready) = self.state.withLockedValue { state in
+            state.appended += 1
+            let ready = state.waiters.isEmpty ? [] : state.waiters.ready(for: state.appended)
+            guard state.entries.count < self.capacity else { return (false, ready) }
+            state.entries.append(record)
+            return (true, ready)
         }
+        for continuation in ready { continuation.resume(returning: true) }
         if !accepted { self.metrics.requestLogLost.increment() }
+    }
+
+    func withWaiters<T>(_ body: (Int, inout ConditionWaiters<Int>) -> T) -> T {
+        self.state.withLockedValue { state in body(state.appended, &state.waiters) }
     }
 
     /// Takes up to `limit` of the oldest entries; call ``written(_:)`` once they are stored or put back.
     func take(_ limit: Int) -> [RequestLogRecord] {
-        let batch = self.entries.withLockedValue { entries in
+        let batch = self.state.withLockedValue { state in
             // Usually the whole queue: handed over without copying, and the event loops start a new array.
-            if entries.count <= limit {
-                let all = entries
-                entries = []
+            if state.entries.count <= limit {
+                let all = state.entries
+                state.entries = []
                 return all
             }
-            let batch = Array(entries.prefix(limit))
-            entries.removeFirst(batch.count)
+            let batch = Array(state.entries.prefix(limit))
+            state.entries.removeFirst(batch.count)
             return batch
         }
         self.writing.withLockedValue { $0 += batch.count }
@@ -54,14 +69,14 @@ final class RequestLogQueue: Sendable {
 
     /// Puts back a batch that could not be written, in front, as far as there is room.
     func putBack(_ batch: some Collection<RequestLogRecord>) -> Int {
-        self.entries.withLockedValue { entries in
-            let room = max(0, self.capacity - entries.count)
-            entries.insert(contentsOf: batch.prefix(room), at: 0)
+        self.state.withLockedValue { state in
+            let room = max(0, self.capacity - state.entries.count)
+            state.entries.insert(contentsOf: batch.prefix(room), at: 0)
             return batch.count - min(room, batch.count)
         }
     }
 
-    var count: Int { self.entries.withLockedValue { $0.count } }
+    var count: Int { self.state.withLockedValue { $0.entries.count } }
 }
 
 /// Writes the request log to the store, in batches of up to 2,000 records: at once while a few hundred are

@@ -102,6 +102,14 @@ public final class GatewayRuntime: Sendable {
             ?? kind.flatMap { self.config.pricing.price(provider: $0.rawValue, model: model) }
     }
 
+    /// Returns once `count` requests have queued their log records since the gateway started (`true`), or
+    /// when the waiting task is cancelled first, or there is no request log (`false`). For tests: an
+    /// expectation instead of a sleep.
+    public func requestLogQueued(atLeast count: Int) async -> Bool {
+        guard let queue = self.requestLog else { return false }
+        return await queue.waitUntil { $0 >= count }
+    }
+
     /// Whether `/readyz` answers 200.
     public var isReady: Bool {
         get { self.readyBox.withLockedValue { $0 } }
