@@ -13,17 +13,18 @@ let hotPathSettings: [SwiftSetting] =
 
 /// The gateway binary is linked by lld with packed relative relocations (DT_RELR): the 1.4 MB table of
 /// relocations the dynamic loader reads at every start becomes 330 KB, 1.1–1.4 MB less resident memory. The
-/// functions it runs come first, in the order `scripts/link-order.sh` recorded, and the compiler's unnamed
-/// private functions are gathered in front of them (`private-functions.ld`): the code a running gateway touches
-/// then sits together instead of across the 15 MB text. With every package built one section per function
+/// functions it runs come first, in the order `scripts/link-order.sh` recorded (`linker/link-order.txt`, generated:
+/// record it again after renaming functions of the request path), and the compiler's unnamed private functions are
+/// gathered in front of them (`linker/private-functions.ld`): the code a running gateway touches then sits together
+/// instead of across the 15 MB text. With every package built one section per function
 /// (`scripts/build-release.sh`) that is ~6 MB less resident memory; a plain release build gets ~2 MB (issue 3).
 let releaseLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(
         [
             "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/switchboard/link-order.txt",
+            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/linker/link-order.txt",
             "-Xlinker", "--no-warn-symbol-ordering",
-            "-Xlinker", "-T", "-Xlinker", "\(Context.packageDirectory)/Sources/switchboard/private-functions.ld",
+            "-Xlinker", "-T", "-Xlinker", "\(Context.packageDirectory)/linker/private-functions.ld",
         ],
         .when(platforms: [.linux], configuration: .release)
     )
@@ -135,7 +136,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            exclude: ["link-order.txt", "private-functions.ld"],
             swiftSettings: swiftSettings,
             linkerSettings: releaseLinkerSettings
         ),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The release build the benchmark and the container use: `swift build -c release` with every package's code
 # compiled one section per function, so the link can place the functions a running gateway uses together
-# (link-order.txt and private-functions.ld in Sources/switchboard): ~4 MB less resident memory than a plain
+# (linker/link-order.txt and linker/private-functions.ld): ~4 MB less resident memory than a plain
 # release build (issue 3; benchmarks/RESULTS.md). Same code otherwise. It builds in .build-release/ (the
 # compiler does not rebuild for a changed -Xfrontend flag, and a plain `swift run -c release` stays as it is).
 #   scripts/build-release.sh [more swift build options, e.g. --product switchboard]

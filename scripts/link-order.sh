@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Regenerates Sources/switchboard/link-order.txt, the order in which the release link places functions: every
+# Regenerates linker/link-order.txt, the order in which the release link places functions: every
 # function the gateway runs while it starts, serves chat and streamed requests and stops, first-called first.
 # Placing them together keeps the code it runs in 2 MB of the binary instead of spread over 15 MB (the kernel
 # maps clean text a page-cache folio, up to 1 MB here, around each page touched): the idle RSS is ~4 MB smaller
 # with scripts/build-release.sh (issue 3, benchmarks/RESULTS.md).
 #   scripts/link-order.sh   (needs gdb and curl; ~5 minutes. gdb's cost per breakpoint grows with their number,
 #                           so the ~80,000 functions are covered 15,000 at a time, two runs of the gateway each)
-# A stale list is harmless: names no longer in the binary are skipped, new functions go where they would anyway.
+# A stale list still links (names no longer in the binary are skipped, new functions go where they would anyway),
+# but costs: after the request path was split into stages (issue 18) the old list left it at +1.5 MB RSS and ~10 %
+# more gateway CPU per request until it was recorded again; no list at all is +7 MB RSS.
 # Functions without a symbol (class destructors, merged-function thunks) cannot be listed; the link gathers
-# them instead (Sources/switchboard/private-functions.ld).
+# them instead (linker/private-functions.ld).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v gdb >/dev/null || { echo "needs gdb (apt-get install gdb)" >&2; exit 1; }
@@ -118,7 +120,7 @@ for start in range(0, len(addresses), batch):
         for suffix in ("", "-wal", "-shm"):
             subprocess.run(["rm", "-f", "$work/store.sqlite" + suffix])
     print("functions %d-%d: %d hit so far" % (start, start + batch, len(first_hit)), flush=True)
-with open("Sources/switchboard/link-order.txt", "w") as out:
+with open("linker/link-order.txt", "w") as out:
     out.write("\\n".join(sorted(first_hit, key=first_hit.get)) + "\\n")
 print("link-order.txt: %d of %d functions" % (len(first_hit), len(functions)))
 EOF
