@@ -30,7 +30,7 @@ import Testing
         let bytes = ByteBuffer(string: text)
         let parsed = try bytes.withUnsafeReadableBytes { try RequestHeadParser.parse($0) }
         let head = ClientRequestHead(bytes: bytes, parsed: parsed)
-        var request = GatewayRequest(
+        let request = GatewayRequest(
             head: head,
             portkey: bytes.withUnsafeReadableBytes { PortkeyHeaders(head: $0, headers: parsed.fields.headers) },
             id: "req-1",

@@ -31,22 +31,23 @@ extension Exchange {
         case finish
     }
 
-    /// One try of a target.
+    /// One try of the exchange's ``Exchange/target``. Small, like every action: actions are returned by value at
+    /// every event.
     public struct Attempt: Sendable {
         /// Why this attempt is made.
         public enum Cause: Sendable {
             case first
             /// The plan retries the same target after a delay.
             case retry
-            /// The plan moved on from `from`, which answered `status` (502 for no connection, 408 for a timeout).
-            case fallback(from: RouteTarget, status: Int)
+            /// The plan moved on from ``Exchange/fallbackFrom``, which answered `status` (502 for no connection,
+            /// 408 for a timeout).
+            case fallback(status: Int)
             /// The same attempt again, on a fresh connection: the pooled one had been closed by the upstream.
             case freshConnection
         }
 
         /// Numbers attempts, so events of an attempt that is over are recognised.
         public var number: Int
-        public var target: RouteTarget
         /// Whether to open a new connection rather than take an idle one.
         public var fresh: Bool
         public var cause: Cause

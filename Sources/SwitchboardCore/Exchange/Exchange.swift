@@ -60,6 +60,8 @@ public struct Exchange: Sendable {
     public private(set) var state = State.routing
     /// The target of the current (or last) attempt.
     public private(set) var target: RouteTarget?
+    /// The target the last fallback moved on from (for its metric and log).
+    public private(set) var fallbackFrom: RouteTarget?
     /// The plan being run, when the route has strategies.
     public private(set) var plan: RouteExecution?
     /// The number of the current attempt (1 for the first); 0 before any.
@@ -273,15 +275,17 @@ public struct Exchange: Sendable {
     }
 
     private mutating func connect(fresh: Bool, cause: Attempt.Cause, now: UInt64, sameAttempt: Bool = false) -> Action {
-        guard let target = self.target else { preconditionFailure("an attempt needs a target") }
+        guard let timeoutMs = self.target.map({ $0.requestTimeoutMs ?? self.timing.responseTimeoutMs }) else {
+            preconditionFailure("an attempt needs a target")
+        }
         if !sameAttempt {
             self.attempt += 1
             self.resentOnFreshConnection = false
         }
         self.state = .connecting(attempt: self.attempt)
-        self.responseTimeoutMs = target.requestTimeoutMs ?? self.timing.responseTimeoutMs
+        self.responseTimeoutMs = timeoutMs
         self.responseDeadline = now &+ UInt64(self.responseTimeoutMs) &* 1_000_000
-        return .connect(Attempt(number: self.attempt, target: target, fresh: fresh, cause: cause))
+        return .connect(Attempt(number: self.attempt, fresh: fresh, cause: cause))
     }
 
     /// An attempt ended without a response to relay: the plan goes on, or the client gets the failure.
@@ -318,12 +322,9 @@ public struct Exchange: Sendable {
             self.responseDeadline = nil
             return .retryAfter(milliseconds: delayMs, attempt: self.attempt, provider: leaf.target.provider)
         case .next:
+            self.fallbackFrom = leaf.target
             self.target = plan.leaf.target
-            return self.connect(
-                fresh: false,
-                cause: .fallback(from: leaf.target, status: outcome.status),
-                now: now
-            )
+            return self.connect(fresh: false, cause: .fallback(status: outcome.status), now: now)
         }
     }
 

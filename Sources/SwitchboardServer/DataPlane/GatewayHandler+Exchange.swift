@@ -74,20 +74,21 @@ extension GatewayHandler {
     private func connect(_ attempt: Exchange.Attempt) {
         // A new attempt replaces the previous one's upstream exchange.
         self.dropUpstream()
-        if case .fallback(let from, let status) = attempt.cause {
+        let target = self.request!.exchange.target!
+        if case .fallback(let status) = attempt.cause, let from = self.request!.exchange.fallbackFrom {
             self.runtime.metrics.fallbacks(provider: from.provider).increment()
             self.runtime.logger.debug(
                 "falling back",
                 metadata: [
                     "id": "\(self.request!.id)", "from": "\(from.optionIndex)", "status": "\(status)",
-                    "to": "\(attempt.target.optionIndex)",
+                    "to": "\(target.optionIndex)",
                 ]
             )
         }
-        let head = self.prepare(attempt)
+        let head = self.prepare(attempt, target: target)
         self.loop.sweeper.add(self)
         let pool = self.loop.pool
-        let key = UpstreamPool.Key(attempt.target)
+        let key = UpstreamPool.Key(target)
         let number = attempt.number
         // A pooled connection is used at once: no future and no callback on the common path.
         if !attempt.fresh, let connection = pool.takeIdle(key) {
@@ -129,8 +130,8 @@ extension GatewayHandler {
 
     /// The attempt's request: the request stages prepare the body for the target, then its head is composed.
     /// A resend on a fresh connection sends the body prepared for the attempt again.
-    private func prepare(_ attempt: Exchange.Attempt) -> ByteBuffer {
-        var preparation = AttemptPreparation(target: attempt.target)
+    private func prepare(_ attempt: Exchange.Attempt, target: RouteTarget) -> ByteBuffer {
+        var preparation = AttemptPreparation(target: target)
         let resend: Bool
         if case .freshConnection = attempt.cause { resend = true } else { resend = false }
         if !resend {
@@ -148,7 +149,7 @@ extension GatewayHandler {
             client: self.request!.head,
             upstreamPath: self.request!.upstreamPath,
             gatewayKeyHeader: self.request!.gatewayKeyHeader,
-            target: attempt.target,
+            target: target,
             bodyLength: length
         )
     }

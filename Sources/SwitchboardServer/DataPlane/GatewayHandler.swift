@@ -193,7 +193,7 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if var request = self.request {
+        if let request = self.request {
             // The client went away: cancel the upstream request; 499 as nginx records it.
             self.loop.sweeper.remove(self)
             request.upstream?.abort()

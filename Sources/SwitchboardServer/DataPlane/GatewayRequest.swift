@@ -3,7 +3,11 @@ import SwitchboardCore
 
 /// One client request while it is served: what was read, what the request stages found, its ``Exchange`` with
 /// upstreams, and what the response stages count.
-struct GatewayRequest {
+///
+/// A class, though only its handler holds it: the handler reaches it dozens of times per request, and each read
+/// of a struct this size through the handler's optional property copied it whole, retaining every reference in
+/// it (measured: ~18 µs more CPU per request at light load than with the smaller struct before it).
+final class GatewayRequest {
     let head: ClientRequestHead
     /// The `x-portkey-*` headers, read once when the request starts.
     let portkey: PortkeyHeaders
@@ -43,6 +47,28 @@ struct GatewayRequest {
     var retryTimer: Scheduled<Void>?
     /// Usage, timings and bodies for the metrics and the request log.
     var accounting = Accounting()
+
+    init(
+        head: ClientRequestHead,
+        portkey: PortkeyHeaders,
+        id: String,
+        traceID: String,
+        start: NIODeadline,
+        serial: UInt64,
+        mode: BodyMode,
+        keepAlive: Bool,
+        exchange: Exchange
+    ) {
+        self.head = head
+        self.portkey = portkey
+        self.id = id
+        self.traceID = traceID
+        self.start = start
+        self.serial = serial
+        self.mode = mode
+        self.keepAlive = keepAlive
+        self.exchange = exchange
+    }
 
     var providerLabel: String { self.exchange.target?.provider ?? "gateway" }
     var endpointLabel: String { self.endpoint?.label ?? "other" }
