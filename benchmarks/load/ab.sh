@@ -3,11 +3,15 @@
 # nginx upstream answering a fixed 0.5 KB chat completion on CPU 1): fresh SQLite stores, request log on, chat
 # requests on 32 connections, rounds interleaved A, B, A, B …; prints requests/s and the gateway's CPU time per
 # request (from /proc) for each run. For the before/after of a change on this noisy VM: compare medians.
-#   benchmarks/load/ab.sh A_BIN_DIR B_BIN_DIR [ROUNDS=5] [SECONDS=6]
+#   benchmarks/load/ab.sh A_BIN_DIR B_BIN_DIR [ROUNDS=5] [SECONDS=6] [light]
+# `light`: one connection, and wrk and nginx on the gateways' CPU too (the load run's "one CPU" case), with the p50
+# and p99 latency: where per-request costs that saturation hides (cold caches, context switches) show.
 # (bin dirs as scripts/build-release.sh prints them; benchmarks/load/run.sh --baseline REF builds one for REF)
 set -euo pipefail
 [ $# -ge 2 ] || { sed -n 2,7p "$0"; exit 2; }
-A=$1 B=$2 rounds=${3:-5} seconds=${4:-6}
+A=$1 B=$2 rounds=${3:-5} seconds=${4:-6} mode=${5:-saturation}
+load_cpu=1 conns=32
+if [ "$mode" = light ]; then load_cpu=0 conns=1; fi
 work=$(mktemp -d /tmp/switchboard-ab.XXXXXX)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -25,7 +29,7 @@ done
 body='{"model":"bench/bench-model","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"'$(printf 'y%.0s' $(seq 820))'"}],"temperature":0.7}'
 printf '%s' "$body" >"$work/post.json"
 printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nlocal f = io.open("%s/post.json"); wrk.body = f:read("*a"); f:close()\n' "$work" >"$work/post.lua"
-taskset -c 1 nginx -c "$work/up.conf" & pids+=($!)
+taskset -c $load_cpu nginx -c "$work/up.conf" & pids+=($!)
 taskset -c 0 "$A/switchboard" serve --config "$work/a.yaml" --store "sqlite:$work/a.sqlite" 2>"$work/a.log" & pa=$!
 taskset -c 0 "$B/switchboard" serve --config "$work/b.yaml" --store "sqlite:$work/b.sqlite" 2>"$work/b.log" & pb=$!
 pids+=($pa $pb)
@@ -48,15 +52,16 @@ for round in $(seq "$rounds"); do
     port=$([ $n = a ] && echo 18594 || echo 18595)
     pid=$([ $n = a ] && echo $pa || echo $pb)
     url=http://127.0.0.1:$port/v1/chat/completions
-    taskset -c 1 wrk -t1 -c32 -d1s -s "$work/post.lua" "$url" >/dev/null
+    taskset -c $load_cpu wrk -t1 -c$conns -d1s -s "$work/post.lua" "$url" >/dev/null
     settle
     before=$(cpu $pid)
-    out=$(taskset -c 1 wrk -t1 -c32 -d"${seconds}s" -s "$work/post.lua" "$url")
+    out=$(taskset -c $load_cpu wrk -t1 -c$conns --latency -d"${seconds}s" -s "$work/post.lua" "$url")
     after=$(cpu $pid)
     requests=$(awk '/requests in/ {print $1}' <<<"$out")
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     ticks=$(getconf CLK_TCK)
     echo "round $round $n: $rps req/s, $(awk -v c=$((after - before)) -v r="$requests" -v t="$ticks" \
-      'BEGIN {printf "%.1f", c * 1e6 / t / r}') µs gateway CPU per request"
+      'BEGIN {printf "%.1f", c * 1e6 / t / r}') µs gateway CPU per request, latency p50 $(awk '/ 50%/ {print $2}' \
+      <<<"$out") p99 $(awk '/ 99%/ {print $2}' <<<"$out")"
   done
 done
