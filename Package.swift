@@ -172,6 +172,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SwitchboardControlPlaneTests",
+            dependencies: [
+                .target(name: "SwitchboardControlPlane"),
+                .target(name: "SwitchboardCore"),
+                .target(name: "SwitchboardStore"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SwitchboardMockTests",
             dependencies: [
                 .target(name: "SwitchboardMock"),

@@ -1,4 +1,3 @@
-import Foundation
 import SwitchboardCore
 import SwitchboardStore
 
@@ -29,15 +28,10 @@ struct KeyGrant: Sendable {
     init(_ key: StoredAPIKey) {
         self.id = key.id
         self.scopes = Set(key.scopes)
-        let defaults = (try? JSONSerialization.jsonObject(with: Data(key.defaults.utf8))) as? [String: Any] ?? [:]
-        self.defaultConfig = defaults["config_id"] as? String
-        self.allowConfigOverride = defaults["allow_config_override"] as? Bool ?? true
-        if let metadata = defaults["metadata"] as? [String: Any],
-            let data = try? JSONSerialization.data(withJSONObject: metadata),
-            let members = JSONValue(parsing: Array(data))?.members
-        {
-            self.defaultMetadata = members
-        }
+        let defaults = APIKeyDefaults(text: key.defaults)
+        self.defaultConfig = defaults.config_id
+        self.allowConfigOverride = defaults.allow_config_override ?? true
+        self.defaultMetadata = defaults.metadata?.members ?? []
     }
 
     /// Inference (the data plane) needs `inference` or `admin`; control-plane reads `read` or `admin`;

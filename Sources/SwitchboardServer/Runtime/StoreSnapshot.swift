@@ -153,7 +153,7 @@ extension StoreSnapshot {
                 slug: credential.slug,
                 provider: source.provider,
                 apiKey: nil,
-                baseURL: Self.baseURL(in: source.details)
+                baseURL: CredentialDetails(text: source.details).baseURL
             )
             if let sealed = source.sealedSecret {
                 do {
@@ -232,17 +232,6 @@ extension StoreSnapshot {
             }
         }
         return registry
-    }
-
-    /// `custom_host` (top level, or under `configurations`) of a credential's details.
-    static func baseURL(in details: String) -> UpstreamURL? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(details.utf8)) as? [String: Any] else {
-            return nil
-        }
-        let host =
-            object["custom_host"] as? String
-            ?? (object["configurations"] as? [String: Any])?["custom_host"] as? String
-        return host.flatMap(UpstreamURL.init(parsing:))
     }
 }
 

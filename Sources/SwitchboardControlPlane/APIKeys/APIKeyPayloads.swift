@@ -1,0 +1,111 @@
+import SwitchboardCore
+import SwitchboardStore
+
+/// `POST /v1/api-keys/{type}/{sub_type}` and `PUT /v1/api-keys/{id}`: on a create `name` and `scopes` are
+/// required, on an update every field is optional.
+struct APIKeyBody: Decodable {
+    var name: String?
+    var description: String?
+    var scopes: [String]?
+    var defaults: APIKeyDefaults?
+    var status: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case name, description, scopes, defaults, status
+    }
+
+    init(from decoder: any Decoder) throws {
+        let fields = try decoder.container(keyedBy: CodingKeys.self)
+        if fields.contains(.name) { self.name = try fields.name(.name, "a non-empty string") }
+        self.description = try fields.optional(String.self, .description)
+        if fields.contains(.scopes) {
+            guard let scopes = try fields.optional([String].self, .scopes), !scopes.isEmpty else {
+                throw fields.invalid(.scopes, "must be a non-empty list of strings.")
+            }
+            let unknown = scopes.filter { !APIKeys.scopes.contains($0) }
+            guard unknown.isEmpty else {
+                throw APIFailure(
+                    400,
+                    "Unknown scope \(unknown.map { "'\($0)'" }.joined(separator: ", ")); scopes are "
+                        + "\(APIKeys.scopes.sorted().joined(separator: ", ")) (admin includes the others)."
+                )
+            }
+            self.scopes = scopes
+        }
+        if fields.contains(.defaults), try !fields.decodeNil(forKey: .defaults) {
+            guard try fields.decode(JSONValue.self, forKey: .defaults).members != nil else {
+                throw fields.invalid(.defaults, "must be an object: {config_id, allow_config_override, metadata}.")
+            }
+            self.defaults = try fields.decode(APIKeyDefaults.self, forKey: .defaults)
+            if let metadata = self.defaults?.metadata, metadata.members == nil {
+                throw APIFailure(400, "'defaults.metadata' must be an object.")
+            }
+        }
+        self.status = try fields.choice(.status, ["active", "archived"])
+    }
+
+    /// The fields a create needs.
+    func checkCreate() throws {
+        if self.name == nil { throw APIFailure(400, "'name' is required: a non-empty string.") }
+        if self.scopes == nil {
+            throw APIFailure(400, "'scopes' is required: a list of \(APIKeys.scopes.sorted().joined(separator: ", ")).")
+        }
+    }
+}
+
+/// `POST /v1/api-keys/{id}/rotate`.
+struct RotateBody: Decodable {
+    /// How long the old key keeps working, in milliseconds (0: it stops at once).
+    var period = 0
+
+    private enum CodingKeys: String, CodingKey {
+        case key_transition_period_ms
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let fields = try decoder.container(keyedBy: CodingKeys.self)
+        self.period = try fields.integer(.key_transition_period_ms, in: 0...31 * 86_400_000) ?? 0
+    }
+}
+
+/// An API key as listings show it: the hint, never the key.
+struct APIKeyItem: Encodable {
+    var id: String
+    var key: String
+    var name: String
+    var description: String
+    var type: String
+    var organisation_id = "local"
+    var workspace_id = "local"
+    var status: String
+    var created_at: String
+    var last_updated_at: String
+    var creation_mode = "api"
+    var scopes: [String]
+    var defaults: APIKeyDefaults
+    var object = "api-key"
+
+    init(_ key: StoredAPIKey) {
+        self.id = key.id
+        self.key = key.keyHint
+        self.name = key.name
+        self.description = key.description
+        self.type = key.type
+        self.status = key.status
+        self.created_at = key.createdAt
+        self.last_updated_at = key.lastUpdatedAt
+        self.scopes = key.scopes
+        self.defaults = APIKeyDefaults(text: key.defaults)
+    }
+}
+
+/// A new or rotated key: the only time the key itself is shown.
+struct APIKeyIssued: Encodable {
+    var success = true
+    var id: String
+    var key: String
+    var key_transition_expires_at: String?
+    var object = "api-key"
+}

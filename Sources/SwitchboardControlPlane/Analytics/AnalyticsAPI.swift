@@ -1,0 +1,180 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardStore
+
+/// Portkey's analytics (`/v1/analytics/…`) over the request log: sums per time bucket are taken in SQL,
+/// percentiles from the durations the store selects. Every graph needs `time_of_generation_min` and `_max`
+/// and takes the logs' filters.
+struct AnalyticsAPI: ControlPlaneAPI {
+    let context: APIContext
+
+    init(_ context: APIContext) { self.context = context }
+
+    func requests(_ request: APIRequest) async throws -> ControlPlane.Response {
+        let buckets = try await self.buckets(request)
+        return .json(
+            AnalyticsGraph(
+                summary: Total(total: Double(buckets.reduce(0) { $0 + $1.requests })),
+                data_points: buckets.map { Self.point($0.bucket, Total(total: Double($0.requests))) }
+            )
+        )
+    }
+
+    func cost(_ request: APIRequest) async throws -> ControlPlane.Response {
+        let buckets = try await self.buckets(request)
+        let cost = buckets.reduce(0) { $0 + $1.costCents }
+        let requests = buckets.reduce(0) { $0 + $1.requests }
+        return .json(
+            AnalyticsGraph(
+                summary: TotalAndAverage(total: Self.rounded(cost), avg: Self.average(cost, requests)),
+                data_points: buckets.map {
+                    Self.point(
+                        $0.bucket,
+                        TotalAndAverage(total: Self.rounded($0.costCents), avg: Self.average($0.costCents, $0.requests))
+                    )
+                }
+            )
+        )
+    }
+
+    func tokens(_ request: APIRequest) async throws -> ControlPlane.Response {
+        let buckets = try await self.buckets(request)
+        let tokens = Double(buckets.reduce(0) { $0 + $1.tokens })
+        let requests = buckets.reduce(0) { $0 + $1.requests }
+        return .json(
+            AnalyticsGraph(
+                summary: TotalAndAverage(total: tokens, avg: Self.average(tokens, requests)),
+                data_points: buckets.map {
+                    Self.point(
+                        $0.bucket,
+                        TotalAndAverage(total: Double($0.tokens), avg: Self.average(Double($0.tokens), $0.requests))
+                    )
+                }
+            )
+        )
+    }
+
+    func errors(_ request: APIRequest) async throws -> ControlPlane.Response {
+        let buckets = try await self.buckets(request)
+        return .json(
+            AnalyticsGraph(
+                summary: Total(total: Double(buckets.reduce(0) { $0 + $1.errors })),
+                data_points: buckets.map { Self.point($0.bucket, Total(total: Double($0.errors))) }
+            )
+        )
+    }
+
+    func errorRate(_ request: APIRequest) async throws -> ControlPlane.Response {
+        let buckets = try await self.buckets(request)
+        let errors = Double(buckets.reduce(0) { $0 + $1.errors })
+        let requests = buckets.reduce(0) { $0 + $1.requests }
+        return .json(
+            AnalyticsGraph(
+                summary: Rate(rate: Self.average(100 * errors, requests)),
+                data_points: buckets.map {
+                    Self.point($0.bucket, Rate(rate: Self.average(100 * Double($0.errors), $0.requests)))
+                }
+            )
+        )
+    }
+
+    func statusCodes(_ request: APIRequest) async throws -> ControlPlane.Response {
+        let filter = try LogFilterQuery.filter(request.query, requireTimes: true)
+        let counts = try await self.context.store.requestLogErrorCounts(filter: filter)
+        return .json(
+            AnalyticsGraph(
+                summary: ErrorCodes(total_errors: counts.reduce(0) { $0 + $1.count }, unique_error_codes: counts.count),
+                data_points: counts.map { StatusCount(status_code: $0.status, count: $0.count) }
+            )
+        )
+    }
+
+    func latency(_ request: APIRequest) async throws -> ControlPlane.Response {
+        let filter = try LogFilterQuery.filter(request.query, requireTimes: true)
+        let width = Self.bucketWidth(filter)
+        let durations = try await self.context.store.requestLogDurations(filter: filter, width: width)
+        var byBucket: [String: [Double]] = [:]
+        for (bucket, ms) in durations { byBucket[bucket, default: []].append(ms) }
+        return .json(
+            AnalyticsGraph(
+                summary: Self.latency(durations.map(\.ms)),
+                data_points: byBucket.keys.sorted().map { Self.point($0, Self.latency(byBucket[$0]!)) }
+            )
+        )
+    }
+
+    func cacheHitRate(_ request: APIRequest) async throws -> ControlPlane.Response {
+        let buckets = try await self.buckets(request)
+        let hits = Double(buckets.reduce(0) { $0 + $1.cacheHits })
+        let requests = buckets.reduce(0) { $0 + $1.requests }
+        return .json(
+            AnalyticsGraph(
+                summary: CacheHits(total: hits, rate: Self.average(100 * hits, requests)),
+                data_points: buckets.map {
+                    Self.point(
+                        $0.bucket,
+                        CachePoint(
+                            simple_hits: $0.cacheHits,
+                            rate: Self.average(100 * Double($0.cacheHits), $0.requests)
+                        )
+                    )
+                }
+            )
+        )
+    }
+
+    func cacheSummary(_ request: APIRequest) async throws -> ControlPlane.Response {
+        let buckets = try await self.buckets(request)
+        let requests = buckets.reduce(0) { $0 + $1.requests }
+        let duration = buckets.reduce(0) { $0 + $1.durationMsSum }
+        return .json(
+            CacheSummary(
+                summary: .init(
+                    hits: Double(buckets.reduce(0) { $0 + $1.cacheHits }),
+                    avg_latency: Self.average(duration, requests),
+                    total_requests: Double(requests)
+                )
+            )
+        )
+    }
+
+    // MARK: - Helpers
+
+    private func buckets(_ request: APIRequest) async throws -> [RequestLogBucket] {
+        let filter = try LogFilterQuery.filter(request.query, requireTimes: true)
+        return try await self.context.store.requestLogBuckets(filter: filter, width: Self.bucketWidth(filter))
+    }
+
+    private static func point<Values: Encodable>(_ bucket: String, _ values: Values) -> TimePoint<Values> {
+        let suffix = ["2026-11-22".count: "T00:00:00.000Z", "2026-11-22T03".count: ":00:00.000Z"][bucket.count]
+        return Merged(base: Stamp(timestamp: bucket + (suffix ?? ":00.000Z")), extra: values)
+    }
+
+    /// Characters of the timestamp that make a bucket: minutes up to 2 hours, hours up to 3 days, else days.
+    private static func bucketWidth(_ filter: RequestLogFilter) -> Int {
+        guard let from = filter.timeMin.flatMap(Timestamps.epochMs(parsing:)),
+            let to = filter.timeMax.flatMap(Timestamps.epochMs(parsing:))
+        else { return 13 }
+        let span = (to - from) / 1000
+        return span <= 2 * 3600 ? 16 : span <= 3 * 86400 ? 13 : 10
+    }
+
+    private static func rounded(_ value: Double) -> Double { (value * 1e6).rounded() / 1e6 }
+
+    private static func average(_ total: Double, _ count: Int) -> Double {
+        Self.rounded(count == 0 ? 0 : total / Double(count))
+    }
+
+    private static func latency(_ values: [Double]) -> Latency {
+        guard !values.isEmpty else { return Latency(avg: 0, p50: 0, p90: 0, p99: 0) }
+        func percentile(_ p: Double) -> Double {
+            values[min(values.count - 1, Int((Double(values.count) * p).rounded(.up)) - 1)]
+        }
+        return Latency(
+            avg: Self.rounded(values.reduce(0, +) / Double(values.count)),
+            p50: Self.rounded(percentile(0.5)),
+            p90: Self.rounded(percentile(0.9)),
+            p99: Self.rounded(percentile(0.99))
+        )
+    }
+}

@@ -1,0 +1,117 @@
+import SwitchboardCore
+import SwitchboardStore
+
+/// A virtual key or provider as Portkey shows it. Never the secret.
+struct KeyCredentialItem: Encodable {
+    var id: String
+    var name: String
+    var slug: String
+    var status: String
+    var created_at: String
+    var last_updated_at: String
+    var workspace_id = "local"
+    var object: String
+    @Nullable var note: String? = nil
+    @Nullable var usage_limits: JSONValue? = nil
+    /// `null` when none: the portkey-ai SDK's provider listing expects an object there, not `[]`.
+    @Nullable var rate_limits: JSONValue? = nil
+    @Nullable var reset_usage: JSONValue? = nil
+    @Nullable var expires_at: String? = nil
+    /// A provider's integration.
+    var integration_id: String?
+
+    /// A virtual key's own fields.
+    struct VirtualKeyFields: Encodable {
+        var provider: String
+        @Nullable var custom_host: String? = nil
+        @Nullable var model_config: JSONValue? = nil
+        var secret_mappings: JSONValue
+    }
+
+    /// `credential` (a provider or a virtual key) as `view` shows it.
+    static func make(_ credential: StoredCredential, view: CredentialKind) -> Merged<Self, VirtualKeyFields> {
+        let details = CredentialDetails(text: credential.details)
+        var limits = details.rate_limits
+        if limits?.array?.isEmpty == true { limits = nil }
+        let item = Self(
+            id: credential.id,
+            name: credential.name,
+            slug: credential.slug,
+            status: credential.status,
+            created_at: credential.createdAt,
+            last_updated_at: credential.lastUpdatedAt,
+            object: view == .provider ? "provider" : "virtual-key",
+            note: details.note,
+            usage_limits: details.usage_limits,
+            rate_limits: limits,
+            expires_at: details.expires_at,
+            integration_id: credential.kind == .provider ? credential.integration : nil
+        )
+        guard credential.kind == .virtualKey else { return Merged(base: item, extra: nil) }
+        return Merged(
+            base: item,
+            extra: VirtualKeyFields(
+                provider: credential.provider,
+                custom_host: details.custom_host,
+                model_config: details.model_config,
+                secret_mappings: details.secret_mappings ?? .array([])
+            )
+        )
+    }
+}
+
+/// An integration as Portkey shows it; a get shows more than a listing. Never the secret.
+struct IntegrationItem: Encodable {
+    var id: String
+    var name: String
+    var slug: String
+    var status: String
+    var created_at: String
+    var last_updated_at: String
+    var workspace_id = "local"
+    var organisation_id = "local"
+    var object = "integration"
+    var ai_provider_id: String
+    @Nullable var description: String? = nil
+    var configurations: JSONValue
+
+    /// What a get adds.
+    struct Detail: Encodable {
+        @Nullable var masked_key: String? = nil
+        @Nullable var custom_host: String? = nil
+        var type = "workspace"
+        var owner_id = "local"
+        @Nullable var global_workspace_access: JSONValue? = nil
+        @Nullable var global_workspace_access_settings: JSONValue? = nil
+        var allow_all_models = true
+        var workspace_count = 0
+    }
+
+    static func make(_ credential: StoredCredential, detailed: Bool) -> Merged<Self, Detail> {
+        let details = CredentialDetails(text: credential.details)
+        let item = Self(
+            id: credential.id,
+            name: credential.name,
+            slug: credential.slug,
+            status: credential.status,
+            created_at: credential.createdAt,
+            last_updated_at: credential.lastUpdatedAt,
+            ai_provider_id: credential.provider,
+            description: details.description,
+            configurations: details.configurations ?? .object([])
+        )
+        let detail = Detail(masked_key: credential.secretHint, custom_host: details.custom_host)
+        return Merged(base: item, extra: detailed ? detail : nil)
+    }
+}
+
+/// What a create answers.
+struct CredentialCreated: Encodable {
+    struct Data: Encodable { var slug: String }
+    var success = true
+    var id: String
+    var slug: String
+    /// A virtual key's slug again, where Portkey's SDK reads it.
+    var data: Data?
+    var default_provider_slug: String?
+}

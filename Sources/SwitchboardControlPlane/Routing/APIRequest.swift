@@ -1,0 +1,32 @@
+import Foundation
+
+/// A control-plane request as a handler sees it: the path's parameters, the query (the first value of each
+/// name), the headers it may read, and the body, decoded on demand into the operation's Codable type.
+struct APIRequest: Sendable {
+    let method: String
+    /// The path without the query (the `instance` of a problem document).
+    let path: String
+    var parameters: [String: String] = [:]
+    let query: [String: String]
+    /// Headers by lowercase name.
+    let headers: [String: String]
+    let body: [UInt8]
+
+    /// The path parameter `name` (declared by the route, so always there).
+    func parameter(_ name: String) -> String { self.parameters[name] ?? "" }
+
+    /// The body as `T`. A body that is empty, not JSON, or not `T` is a 400 naming the field at fault.
+    func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        guard !self.body.isEmpty else { throw APIFailure(400, "The request needs a JSON object body.") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(self.body))
+        } catch let error as DecodingError {
+            throw APIFailure(decoding: error)
+        }
+    }
+
+    /// The body as `T`, or `empty` when there is none.
+    func decode<T: Decodable>(_ type: T.Type = T.self, orIfEmpty empty: T) throws -> T {
+        self.body.isEmpty ? empty : try self.decode(T.self)
+    }
+}

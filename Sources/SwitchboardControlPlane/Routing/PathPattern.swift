@@ -1,0 +1,40 @@
+/// A route's path: literal segments and `{name}` parameters; a last `{name+}` takes the rest of the path,
+/// slashes included (registry ids such as `openrouter:openai/gpt-4o`).
+struct PathPattern: Sendable, CustomStringConvertible {
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+        case rest(String)
+    }
+
+    let segments: [Segment]
+    let description: String
+
+    init(_ text: String) {
+        self.description = text
+        self.segments = text.split(separator: "/").map { part in
+            guard part.hasPrefix("{"), part.hasSuffix("}") else { return .literal(String(part)) }
+            let name = part.dropFirst().dropLast()
+            return name.hasSuffix("+") ? .rest(String(name.dropLast())) : .parameter(String(name))
+        }
+    }
+
+    /// The parameters of `path` (its segments, already split) when it has this pattern's shape.
+    func match(_ path: [Substring]) -> [String: String]? {
+        var parameters: [String: String] = [:]
+        for (index, segment) in self.segments.enumerated() {
+            switch segment {
+            case .rest(let name):
+                guard index < path.count else { return nil }
+                parameters[name] = path[index...].joined(separator: "/")
+                return parameters
+            case .literal(let text):
+                guard index < path.count, path[index] == text else { return nil }
+            case .parameter(let name):
+                guard index < path.count else { return nil }
+                parameters[name] = String(path[index])
+            }
+        }
+        return path.count == self.segments.count ? parameters : nil
+    }
+}
