@@ -10,18 +10,22 @@
 public struct ConditionWaiters<Value: Sendable>: Sendable {
     public typealias Continuation = CheckedContinuation<Bool, Never>
 
-    private struct Waiter: Sendable {
+    @usableFromInline
+    struct Waiter: Sendable {
         var id: UInt64
         var condition: @Sendable (Value) -> Bool
         var continuation: Continuation
     }
 
-    private var waiters: [Waiter] = []
+    @usableFromInline
+    var waiters: [Waiter] = []
     private var nextID: UInt64 = 0
 
     public init() {}
 
-    /// Whether nobody waits: the owner's changes cost this check and nothing else.
+    /// Whether nobody waits: the owner's changes cost this check and nothing else. Inlinable, so that the check
+    /// is one load in the owner's module rather than an unspecialized generic call on every change.
+    @inlinable
     public var isEmpty: Bool { self.waiters.isEmpty }
 
     /// A number for the next waiter, taken before it is added (so a cancellation can name it).
