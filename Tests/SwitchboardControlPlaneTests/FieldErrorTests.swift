@@ -68,7 +68,7 @@ struct FieldErrorTests {
         var current = CredentialDetailsFixture.details
         current = body.details(over: current, kind: .virtualKey)
         #expect(current.note == nil && current.expires_at == "2027-01-01T00:00:00Z")
-        #expect(current.rate_limits?.array?.count == 1)
+        #expect(current.rate_limits?.count == 1)
     }
 }
 

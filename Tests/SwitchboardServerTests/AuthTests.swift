@@ -264,4 +264,40 @@ import Testing
         config.server.host = "127.0.0.1"
         #expect(!GatewayRuntime(config: config, logger: Logger(label: "t")).requiresKeys)
     }
+
+    /// Portkey's scope names are honoured at the gateway's granularity (issue 19).
+    @Test func portkeyScopeNamesGrantTheirLocalScope() async throws {
+        try await Self.withGateway { fixture in
+            let admin = try await fixture.client.request(
+                "/v1/api-keys/workspace/service",
+                body: #"{"name":"a","scopes":["admin"]}"#
+            )
+            let adminKey = try #require(admin.json["key"] as? String)
+            let made = try await fixture.client.request(
+                "/v1/api-keys/workspace/service",
+                headers: [("x-portkey-api-key", adminKey)],
+                body: #"{"name":"reader","scopes":["logs.view","configs.list","completions.write"]}"#
+            )
+            #expect(made.status == 200, "\(made.text)")
+            let key = try #require(made.json["key"] as? String)
+            let read = try await fixture.client.request(
+                "/v1/configs",
+                method: .GET,
+                headers: [("x-portkey-api-key", key)]
+            )
+            #expect(read.status == 200, "\(read.text)")
+            let write = try await fixture.client.request(
+                "/v1/configs",
+                headers: [("x-portkey-api-key", key)],
+                body: #"{"name":"c","config":{"provider":"mock"}}"#
+            )
+            #expect(write.status == 403, "\(write.text)")
+            let listed = try await fixture.client.request(
+                "/v1/api-keys",
+                method: .GET,
+                headers: [("x-portkey-api-key", key)]
+            )
+            #expect(listed.text.contains("logs.view"), "the scopes are kept as sent")
+        }
+    }
 }

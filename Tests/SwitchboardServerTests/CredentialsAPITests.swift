@@ -289,4 +289,60 @@ import Testing
             #expect(accepted.status == 200, "\(accepted.text)")
         }
     }
+
+    /// What schemathesis found against the seeds' schemas (issue 19): a GET-then-PUT round trip, `rate_limits` as
+    /// the request schema's object, typed limits and mappings, and the view's `object` name.
+    @Test func theSchemasShapesRoundTrip() async throws {
+        try await Self.withGateway(.sqlite) { fixture, _ in
+            let created = try await fixture.client.request(
+                "/v1/virtual-keys",
+                body:
+                    #"{"name":"vk","provider":"openai","key":"k","rate_limits":{"type":"tokens","unit":"rph","value":9}}"#
+            )
+            #expect(created.status == 200, "\(created.text)")
+            let slug = try #require(created.json["slug"] as? String)
+            let got = try await fixture.client.request("/v1/virtual-keys/\(slug)", method: .GET)
+            #expect((got.json["rate_limits"] as? [[String: Any]])?.first?["unit"] as? String == "rph")
+            #expect(got.json["note"] is NSNull && got.json["expires_at"] is NSNull)
+            // Everything GET shows goes back unchanged.
+            let put = try await fixture.client.request("/v1/virtual-keys/\(slug)", method: .PUT, body: got.text)
+            #expect(put.status == 200, "\(put.text)")
+            let asProvider = try await fixture.client.request("/v1/providers/\(slug)", method: .GET)
+            #expect(asProvider.json["object"] as? String == "provider")
+            let limited = try await fixture.client.request(
+                "/v1/virtual-keys/\(slug)",
+                method: .PUT,
+                body:
+                    #"{"usage_limits":{"credit_limit":10,"type":"cost","periodic_reset":"monthly"},"expires_at":"2027-01-01T00:00:00.5+01:00","secret_mappings":[{"target_field":"key","secret_reference_id":"s"}]}"#
+            )
+            #expect(limited.status == 200, "\(limited.text)")
+            #expect((limited.json["usage_limits"] as? [String: Any])?["credit_limit"] as? Int == 10)
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"usage_limits":{"credit_limit":0}}"#, "'usage_limits.credit_limit' must be an integer ≥ 1"),
+        (#"{"usage_limits":{"type":"dollars"}}"#, "'usage_limits.type' must be"),
+        (#"{"usage_limits":{"periodic_reset":"daily"}}"#, "'usage_limits.periodic_reset' must be"),
+        (#"{"rate_limits":{"type":"requests","unit":"rps","value":1}}"#, "'rate_limits' must be"),
+        (#"{"secret_mappings":[{"target_field":"key"}]}"#, "'secret_mappings[0].secret_reference_id' is required"),
+        (
+            #"{"secret_mappings":[{"target_field":"nope","secret_reference_id":"s"}]}"#,
+            "'secret_mappings[0].target_field'"
+        ),
+        (#"{"expires_at":"tomorrow"}"#, "'expires_at' must be an RFC 3339 date-time"),
+        (#"{"model_config":[1]}"#, "'model_config' must be an object"),
+    ])
+    func malformedLimitsAndMappingsAreRefused(body: String, message: String) async throws {
+        try await Self.withGateway(.sqlite) { fixture, _ in
+            let created = try await fixture.client.request(
+                "/v1/virtual-keys",
+                body: #"{"name":"vk","provider":"openai"}"#
+            )
+            let slug = try #require(created.json["slug"] as? String)
+            let response = try await fixture.client.request("/v1/virtual-keys/\(slug)", method: .PUT, body: body)
+            #expect(response.status == 400, "\(response.text)")
+            #expect((response.json["message"] as? String)?.contains(message) == true, "\(response.text)")
+        }
+    }
 }

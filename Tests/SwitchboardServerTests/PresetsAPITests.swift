@@ -207,6 +207,15 @@ import Testing
             "/api/v1/presets/p/chat/completions", #"{"messages":[],"temperature":"hot"}"#, 400,
             "'temperature' must be a number"
         ),
+        // Found by schemathesis (issue 19): a preset must not keep a value its target API would refuse.
+        ("/api/v1/presets/p/chat/completions", #"{"messages":[],"frequency_penalty":{}}"#, 400, "'frequency_penalty'"),
+        ("/api/v1/presets/p/chat/completions", #"{"messages":[],"seed":{}}"#, 400, "'seed' must be an integer"),
+        ("/api/v1/presets/p/chat/completions", #"{"messages":[],"tool_choice":-773}"#, 400, "'tool_choice'"),
+        (
+            "/api/v1/presets/p/chat/completions", #"{"messages":[],"response_format":[null,null]}"#, 400,
+            "'response_format'"
+        ),
+        ("/api/v1/presets/p/responses", #"{"reasoning_effort":"huge"}"#, 400, "'reasoning_effort' must be one of"),
         ("/api/v1/presets/p%20q/responses", "{}", 400, "Invalid preset slug"),
         ("/api/v1/presets/p/embeddings", "{}", 404, "No presets route"),
     ])

@@ -22,12 +22,13 @@ struct APIKeyBody: Decodable {
             guard let scopes = try fields.optional([String].self, .scopes), !scopes.isEmpty else {
                 throw fields.invalid(.scopes, "must be a non-empty list of strings.")
             }
-            let unknown = scopes.filter { !APIKeys.scopes.contains($0) }
+            let unknown = scopes.filter { APIKeys.localScope($0) == nil }
             guard unknown.isEmpty else {
                 throw APIFailure(
                     400,
                     "Unknown scope \(unknown.map { "'\($0)'" }.joined(separator: ", ")); scopes are "
-                        + "\(APIKeys.scopes.sorted().joined(separator: ", ")) (admin includes the others)."
+                        + "\(APIKeys.scopes.sorted().joined(separator: ", ")) (admin includes the others), "
+                        + "or Portkey's <resource>.<action> names such as completions.write or logs.view."
                 )
             }
             self.scopes = scopes

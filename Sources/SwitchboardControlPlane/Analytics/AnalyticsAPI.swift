@@ -14,8 +14,8 @@ struct AnalyticsAPI: ControlPlaneAPI {
         let buckets = try await self.buckets(request)
         return .json(
             AnalyticsGraph(
-                summary: Total(total: Double(buckets.reduce(0) { $0 + $1.requests })),
-                data_points: buckets.map { Self.point($0.bucket, Total(total: Double($0.requests))) }
+                summary: Total(total: buckets.reduce(0) { $0 + $1.requests }),
+                data_points: buckets.map { Self.point($0.bucket, Total(total: $0.requests)) }
             )
         )
     }
@@ -26,11 +26,14 @@ struct AnalyticsAPI: ControlPlaneAPI {
         let requests = buckets.reduce(0) { $0 + $1.requests }
         return .json(
             AnalyticsGraph(
-                summary: TotalAndAverage(total: Self.rounded(cost), avg: Self.average(cost, requests)),
+                summary: CostTotalAndAverage(total: Self.rounded(cost), avg: Self.rounded(Self.mean(cost, requests))),
                 data_points: buckets.map {
                     Self.point(
                         $0.bucket,
-                        TotalAndAverage(total: Self.rounded($0.costCents), avg: Self.average($0.costCents, $0.requests))
+                        CostTotalAndAverage(
+                            total: Self.rounded($0.costCents),
+                            avg: Self.rounded(Self.mean($0.costCents, $0.requests))
+                        )
                     )
                 }
             )
@@ -39,15 +42,15 @@ struct AnalyticsAPI: ControlPlaneAPI {
 
     func tokens(_ request: APIRequest) async throws -> ControlPlane.Response {
         let buckets = try await self.buckets(request)
-        let tokens = Double(buckets.reduce(0) { $0 + $1.tokens })
+        let tokens = buckets.reduce(0) { $0 + $1.tokens }
         let requests = buckets.reduce(0) { $0 + $1.requests }
         return .json(
             AnalyticsGraph(
-                summary: TotalAndAverage(total: tokens, avg: Self.average(tokens, requests)),
+                summary: TotalAndAverage(total: tokens, avg: Self.whole(Self.mean(Double(tokens), requests))),
                 data_points: buckets.map {
                     Self.point(
                         $0.bucket,
-                        TotalAndAverage(total: Double($0.tokens), avg: Self.average(Double($0.tokens), $0.requests))
+                        TotalAndAverage(total: $0.tokens, avg: Self.whole(Self.mean(Double($0.tokens), $0.requests)))
                     )
                 }
             )
@@ -58,8 +61,8 @@ struct AnalyticsAPI: ControlPlaneAPI {
         let buckets = try await self.buckets(request)
         return .json(
             AnalyticsGraph(
-                summary: Total(total: Double(buckets.reduce(0) { $0 + $1.errors })),
-                data_points: buckets.map { Self.point($0.bucket, Total(total: Double($0.errors))) }
+                summary: Total(total: buckets.reduce(0) { $0 + $1.errors }),
+                data_points: buckets.map { Self.point($0.bucket, Total(total: $0.errors)) }
             )
         )
     }
@@ -70,9 +73,9 @@ struct AnalyticsAPI: ControlPlaneAPI {
         let requests = buckets.reduce(0) { $0 + $1.requests }
         return .json(
             AnalyticsGraph(
-                summary: Rate(rate: Self.average(100 * errors, requests)),
+                summary: Rate(rate: Self.whole(Self.mean(100 * errors, requests))),
                 data_points: buckets.map {
-                    Self.point($0.bucket, Rate(rate: Self.average(100 * Double($0.errors), $0.requests)))
+                    Self.point($0.bucket, Rate(rate: Self.whole(Self.mean(100 * Double($0.errors), $0.requests))))
                 }
             )
         )
@@ -105,17 +108,17 @@ struct AnalyticsAPI: ControlPlaneAPI {
 
     func cacheHitRate(_ request: APIRequest) async throws -> ControlPlane.Response {
         let buckets = try await self.buckets(request)
-        let hits = Double(buckets.reduce(0) { $0 + $1.cacheHits })
+        let hits = buckets.reduce(0) { $0 + $1.cacheHits }
         let requests = buckets.reduce(0) { $0 + $1.requests }
         return .json(
             AnalyticsGraph(
-                summary: CacheHits(total: hits, rate: Self.average(100 * hits, requests)),
+                summary: CacheHits(total: hits, rate: Self.whole(Self.mean(100 * Double(hits), requests))),
                 data_points: buckets.map {
                     Self.point(
                         $0.bucket,
                         CachePoint(
                             simple_hits: $0.cacheHits,
-                            rate: Self.average(100 * Double($0.cacheHits), $0.requests)
+                            rate: Self.whole(Self.mean(100 * Double($0.cacheHits), $0.requests))
                         )
                     )
                 }
@@ -130,9 +133,9 @@ struct AnalyticsAPI: ControlPlaneAPI {
         return .json(
             CacheSummary(
                 summary: .init(
-                    hits: Double(buckets.reduce(0) { $0 + $1.cacheHits }),
-                    avg_latency: Self.average(duration, requests),
-                    total_requests: Double(requests)
+                    hits: buckets.reduce(0) { $0 + $1.cacheHits },
+                    avg_latency: Self.whole(Self.mean(duration, requests)),
+                    total_requests: requests
                 )
             )
         )
@@ -159,22 +162,24 @@ struct AnalyticsAPI: ControlPlaneAPI {
         return span <= 2 * 3600 ? 16 : span <= 3 * 86400 ? 13 : 10
     }
 
+    /// Cents to six decimals: sums of binary fractions are shown without their noise.
     private static func rounded(_ value: Double) -> Double { (value * 1e6).rounded() / 1e6 }
 
-    private static func average(_ total: Double, _ count: Int) -> Double {
-        Self.rounded(count == 0 ? 0 : total / Double(count))
-    }
+    private static func whole(_ value: Double) -> Int { Int(value.rounded()) }
+
+    private static func mean(_ total: Double, _ count: Int) -> Double { count == 0 ? 0 : total / Double(count) }
 
     private static func latency(_ values: [Double]) -> Latency {
         guard !values.isEmpty else { return Latency(avg: 0, p50: 0, p90: 0, p99: 0) }
         func percentile(_ p: Double) -> Double {
             values[min(values.count - 1, Int((Double(values.count) * p).rounded(.up)) - 1)]
         }
+        // Whole milliseconds, rounded up: a request that took any time at all never shows as 0 ms.
         return Latency(
-            avg: Self.rounded(values.reduce(0, +) / Double(values.count)),
-            p50: Self.rounded(percentile(0.5)),
-            p90: Self.rounded(percentile(0.9)),
-            p99: Self.rounded(percentile(0.99))
+            avg: Int((values.reduce(0, +) / Double(values.count)).rounded(.up)),
+            p50: Int(percentile(0.5).rounded(.up)),
+            p90: Int(percentile(0.9).rounded(.up)),
+            p99: Int(percentile(0.99).rounded(.up))
         )
     }
 }

@@ -13,23 +13,32 @@ struct Stamp: Encodable {
 }
 
 struct Total: Encodable {
-    var total: Double
+    var total: Int
 }
 
 struct TotalAndAverage: Encodable {
+    var total: Int
+    var avg: Int
+}
+
+/// Cost in cents keeps its fraction: a request costs a fraction of a cent, and whole cents would show most
+/// traffic as free (a deliberate difference from the schema's integer, docs/control-plane.md).
+struct CostTotalAndAverage: Encodable {
     var total: Double
     var avg: Double
 }
 
+/// A percentage, whole.
 struct Rate: Encodable {
-    var rate: Double
+    var rate: Int
 }
 
+/// Milliseconds, whole.
 struct Latency: Encodable {
-    var avg: Double
-    var p50: Double
-    var p90: Double
-    var p99: Double
+    var avg: Int
+    var p50: Int
+    var p90: Int
+    var p99: Int
 }
 
 struct ErrorCodes: Encodable {
@@ -43,14 +52,14 @@ struct StatusCount: Encodable {
 }
 
 struct CacheHits: Encodable {
-    var total: Double
-    var rate: Double
+    var total: Int
+    var rate: Int
 }
 
 struct CachePoint: Encodable {
     var simple_hits: Int
     var semantic_hits = 0
-    var rate: Double
+    var rate: Int
     var cumulative_simple_cache_savings = 0
     var cumulative_semantic_cache_savings = 0
 }
@@ -58,9 +67,9 @@ struct CachePoint: Encodable {
 /// `summary/cache`: `{summary:{hits, avg_latency, total_requests, cache_speedup}, object: "analytics-summary"}`.
 struct CacheSummary: Encodable {
     struct Summary: Encodable {
-        var hits: Double
-        var avg_latency: Double
-        var total_requests: Double
+        var hits: Int
+        var avg_latency: Int
+        var total_requests: Int
         var cache_speedup = 0
     }
     var summary: Summary

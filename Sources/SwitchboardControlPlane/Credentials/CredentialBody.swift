@@ -20,9 +20,10 @@ struct CredentialBody: Decodable {
     var description: Patch<String> = .absent
     var custom_host: String?
     var configurations: JSONValue?
-    var usage_limits: Patch<JSONValue> = .absent
-    var rate_limits: Patch<JSONValue> = .absent
-    var secret_mappings: Patch<JSONValue> = .absent
+    var usage_limits: Patch<UsageLimits> = .absent
+    /// One limit (the request schemas' `RateLimits`) or a list of them (what listings show).
+    var rate_limits: Patch<[RateLimit]> = .absent
+    var secret_mappings: Patch<[SecretMapping]> = .absent
     var model_config: Patch<JSONValue> = .absent
     var create_default_provider = false
     var default_provider_slug: String?
@@ -45,6 +46,9 @@ struct CredentialBody: Decodable {
         self.key = try fields.optional(String.self, .key)
         self.note = try fields.patch(String.self, .note)
         self.expires_at = try fields.patch(String.self, .expires_at)
+        if case .value(let time) = self.expires_at, Timestamps.epochMs(parsing: time) == nil {
+            throw fields.invalid(.expires_at, "must be an RFC 3339 date-time, e.g. 2027-01-01T00:00:00Z.")
+        }
         self.description = try fields.patch(String.self, .description)
         self.custom_host = try fields.optional(String.self, .custom_host)
         if let host = self.custom_host, UpstreamURL(parsing: host) == nil {
@@ -54,17 +58,29 @@ struct CredentialBody: Decodable {
         if let host = self.configurations?["custom_host"], host.string.flatMap(UpstreamURL.init(parsing:)) == nil {
             throw APIFailure(400, "'configurations.custom_host' must be an http:// or https:// URL.")
         }
-        self.usage_limits = try fields.patch(JSONValue.self, .usage_limits)
-        if case .value(let limits) = self.usage_limits, limits.members == nil {
+        if fields.contains(.usage_limits), try fields.decode(JSONValue.self, forKey: .usage_limits).members == nil,
+            try !fields.decodeNil(forKey: .usage_limits)
+        {
             throw fields.invalid(
                 .usage_limits,
                 "must be an object: {credit_limit, type, alert_threshold, periodic_reset}."
             )
         }
-        self.rate_limits = try fields.patch(JSONValue.self, .rate_limits)
-        if case .value = self.rate_limits { _ = try fields.decode([RateLimitEntry].self, forKey: .rate_limits) }
-        self.secret_mappings = try fields.patch(JSONValue.self, .secret_mappings)
+        self.usage_limits = try fields.patch(UsageLimits.self, .usage_limits)
+        if fields.contains(.rate_limits), try !fields.decodeNil(forKey: .rate_limits) {
+            if try fields.decode(JSONValue.self, forKey: .rate_limits).members != nil {
+                self.rate_limits = .value([try fields.decode(RateLimit.self, forKey: .rate_limits)])
+            } else {
+                self.rate_limits = .value(try fields.decode([RateLimit].self, forKey: .rate_limits))
+            }
+        } else {
+            self.rate_limits = try fields.patch([RateLimit].self, .rate_limits)
+        }
+        self.secret_mappings = try fields.patch([SecretMapping].self, .secret_mappings)
         self.model_config = try fields.patch(JSONValue.self, .model_config)
+        if case .value(let config) = self.model_config, config.members == nil {
+            throw fields.invalid(.model_config, "must be an object.")
+        }
         self.create_default_provider = try fields.flag(.create_default_provider) ?? false
     }
 
@@ -92,22 +108,5 @@ struct CredentialBody: Decodable {
         details.secret_mappings = self.secret_mappings.applied(to: details.secret_mappings)
         details.model_config = self.model_config.applied(to: details.model_config)
         return details
-    }
-}
-
-/// One of a credential's `rate_limits`: `{type: requests|tokens, unit: rpm|rph|rpd, value: integer}`.
-struct RateLimitEntry: Decodable {
-    init(from decoder: any Decoder) throws {
-        let value = try JSONValue(from: decoder)
-        guard ["requests", "tokens"].contains(value["type"]?.string ?? ""),
-            ["rpm", "rph", "rpd"].contains(value["unit"]?.string ?? ""), value["value"]?.int != nil
-        else {
-            throw DecodingError.dataCorrupted(
-                DecodingError.Context(
-                    codingPath: decoder.codingPath,
-                    debugDescription: "must be {type: requests|tokens, unit: rpm|rph|rpd, value: integer}."
-                )
-            )
-        }
     }
 }

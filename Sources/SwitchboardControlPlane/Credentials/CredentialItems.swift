@@ -12,9 +12,9 @@ struct KeyCredentialItem: Encodable {
     var workspace_id = "local"
     var object: String
     @Nullable var note: String? = nil
-    @Nullable var usage_limits: JSONValue? = nil
+    @Nullable var usage_limits: UsageLimits? = nil
     /// `null` when none: the portkey-ai SDK's provider listing expects an object there, not `[]`.
-    @Nullable var rate_limits: JSONValue? = nil
+    @Nullable var rate_limits: [RateLimit]? = nil
     @Nullable var reset_usage: JSONValue? = nil
     @Nullable var expires_at: String? = nil
     /// A provider's integration.
@@ -25,14 +25,14 @@ struct KeyCredentialItem: Encodable {
         var provider: String
         @Nullable var custom_host: String? = nil
         @Nullable var model_config: JSONValue? = nil
-        var secret_mappings: JSONValue
+        var secret_mappings: [SecretMapping]
     }
 
     /// `credential` (a provider or a virtual key) as `view` shows it.
     static func make(_ credential: StoredCredential, view: CredentialKind) -> Merged<Self, VirtualKeyFields> {
         let details = CredentialDetails(text: credential.details)
         var limits = details.rate_limits
-        if limits?.array?.isEmpty == true { limits = nil }
+        if limits?.isEmpty == true { limits = nil }
         let item = Self(
             id: credential.id,
             name: credential.name,
@@ -54,7 +54,7 @@ struct KeyCredentialItem: Encodable {
                 provider: credential.provider,
                 custom_host: details.custom_host,
                 model_config: details.model_config,
-                secret_mappings: details.secret_mappings ?? .array([])
+                secret_mappings: details.secret_mappings ?? []
             )
         )
     }

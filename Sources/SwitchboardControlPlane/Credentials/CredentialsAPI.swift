@@ -25,7 +25,7 @@ struct CredentialsAPI<View: CredentialView>: ControlPlaneAPI {
     func get(_ request: APIRequest) async throws -> ControlPlane.Response {
         let credential = try await self.find(request.parameter("slug"))
         if self.kind == .integration { return .json(IntegrationItem.make(credential, detailed: true)) }
-        return .json(KeyCredentialItem.make(credential, view: credential.kind))
+        return .json(KeyCredentialItem.make(credential, view: self.kind))
     }
 
     func create(_ request: APIRequest) async throws -> ControlPlane.Response {

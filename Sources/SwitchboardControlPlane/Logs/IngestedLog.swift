@@ -7,7 +7,6 @@ struct IngestedLog: Decodable {
     struct Request: Decodable {
         var url: String
         var host: String
-        var path: String
         var method: String?
         var body: JSONValue?
 
@@ -22,7 +21,6 @@ struct IngestedLog: Decodable {
                 throw fields.invalid(.url, "must be an absolute URL, e.g. https://api.openai.com/v1/chat/completions.")
             }
             self.host = host
-            self.path = components.path
             self.method = try fields.optional(String.self, .method)
             self.body = try fields.optional(JSONValue.self, .body)
         }

@@ -13,7 +13,8 @@ struct LogItem: Encodable {
 
     struct Response: Encodable {
         var status: Int
-        var responseTime: Double
+        /// Milliseconds, whole (the schema's integer).
+        var responseTime: Int
         @Nullable var lastUsedOptionJsonPath: String?
         var body: Nullable<JSONValue>?
     }
@@ -31,10 +32,11 @@ struct LogItem: Encodable {
         @Nullable var cost: Double? = nil
         var cost_currency = "USD cents"
         var response_status_code: Int
-        var response_time: Double
+        var response_time: Int
         var is_success: Bool
         var cache_status: String
-        var stream_mode: Bool
+        /// 1 for a streamed answer, 0 for one body (the schema's integer).
+        var stream_mode: Int
         var complete: Bool
         var response_bytes: Int
         var retry_success_count: Int
@@ -47,7 +49,8 @@ struct LogItem: Encodable {
         @Nullable var config: String? = nil
         @Nullable var preset: String? = nil
         @Nullable var prompt_slug: String? = nil
-        @Nullable var last_used_option_index: String? = nil
+        /// The index of the target that answered, within its strategy (the path is `lastUsedOptionJsonPath`).
+        @Nullable var last_used_option_index: Int? = nil
         @Nullable var api_key_id: String? = nil
         var metadataKeys: [String]
         var metadataValues: [JSONValue]
@@ -85,7 +88,11 @@ struct LogItem: Encodable {
         self.id = r.id
         self.created_at = r.createdAt
         self.request = Request(url: r.path, method: r.method)
-        self.response = Response(status: r.status, responseTime: r.durationMs, lastUsedOptionJsonPath: r.optionIndex)
+        self.response = Response(
+            status: r.status,
+            responseTime: Int(r.durationMs.rounded()),
+            lastUsedOptionJsonPath: r.optionIndex
+        )
         if detailed {
             self.request.headers = r.requestHeaders.flatMap { JSONValue(parsing: Array($0.utf8)) } ?? .object([])
             self.request.body = document(r.requestBody)
@@ -104,10 +111,10 @@ struct LogItem: Encodable {
             // Cents to 10 decimals: sums of binary fractions are shown without their noise.
             cost: r.costCents.map { ($0 * 1e10).rounded() / 1e10 },
             response_status_code: r.status,
-            response_time: r.durationMs,
+            response_time: Int(r.durationMs.rounded()),
             is_success: (200..<300).contains(r.status),
             cache_status: r.cacheStatus,
-            stream_mode: r.stream,
+            stream_mode: r.stream ? 1 : 0,
             complete: r.complete,
             response_bytes: r.responseBytes,
             retry_success_count: r.retryCount,
@@ -119,7 +126,7 @@ struct LogItem: Encodable {
             virtual_key: r.virtualKey,
             config: r.config,
             preset: r.preset,
-            last_used_option_index: r.optionIndex,
+            last_used_option_index: r.optionIndex.map(Self.lastIndex),
             api_key_id: r.apiKeyID,
             metadataKeys: metadata.map(\.key),
             metadataValues: metadata.map(\.value),
@@ -127,5 +134,11 @@ struct LogItem: Encodable {
             upstream_response_time: r.upstreamMs,
             gateway_processing_time: r.upstreamMs.map { max(0, r.durationMs - $0) }
         )
+    }
+
+    /// The last `[n]` of an option path (`config.targets[1]` → 1); 0 for a config with one target.
+    static func lastIndex(_ path: String) -> Int {
+        guard let open = path.lastIndex(of: "["), let close = path.lastIndex(of: "]"), open < close else { return 0 }
+        return Int(path[path.index(after: open)..<close]) ?? 0
     }
 }

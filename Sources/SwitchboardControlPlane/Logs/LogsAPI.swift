@@ -46,7 +46,7 @@ struct LogsAPI: ControlPlaneAPI {
             id: UUID().uuidString.lowercased(),
             traceID: log.metadata?["trace_id"] ?? UUID().uuidString.lowercased(),
             method: log.request.method ?? "POST",
-            path: log.request.path,
+            path: log.request.url,
             endpoint: "custom",
             provider: provider,
             status: status,

@@ -40,21 +40,7 @@ struct PresetSourceBody: Decodable {
         if skin == .messages, self["model"]?.string == nil {
             throw APIFailure(400, "'model' is required in a messages body: a model name string.")
         }
-        let expectations: [(String, String, (JSONValue) -> Bool)] = [
-            ("model", "a string", { $0.string != nil }),
-            ("models", "an array of model names", { $0.array?.allSatisfy { $0.string != nil } ?? false }),
-            ("provider", "an object of provider preferences", { $0.members != nil }),
-            ("tools", "an array", { $0.array != nil }),
-            ("temperature", "a number", { $0.number != nil }),
-            ("top_p", "a number", { $0.number != nil }),
-            ("max_tokens", "an integer", { $0.int != nil }),
-            ("stream", "a boolean", { $0.bool != nil }),
-        ]
-        for (key, expected, holds) in expectations {
-            if let value = self[key], value != .null, !holds(value) {
-                throw APIFailure(400, "'\(key)' must be \(expected), not \(value.typeName).")
-            }
-        }
+        if let violation = PresetFieldRules.violation(in: self.members) { throw APIFailure(400, violation) }
     }
 
     /// The system prompt the body carries (spec/presets.md §4.2): chat system/developer messages, a messages

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCore
 
 /// A control-plane request as a handler sees it: the path's parameters, the query (the first value of each
 /// name), the headers it may read, and the body, decoded on demand into the operation's Codable type.
@@ -20,6 +21,12 @@ struct APIRequest: Sendable {
         guard !self.body.isEmpty else { throw APIFailure(400, "The request needs a JSON object body.") }
         do {
             return try JSONDecoder().decode(T.self, from: Data(self.body))
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            // Foundation reports a number that does not fit its field (a fraction for an integer) this way too.
+            guard JSONValue(parsing: self.body) == nil else {
+                throw APIFailure(400, "A number in the body does not fit its field: integers must be whole numbers.")
+            }
+            throw APIFailure(400, "The request body is not valid JSON.")
         } catch let error as DecodingError {
             throw APIFailure(decoding: error)
         }

@@ -61,8 +61,9 @@ extension GatewayHandler {
             case "/metrics": return .local(.metrics)
             case "/": return .local(.root)
             default:
-                if uri.hasPrefix("/model-configs/pricing/") {
-                    let parts = Self.pathOnly(uri).dropFirst("/model-configs/pricing/".count)
+                // Portkey's pricing lookup, at the root (its gateway) and under /v1 (its API base).
+                for prefix in ["/model-configs/pricing/", "/v1/model-configs/pricing/"] where uri.hasPrefix(prefix) {
+                    let parts = Self.pathOnly(uri).dropFirst(prefix.count)
                         .split(separator: "/", maxSplits: 1).map(String.init)
                     if parts.count == 2 { return .local(.pricing(provider: parts[0], model: parts[1])) }
                 }

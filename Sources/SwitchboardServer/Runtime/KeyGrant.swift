@@ -27,7 +27,7 @@ struct KeyGrant: Sendable {
 
     init(_ key: StoredAPIKey) {
         self.id = key.id
-        self.scopes = Set(key.scopes)
+        self.scopes = Set(key.scopes.compactMap(APIKeys.localScope))
         let defaults = APIKeyDefaults(text: key.defaults)
         self.defaultConfig = defaults.config_id
         self.allowConfigOverride = defaults.allow_config_override ?? true

@@ -12,12 +12,31 @@ public struct CredentialDetails: Codable, Sendable, Equatable {
     public var custom_host: String?
     /// An integration's provider settings (`custom_host` among them).
     public var configurations: JSONValue?
-    public var usage_limits: JSONValue?
-    public var rate_limits: JSONValue?
-    public var secret_mappings: JSONValue?
+    public var usage_limits: UsageLimits?
+    public var rate_limits: [RateLimit]?
+    public var secret_mappings: [SecretMapping]?
     public var model_config: JSONValue?
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case note, expires_at, description, custom_host, configurations, usage_limits, rate_limits
+        case secret_mappings, model_config
+    }
+
+    /// Field by field, so that one field an older build stored differently does not lose the others.
+    public init(from decoder: any Decoder) throws {
+        let fields = try decoder.container(keyedBy: CodingKeys.self)
+        self.note = try? fields.decodeIfPresent(String.self, forKey: .note)
+        self.expires_at = try? fields.decodeIfPresent(String.self, forKey: .expires_at)
+        self.description = try? fields.decodeIfPresent(String.self, forKey: .description)
+        self.custom_host = try? fields.decodeIfPresent(String.self, forKey: .custom_host)
+        self.configurations = try? fields.decodeIfPresent(JSONValue.self, forKey: .configurations)
+        self.usage_limits = try? fields.decodeIfPresent(UsageLimits.self, forKey: .usage_limits)
+        self.rate_limits = try? fields.decodeIfPresent([RateLimit].self, forKey: .rate_limits)
+        self.secret_mappings = try? fields.decodeIfPresent([SecretMapping].self, forKey: .secret_mappings)
+        self.model_config = try? fields.decodeIfPresent(JSONValue.self, forKey: .model_config)
+    }
 
     /// The details stored as `text`; none for text an older build wrote differently.
     public init(text: String) {

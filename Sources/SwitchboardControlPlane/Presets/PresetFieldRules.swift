@@ -1,0 +1,84 @@
+import SwitchboardCore
+
+/// What each field a preset keeps must hold (the types of OpenRouter's `ChatRequest` and the Anthropic and
+/// Responses bodies the same field comes from), so that a preset can never inject a value its target API would
+/// refuse into every request that uses it. `null` is always allowed (the field is then left out).
+enum PresetFieldRules {
+    enum Kind: Sendable {
+        case string
+        case number
+        case integer
+        case boolean
+        case object
+        case array
+        case strings
+        case stringOrStrings
+        case stringOrObject
+        case oneOf([String])
+        case toolChoice
+        case responseFormat
+
+        var phrase: String {
+            switch self {
+            case .string: "a string"
+            case .number: "a number"
+            case .integer: "an integer"
+            case .boolean: "true or false"
+            case .object: "an object"
+            case .array: "an array"
+            case .strings: "an array of strings"
+            case .stringOrStrings: "a string or an array of strings"
+            case .stringOrObject: "a string or an object"
+            case .oneOf(let choices): "one of \(choices.map { "\"\($0)\"" }.joined(separator: ", "))"
+            case .toolChoice: "\"none\", \"auto\", \"required\" or an object naming a tool"
+            case .responseFormat: "an object with a string 'type' (text, json_object, json_schema …)"
+            }
+        }
+
+        func holds(_ value: JSONValue) -> Bool {
+            switch self {
+            case .string: value.string != nil
+            case .number: value.number != nil
+            case .integer: value.int != nil
+            case .boolean: value.bool != nil
+            case .object: value.members != nil
+            case .array: value.array != nil
+            case .strings: value.array?.allSatisfy { $0.string != nil } ?? false
+            case .stringOrStrings: value.string != nil || Kind.strings.holds(value)
+            case .stringOrObject: value.string != nil || value.members != nil
+            case .oneOf(let choices): value.string.map(choices.contains) ?? false
+            case .toolChoice:
+                value.string.map { ["none", "auto", "required", "any"].contains($0) } ?? (value.members != nil)
+            case .responseFormat: value["type"]?.string != nil
+            }
+        }
+    }
+
+    /// The kept fields and their kinds; a field not listed is kept as it came (its shape is the provider's).
+    static let kinds: [String: Kind] = [
+        "model": .string, "models": .strings, "temperature": .number, "top_p": .number, "top_k": .integer,
+        "top_a": .number, "min_p": .number, "provider": .object, "tools": .array, "tool_choice": .toolChoice,
+        "max_tokens": .integer, "max_completion_tokens": .integer, "max_output_tokens": .integer,
+        "frequency_penalty": .number, "presence_penalty": .number, "repetition_penalty": .number, "seed": .integer,
+        "stop": .stringOrStrings, "stop_sequences": .strings, "logit_bias": .object, "logprobs": .boolean,
+        "top_logprobs": .integer, "response_format": .responseFormat, "text": .object, "reasoning": .object,
+        "reasoning_effort": .oneOf(["max", "xhigh", "high", "medium", "low", "minimal", "none"]),
+        "thinking": .object, "output_config": .object, "parallel_tool_calls": .boolean, "plugins": .array,
+        "modalities": .strings, "image_config": .object, "cache_control": .object, "prompt_cache_options": .object,
+        "service_tier": .oneOf(["auto", "default", "fast", "flex", "priority", "scale"]),
+        "truncation": .stringOrObject, "include": .strings, "max_tool_calls": .integer,
+        "stop_server_tools_when": .array, "context_management": .object, "fallbacks": .array,
+        "route": .oneOf(["fallback", "sort"]), "cache_enabled": .boolean, "cache_ttl_seconds": .integer,
+        "stream": .boolean,
+    ]
+
+    /// The first field of `members` that breaks its rule, as a message naming it.
+    static func violation(in members: [(key: String, value: JSONValue)]) -> String? {
+        for (key, value) in members where value != .null {
+            if let kind = Self.kinds[key], !kind.holds(value) {
+                return "'\(key)' must be \(kind.phrase), not \(value.typeName)."
+            }
+        }
+        return nil
+    }
+}
