@@ -15,9 +15,12 @@ public enum Timestamps {
 
     /// ISO-8601 with milliseconds, UTC (`2026-11-22T01:54:45.123Z`): sorts as text, reads everywhere. Written by
     /// hand: Foundation's formatters load ICU, which costs the process megabytes of memory.
+    /// Times outside years 0000–9999 (a client may send any offset on any year) are written as the nearest end.
     public static func format(epochMs: Int64) -> String {
-        var seconds = time_t(epochMs / 1000)
-        let milliseconds = Int(epochMs % 1000)
+        let clamped = min(max(epochMs, -62_167_219_200_000), 253_402_300_799_999)
+        let whole = clamped >= 0 ? clamped / 1000 : (clamped - 999) / 1000
+        var seconds = time_t(whole)
+        let milliseconds = Int(clamped - whole * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         // Written digit by digit into one string: the request log formats one per request.

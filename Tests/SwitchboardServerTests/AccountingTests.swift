@@ -200,6 +200,13 @@ import Testing
             let rate = try await fixture.client.request("/v1/analytics/graphs/errors/rate?\(range)", method: .GET)
             // A whole percentage, as Portkey's schema types it: 2 of 7 is 28.6 %.
             #expect((rate.json["summary"] as? [String: Any])?["rate"] as? Int == 29)
+            // Found by schemathesis: a time before 1970 with an odd offset crashed the timestamp formatter.
+            let early = try await fixture.client.request(
+                "/v1/analytics/graphs/cache/hit-rate?time_of_generation_min=1900-10-31T18%3A49%3A46.510174%2B18%3A50"
+                    + "&time_of_generation_max=0000-01-01T00%3A00%3A00-01%3A00",
+                method: .GET
+            )
+            #expect(early.status == 200, "\(early.text)")
             let latency = try await fixture.client.request("/v1/analytics/graphs/latency?\(range)", method: .GET)
             #expect(((latency.json["summary"] as? [String: Any])?["p99"] as? Double ?? 0) > 0)
             let blue = try await fixture.client.request(

@@ -14,6 +14,11 @@ struct TimestampParsingTests {
         ("2026-12-02t00:00:00z", "2026-12-02T00:00:00.000Z"),
         ("2026-12-02 00:00:00", "2026-12-02T00:00:00.000Z"),
         ("2026-12-02", "2026-12-02T00:00:00.000Z"),
+        // Found by schemathesis: times before 1970 (this one crashed the formatter), and beyond year 0000 or 9999.
+        ("1900-10-31T18:49:46.510174+18:50", "1900-10-30T23:59:46.510Z"),
+        ("1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"),
+        ("0000-01-01T00:00:00+01:00", "0000-01-01T00:00:00.000Z"),
+        ("9999-12-31T23:59:59-01:00", "9999-12-31T23:59:59.999Z"),
     ])
     func readsRFC3339(text: String, stored: String) throws {
         let epochMs = try #require(Timestamps.epochMs(parsing: text))

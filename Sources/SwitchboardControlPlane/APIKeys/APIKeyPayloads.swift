@@ -78,8 +78,8 @@ struct APIKeyItem: Encodable {
     var name: String
     var description: String
     var type: String
-    var organisation_id = "local"
-    var workspace_id = "local"
+    var organisation_id = LocalTenant.id
+    var workspace_id = LocalTenant.id
     var status: String
     var created_at: String
     var last_updated_at: String

@@ -8,7 +8,8 @@ struct APIKeysAPI: ControlPlaneAPI {
 
     init(_ context: APIContext) { self.context = context }
 
-    private static let types = ["organisation-service", "organisation-user", "workspace-service", "workspace-user"]
+    /// Portkey's key types (its API has no organisation user keys).
+    private static let types = ["organisation-service", "workspace-service", "workspace-user"]
 
     func list(_ request: APIRequest) async throws -> ControlPlane.Response {
         .json(PortkeyList(try await self.context.store.listAPIKeys().map(APIKeyItem.init)))

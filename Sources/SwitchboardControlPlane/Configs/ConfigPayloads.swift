@@ -51,13 +51,13 @@ struct ConfigItem: Encodable {
     var id: String
     var name: String
     var slug: String
-    var organisation_id = "local"
-    var workspace_id = "local"
+    var organisation_id = LocalTenant.id
+    var workspace_id = LocalTenant.id
     /// 0 or 1, as Portkey answers it.
     var is_default: Int
     var status: String
-    var owner_id = "local"
-    var updated_by = "local"
+    var owner_id = LocalTenant.id
+    var updated_by = LocalTenant.id
     var created_at: String
     var last_updated_at: String
     var version_id: String

@@ -9,14 +9,15 @@ struct KeyCredentialItem: Encodable {
     var status: String
     var created_at: String
     var last_updated_at: String
-    var workspace_id = "local"
+    var workspace_id = LocalTenant.id
     var object: String
     @Nullable var note: String? = nil
-    @Nullable var usage_limits: UsageLimits? = nil
+    /// Left out when none (the schema's object is not nullable).
+    var usage_limits: UsageLimits?
     /// `null` when none: the portkey-ai SDK's provider listing expects an object there, not `[]`.
     @Nullable var rate_limits: [RateLimit]? = nil
     @Nullable var reset_usage: JSONValue? = nil
-    @Nullable var expires_at: String? = nil
+    var expires_at: String?
     /// A provider's integration.
     var integration_id: String?
 
@@ -24,7 +25,7 @@ struct KeyCredentialItem: Encodable {
     struct VirtualKeyFields: Encodable {
         var provider: String
         @Nullable var custom_host: String? = nil
-        @Nullable var model_config: JSONValue? = nil
+        var model_config: JSONValue?
         var secret_mappings: [SecretMapping]
     }
 
@@ -68,19 +69,20 @@ struct IntegrationItem: Encodable {
     var status: String
     var created_at: String
     var last_updated_at: String
-    var workspace_id = "local"
-    var organisation_id = "local"
+    var workspace_id = LocalTenant.id
+    var organisation_id = LocalTenant.id
     var object = "integration"
     var ai_provider_id: String
-    @Nullable var description: String? = nil
-    var configurations: JSONValue
+    var description: String?
+    /// Left out when empty: `{}` matches every provider's configuration schema at once.
+    var configurations: JSONValue?
 
     /// What a get adds.
     struct Detail: Encodable {
-        @Nullable var masked_key: String? = nil
+        var masked_key: String?
         @Nullable var custom_host: String? = nil
         var type = "workspace"
-        var owner_id = "local"
+        var owner_id = LocalTenant.id
         @Nullable var global_workspace_access: JSONValue? = nil
         @Nullable var global_workspace_access_settings: JSONValue? = nil
         var allow_all_models = true
@@ -98,7 +100,7 @@ struct IntegrationItem: Encodable {
             last_updated_at: credential.lastUpdatedAt,
             ai_provider_id: credential.provider,
             description: details.description,
-            configurations: details.configurations ?? .object([])
+            configurations: details.configurations.flatMap { $0.members?.isEmpty == false ? $0 : nil }
         )
         let detail = Detail(masked_key: credential.secretHint, custom_host: details.custom_host)
         return Merged(base: item, extra: detailed ? detail : nil)

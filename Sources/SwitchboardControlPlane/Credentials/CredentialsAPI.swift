@@ -14,6 +14,11 @@ struct CredentialsAPI<View: CredentialView>: ControlPlaneAPI {
     private var kind: CredentialKind { View.kind }
 
     func list(_ request: APIRequest) async throws -> ControlPlane.Response {
+        if self.kind == .integration, let type = request.query["type"],
+            !["workspace", "organisation", "all"].contains(type)
+        {
+            throw APIFailure(400, "'type' must be workspace, organisation or all (every integration here is both).")
+        }
         let all = try await self.context.store.listCredentials(kinds: self.kind.viewed)
         let page = try Paging.page(all, query: request.query, defaultSize: self.kind == .integration ? 100 : 50)
         if self.kind == .integration {

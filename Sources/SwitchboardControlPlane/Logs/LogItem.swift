@@ -73,7 +73,7 @@ struct LogItem: Encodable {
     var _id: String
     var id: String
     var created_at: String
-    var organisation_id = "local"
+    var organisation_id = LocalTenant.id
     var request: Request
     var response: Response
     var metrics: Metrics

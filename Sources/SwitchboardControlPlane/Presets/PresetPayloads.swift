@@ -101,7 +101,7 @@ struct PresetItem: Encodable {
 struct PresetVersionItem: Encodable, Sendable {
     var id: String
     var preset_id: String
-    var creator_id = "local"
+    var creator_id = LocalTenant.id
     var version: Int
     @Nullable var system_prompt: String? = nil
     var config: JSONValue
