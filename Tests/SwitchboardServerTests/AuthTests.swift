@@ -233,6 +233,7 @@ import Testing
         (#"{"name":"n","scopes":["root"]}"#, "Unknown scope 'root'"), (#"{"name":"n","scopes":[]}"#, "non-empty"),
         (#"{"name":"n","scopes":["admin"],"defaults":{"config_id":"nope"}}"#, "config 'nope' not found"),
         (#"{"name":"n","scopes":["admin"],"defaults":[1]}"#, "'defaults' must be an object"),
+        (#"{"name":"n","scopes":["admin"],"rotation_policy":{}}"#, "'rotation_policy' is not a field"),
     ])
     func badKeyRequestsGetClearErrors(body: String, message: String) async throws {
         try await Self.withGateway { fixture in

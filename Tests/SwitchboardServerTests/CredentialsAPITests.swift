@@ -333,6 +333,7 @@ import Testing
         ),
         (#"{"expires_at":"tomorrow"}"#, "'expires_at' must be an RFC 3339 date-time"),
         (#"{"model_config":[1]}"#, "'model_config' must be an object"),
+        (#"{"deploymentConfig":[{"is_default":null}]}"#, "'deploymentConfig' is not a field Switchboard takes"),
     ])
     func malformedLimitsAndMappingsAreRefused(body: String, message: String) async throws {
         try await Self.withGateway(.sqlite) { fixture, _ in

@@ -10,11 +10,21 @@ struct APIKeyBody: Decodable {
     var defaults: APIKeyDefaults?
     var status: String?
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, scopes, defaults, status
     }
 
+    /// Also taken, and ignored: `workspace_id` (a gateway is one workspace) and what a GET shows that cannot be
+    /// set, so that a GET's answer can be sent back as it is.
+    private static let known = Set(
+        CodingKeys.allCases.map(\.rawValue) + [
+            "workspace_id", "id", "key", "type", "organisation_id", "created_at", "last_updated_at", "creation_mode",
+            "object",
+        ]
+    )
+
     init(from decoder: any Decoder) throws {
+        try decoder.refuseFields(otherThan: Self.known)
         let fields = try decoder.container(keyedBy: CodingKeys.self)
         if fields.contains(.name) { self.name = try fields.name(.name, "a non-empty string") }
         self.description = try fields.optional(String.self, .description)

@@ -12,7 +12,9 @@ struct APIKeysAPI: ControlPlaneAPI {
     private static let types = ["organisation-service", "workspace-service", "workspace-user"]
 
     func list(_ request: APIRequest) async throws -> ControlPlane.Response {
-        .json(PortkeyList(try await self.context.store.listAPIKeys().map(APIKeyItem.init)))
+        let all = try await self.context.store.listAPIKeys()
+        let page = try Paging.page(all, query: request.query, defaultSize: 100)
+        return .json(PortkeyList(page.map(APIKeyItem.init), total: all.count))
     }
 
     func get(_ request: APIRequest) async throws -> ControlPlane.Response {

@@ -28,13 +28,24 @@ struct CredentialBody: Decodable {
     var create_default_provider = false
     var default_provider_slug: String?
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case name, slug, status, provider, ai_provider_id, integration_id, key, note, expires_at, description
         case custom_host, configurations, usage_limits, rate_limits, secret_mappings, model_config
         case create_default_provider, default_provider_slug
     }
 
+    /// Also taken, and ignored: `workspace_id` (a gateway is one workspace) and what a GET shows that cannot be
+    /// set, so that a GET's answer can be sent back as it is.
+    private static let known = Set(
+        CodingKeys.allCases.map(\.rawValue) + [
+            "workspace_id", "id", "object", "created_at", "last_updated_at", "organisation_id", "reset_usage",
+            "masked_key", "type", "owner_id", "global_workspace_access", "global_workspace_access_settings",
+            "allow_all_models", "workspace_count",
+        ]
+    )
+
     init(from decoder: any Decoder) throws {
+        try decoder.refuseFields(otherThan: Self.known)
         let fields = try decoder.container(keyedBy: CodingKeys.self)
         if fields.contains(.name) { self.name = try fields.name(.name, "a non-empty string") }
         self.slug = try Self.slug(fields, .slug)

@@ -80,3 +80,26 @@ extension KeyedDecodingContainer {
         return .value(try self.decode(T.self, forKey: key))
     }
 }
+
+/// Any member name of a JSON object.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension Decoder {
+    /// Refuses members other than `known`: a field Switchboard does not take (an Azure deployment, a pricing
+    /// adjustment, a rotation policy …) is a 400 that names it, not a setting silently dropped.
+    func refuseFields(otherThan known: Set<String>) throws {
+        let members = try self.container(keyedBy: AnyCodingKey.self)
+        if let unknown = members.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+            throw APIFailure(
+                400,
+                "'\(unknown)' is not a field Switchboard takes here (see docs/control-plane.md); it takes "
+                    + "\(known.sorted().joined(separator: ", "))."
+            )
+        }
+    }
+}
