@@ -25,12 +25,17 @@ class Gateway:
 
 @pytest.fixture(scope="session")
 def gateway(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gateway")
+    yield from run_gateway(tmp_path_factory.mktemp("gateway"))
+
+
+def run_gateway(folder, extra_env=None):
+    """Starts `switchboard serve` with a fresh SQLite store in `folder`; yields it, then stops it cleanly."""
     log_path = str(folder / "switchboard.log")
     store = "sqlite:" + str(folder / "switchboard.sqlite")
     env = dict(os.environ)
     env.pop("OPENAI_API_KEY", None)
     env.pop("ANTHROPIC_API_KEY", None)
+    env.update(extra_env or {})
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [BINARY, "serve", "--config", os.path.join(ROOT, "config", "switchboard.yaml"), "--port", "0",

@@ -61,7 +61,9 @@ struct FeedbackBody: Decodable {
             throw fields.invalid(.value, "is required: an integer from -10 to 10.")
         }
         self.value = value
-        if let weight = try fields.optional(Double.self, .weight) {
+        if fields.contains(.weight) {
+            // Not nullable in the schema: `null` is refused like any other wrong type.
+            let weight = try fields.decode(Double.self, forKey: .weight)
             guard (0...1).contains(weight) else { throw fields.invalid(.weight, "must be a number from 0 to 1.") }
             self.weight = weight
         }

@@ -15,20 +15,20 @@ enum LogFilterQuery {
             _ name: String,
             in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude
         ) throws -> Double? {
-            guard let text = query[name], !text.isEmpty else { return nil }
+            guard let text = query[name] else { return nil }
             guard let value = Double(text), value.isFinite, range.contains(value) else {
                 throw APIFailure(400, "'\(name)' must be a number of \(range.lowerBound) or more.")
             }
             return value
         }
         func integer(_ name: String) throws -> Int? {
-            guard let text = query[name], !text.isEmpty else { return nil }
+            guard let text = query[name] else { return nil }
             guard let value = Int(text), value >= 0 else { throw APIFailure(400, "'\(name)' must be an integer ≥ 0.") }
             return value
         }
         // Feedback weights are not filtered on here (feedback is kept apart from the log), but checked as typed.
         for name in ["weighted_feedback_min", "weighted_feedback_max"] {
-            if let text = query[name], !text.isEmpty, Double(text).map({ (-10...10).contains($0) }) != true {
+            if let text = query[name], Double(text).map({ (-10...10).contains($0) }) != true {
                 throw APIFailure(400, "'\(name)' must be a number from -10 to 10.")
             }
         }

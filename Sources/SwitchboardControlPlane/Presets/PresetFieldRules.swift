@@ -2,7 +2,8 @@ import SwitchboardCore
 
 /// What each field a preset keeps must hold (the types of OpenRouter's `ChatRequest` and the Anthropic and
 /// Responses bodies the same field comes from), so that a preset can never inject a value its target API would
-/// refuse into every request that uses it. `null` is always allowed (the field is then left out).
+/// refuse into every request that uses it. `null` is allowed where the schema allows it (the field is then
+/// left out).
 enum PresetFieldRules {
     enum Kind: Sendable {
         case string
@@ -54,7 +55,7 @@ enum PresetFieldRules {
         }
     }
 
-    /// The kept fields and their kinds; a field not listed is kept as it came (its shape is the provider's).
+    /// The fields' kinds: those kept, and the other fields of the source bodies that have a type to check.
     static let kinds: [String: Kind] = [
         "model": .string, "models": .strings, "temperature": .number, "top_p": .number, "top_k": .integer,
         "top_a": .number, "min_p": .number, "provider": .object, "tools": .array, "tool_choice": .toolChoice,
@@ -70,11 +71,24 @@ enum PresetFieldRules {
         "stop_server_tools_when": .array, "context_management": .object, "fallbacks": .array,
         "route": .oneOf(["fallback", "sort"]), "cache_enabled": .boolean, "cache_ttl_seconds": .integer,
         "stream": .boolean,
+        // Not kept, but part of the body a version is made from: checked all the same.
+        "user": .string, "session_id": .string, "prompt_cache_key": .string, "metadata": .object,
+        "stream_options": .object, "prediction": .object, "trace": .object, "debug": .object,
+    ]
+
+    /// Fields whose schema does not allow `null` (the others take it as "not set").
+    static let notNullable: Set<String> = [
+        "model", "models", "tools", "plugins", "modalities", "reasoning", "image_config", "cache_control",
+        "stop_server_tools_when", "stream", "user", "session_id", "metadata", "trace", "debug",
     ]
 
     /// The first field of `members` that breaks its rule, as a message naming it.
     static func violation(in members: [(key: String, value: JSONValue)]) -> String? {
-        for (key, value) in members where value != .null {
+        for (key, value) in members {
+            if value == .null {
+                if Self.notNullable.contains(key) { return "'\(key)' may not be null: leave it out instead." }
+                continue
+            }
             if let kind = Self.kinds[key], !kind.holds(value) {
                 return "'\(key)' must be \(kind.phrase), not \(value.typeName)."
             }

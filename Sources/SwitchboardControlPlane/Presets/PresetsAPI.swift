@@ -115,14 +115,15 @@ struct PresetsAPI: ControlPlaneAPI {
     /// `offset` (default 0; `null` too) and `limit` (1 to 100, default 50) applied to `items`.
     private static func page<T>(_ items: [T], _ query: [String: String]) throws -> ArraySlice<T> {
         var offset = 0
-        if let text = query["offset"], !text.isEmpty, text != "null" {
+        if let text = query["offset"], text != "null" {
             guard let value = Int(text), value >= 0 else {
                 throw APIFailure(400, "'offset' must be an integer of 0 or more.")
             }
             offset = value
         }
         var limit = 50
-        if let text = query["limit"], !text.isEmpty, text != "null" {
+        // `offset` may be null (the schema says so); `limit` may not.
+        if let text = query["limit"] {
             guard let value = Int(text), (1...100).contains(value) else {
                 throw APIFailure(400, "'limit' must be an integer from 1 to 100.")
             }
