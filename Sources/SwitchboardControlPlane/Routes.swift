@@ -57,6 +57,13 @@ extension RouteTable {
             routes: Self.presetRoutes("/api/v1/presets") + Self.presetRoutes("/v1/presets")
         ),
         RouteGroup(
+            name: "openapi",
+            prefixes: ["/openapi.json"],
+            style: .portkey,
+            docs: "docs/control-plane.md",
+            routes: [.get("/openapi.json", OpenAPIAPI.get)]
+        ),
+        RouteGroup(
             name: "registry",
             prefixes: ["/api/v0/models"],
             style: .problem,

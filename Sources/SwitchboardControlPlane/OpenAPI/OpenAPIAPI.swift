@@ -1,0 +1,8 @@
+/// `GET /openapi.json`: the document, made once.
+struct OpenAPIAPI: ControlPlaneAPI {
+    init(_ context: APIContext) {}
+
+    private static let document = ControlPlane.Response.json(OpenAPIDocument())
+
+    func get(_ request: APIRequest) async throws -> ControlPlane.Response { Self.document }
+}
