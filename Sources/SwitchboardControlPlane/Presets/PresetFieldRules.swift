@@ -18,6 +18,10 @@ enum PresetFieldRules {
         case oneOf([String])
         case toolChoice
         case responseFormat
+        /// A string of at most this many characters.
+        case shortString(Int)
+        /// OpenRouter's `trace`: an object whose known keys hold strings.
+        case trace
 
         var phrase: String {
             switch self {
@@ -33,6 +37,9 @@ enum PresetFieldRules {
             case .oneOf(let choices): "one of \(choices.map { "\"\($0)\"" }.joined(separator: ", "))"
             case .toolChoice: "\"none\", \"auto\", \"required\" or an object naming a tool"
             case .responseFormat: "an object with a string 'type' (text, json_object, json_schema …)"
+            case .shortString(let length): "a string of at most \(length) characters"
+            case .trace:
+                "an object whose trace_id, trace_name, span_name, generation_name and parent_span_id are strings"
             }
         }
 
@@ -51,6 +58,12 @@ enum PresetFieldRules {
             case .toolChoice:
                 value.string.map { ["none", "auto", "required", "any"].contains($0) } ?? (value.members != nil)
             case .responseFormat: value["type"]?.string != nil
+            case .shortString(let length): value.string.map { $0.count <= length } ?? false
+            case .trace:
+                value.members?.allSatisfy { member in
+                    !["trace_id", "trace_name", "span_name", "generation_name", "parent_span_id"].contains(member.key)
+                        || member.value.string != nil
+                } ?? false
             }
         }
     }
@@ -72,8 +85,8 @@ enum PresetFieldRules {
         "route": .oneOf(["fallback", "sort"]), "cache_enabled": .boolean, "cache_ttl_seconds": .integer,
         "stream": .boolean,
         // Not kept, but part of the body a version is made from: checked all the same.
-        "user": .string, "session_id": .string, "prompt_cache_key": .string, "metadata": .object,
-        "stream_options": .object, "prediction": .object, "trace": .object, "debug": .object,
+        "user": .string, "session_id": .shortString(256), "prompt_cache_key": .string, "metadata": .object,
+        "stream_options": .object, "prediction": .object, "trace": .trace, "debug": .object,
     ]
 
     /// Fields whose schema does not allow `null` (the others take it as "not set").
@@ -82,9 +95,13 @@ enum PresetFieldRules {
         "stop_server_tools_when", "stream", "user", "session_id", "metadata", "trace", "debug",
     ]
 
-    /// The first field of `members` that breaks its rule, as a message naming it.
-    static func violation(in members: [(key: String, value: JSONValue)]) -> String? {
+    /// The first field of `members` that breaks its rule, as a message naming it. `user` is at most 256
+    /// characters in a messages or responses body (the chat schema sets no limit).
+    static func violation(in members: [(key: String, value: JSONValue)], limitingUser: Bool) -> String? {
         for (key, value) in members {
+            if limitingUser, key == "user", !Kind.shortString(256).holds(value), value != .null {
+                return "'user' must be \(Kind.shortString(256).phrase)."
+            }
             if value == .null {
                 if Self.notNullable.contains(key) { return "'\(key)' may not be null: leave it out instead." }
                 continue

@@ -40,7 +40,9 @@ struct PresetSourceBody: Decodable {
         if skin == .messages, self["model"]?.string == nil {
             throw APIFailure(400, "'model' is required in a messages body: a model name string.")
         }
-        if let violation = PresetFieldRules.violation(in: self.members) { throw APIFailure(400, violation) }
+        if let violation = PresetFieldRules.violation(in: self.members, limitingUser: skin != .chat) {
+            throw APIFailure(400, violation)
+        }
     }
 
     /// The system prompt the body carries (spec/presets.md §4.2): chat system/developer messages, a messages
