@@ -31,9 +31,9 @@ ALLOWED = {
 
 # Known and open (issue 19): the bodies a preset version is made from are checked field by field (the type of every
 # field a preset keeps, and of `user`, `session_id`, `metadata`, `trace` …), not yet against the whole request
-# schemas: what schemathesis still finds accepted here is nested or skin-specific (a tool without `type`, Responses'
-# `truncation` values, `top_p: null` in a messages body). Only that is pending: a server error, a wrong content type
-# or an answer off its schema fails the test on these operations too.
+# schemas: what schemathesis still finds accepted here is inside a tool (a `parameters` or `user_location` of the
+# wrong type, a `type` that is no tool of that API). Only that is pending: a server error, a wrong content type or an
+# answer off its schema fails the test on these operations too.
 PENDING = {
     (f"POST /presets/{{slug}}/{skin}", "Schema-violating request accepted"): "source bodies not yet checked in full"
     for skin in ("chat/completions", "messages", "responses")

@@ -14,7 +14,6 @@ enum PresetFieldRules {
         case array
         case strings
         case stringOrStrings
-        case stringOrObject
         case oneOf([String])
         case toolChoice
         case responseFormat
@@ -33,7 +32,6 @@ enum PresetFieldRules {
             case .array: "an array"
             case .strings: "an array of strings"
             case .stringOrStrings: "a string or an array of strings"
-            case .stringOrObject: "a string or an object"
             case .oneOf(let choices): "one of \(choices.map { "\"\($0)\"" }.joined(separator: ", "))"
             case .toolChoice: "\"none\", \"auto\", \"required\" or an object naming a tool"
             case .responseFormat: "an object with a string 'type' (text, json_object, json_schema …)"
@@ -53,7 +51,6 @@ enum PresetFieldRules {
             case .array: value.array != nil
             case .strings: value.array?.allSatisfy { $0.string != nil } ?? false
             case .stringOrStrings: value.string != nil || Kind.strings.holds(value)
-            case .stringOrObject: value.string != nil || value.members != nil
             case .oneOf(let choices): value.string.map(choices.contains) ?? false
             case .toolChoice:
                 value.string.map { ["none", "auto", "required", "any"].contains($0) } ?? (value.members != nil)
@@ -80,7 +77,7 @@ enum PresetFieldRules {
         "thinking": .object, "output_config": .object, "parallel_tool_calls": .boolean, "plugins": .array,
         "modalities": .strings, "image_config": .object, "cache_control": .object, "prompt_cache_options": .object,
         "service_tier": .oneOf(["auto", "default", "fast", "flex", "priority", "scale"]),
-        "truncation": .stringOrObject, "include": .strings, "max_tool_calls": .integer,
+        "truncation": .oneOf(["auto", "disabled"]), "include": .strings, "max_tool_calls": .integer,
         "stop_server_tools_when": .array, "context_management": .object, "fallbacks": .array,
         "route": .oneOf(["fallback", "sort"]), "cache_enabled": .boolean, "cache_ttl_seconds": .integer,
         "stream": .boolean,
@@ -95,15 +92,38 @@ enum PresetFieldRules {
         "stop_server_tools_when", "stream", "user", "session_id", "metadata", "trace", "debug",
     ]
 
-    /// The first field of `members` that breaks its rule, as a message naming it. `user` is at most 256
-    /// characters in a messages or responses body (the chat schema sets no limit).
-    static func violation(in members: [(key: String, value: JSONValue)], limitingUser: Bool) -> String? {
+    /// What differs by the body's kind: a messages body's sampling fields are not nullable, and `user` is at
+    /// most 256 characters in a messages or responses body (the chat schema sets no limit).
+    private static func notNullable(_ key: String, in skin: PresetSourceBody.Skin) -> Bool {
+        switch skin {
+        case .chat: Self.notNullable.contains(key)
+        case .messages: Self.notNullable.contains(key) || ["top_p", "temperature", "max_tokens", "top_k"].contains(key)
+        case .responses: Self.notNullable.contains(key) || key == "top_k"
+        }
+    }
+
+    /// A tool of `skin`'s body: an object with a string `type`, or in a messages body a custom tool (`name` and
+    /// `input_schema`).
+    private static func isTool(_ tool: JSONValue, in skin: PresetSourceBody.Skin) -> Bool {
+        if tool["type"]?.string != nil { return true }
+        return skin == .messages && tool["name"]?.string != nil && tool["input_schema"]?.members != nil
+    }
+
+    /// The first field of `members` that breaks its rule, as a message naming it.
+    static func violation(in members: [(key: String, value: JSONValue)], skin: PresetSourceBody.Skin) -> String? {
         for (key, value) in members {
-            if limitingUser, key == "user", !Kind.shortString(256).holds(value), value != .null {
+            if skin != .chat, key == "user", !Kind.shortString(256).holds(value), value != .null {
                 return "'user' must be \(Kind.shortString(256).phrase)."
             }
+            if key == "tools", let tools = value.array,
+                let index = tools.firstIndex(where: { !Self.isTool($0, in: skin) })
+            {
+                return skin == .messages
+                    ? "'tools[\(index)]' must be an object with a 'type', or with 'name' and 'input_schema'."
+                    : "'tools[\(index)]' must be an object with a string 'type'."
+            }
             if value == .null {
-                if Self.notNullable.contains(key) { return "'\(key)' may not be null: leave it out instead." }
+                if Self.notNullable(key, in: skin) { return "'\(key)' may not be null: leave it out instead." }
                 continue
             }
             if let kind = Self.kinds[key], !kind.holds(value) {

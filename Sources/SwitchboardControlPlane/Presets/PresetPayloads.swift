@@ -40,7 +40,7 @@ struct PresetSourceBody: Decodable {
         if skin == .messages, self["model"]?.string == nil {
             throw APIFailure(400, "'model' is required in a messages body: a model name string.")
         }
-        if let violation = PresetFieldRules.violation(in: self.members, limitingUser: skin != .chat) {
+        if let violation = PresetFieldRules.violation(in: self.members, skin: skin) {
             throw APIFailure(400, violation)
         }
     }
