@@ -16,15 +16,7 @@ struct OpenAPIDocumentTests {
         }
         var served: Set<String> = Set(OpenAPIDocument.dataPlane.map { "\($0.method) \($0.path)" })
         for group in RouteTable.all.groups {
-            for route in group.routes {
-                let path = route.pattern.segments.map { segment -> String in
-                    switch segment {
-                    case .literal(let text): text
-                    case .parameter(let name), .rest(let name): "{\(name)}"
-                    }
-                }
-                served.insert("\(route.method) /\(path.joined(separator: "/"))")
-            }
+            for route in group.routes { served.insert("\(route.method) \(route.pattern.template)") }
         }
         #expect(documented == served)
         #expect(documented.contains("GET /openapi.json") && documented.contains("PUT /api/v0/models/{id}"))

@@ -11,13 +11,7 @@ struct AnalyticsAPI: ControlPlaneAPI {
     init(_ context: APIContext) { self.context = context }
 
     func requests(_ request: APIRequest) async throws -> ControlPlane.Response {
-        let buckets = try await self.buckets(request)
-        return .json(
-            AnalyticsGraph(
-                summary: Total(total: buckets.reduce(0) { $0 + $1.requests }),
-                data_points: buckets.map { Self.point($0.bucket, Total(total: $0.requests)) }
-            )
-        )
+        try await self.totals(request, \.requests)
     }
 
     func cost(_ request: APIRequest) async throws -> ControlPlane.Response {
@@ -58,13 +52,7 @@ struct AnalyticsAPI: ControlPlaneAPI {
     }
 
     func errors(_ request: APIRequest) async throws -> ControlPlane.Response {
-        let buckets = try await self.buckets(request)
-        return .json(
-            AnalyticsGraph(
-                summary: Total(total: buckets.reduce(0) { $0 + $1.errors }),
-                data_points: buckets.map { Self.point($0.bucket, Total(total: $0.errors)) }
-            )
-        )
+        try await self.totals(request, \.errors)
     }
 
     func errorRate(_ request: APIRequest) async throws -> ControlPlane.Response {
@@ -142,6 +130,20 @@ struct AnalyticsAPI: ControlPlaneAPI {
     }
 
     // MARK: - Helpers
+
+    /// A graph of one count per bucket and its sum.
+    private func totals(
+        _ request: APIRequest,
+        _ count: KeyPath<RequestLogBucket, Int>
+    ) async throws -> ControlPlane.Response {
+        let buckets = try await self.buckets(request)
+        return .json(
+            AnalyticsGraph(
+                summary: Total(total: buckets.reduce(0) { $0 + $1[keyPath: count] }),
+                data_points: buckets.map { Self.point($0.bucket, Total(total: $0[keyPath: count])) }
+            )
+        )
+    }
 
     private func buckets(_ request: APIRequest) async throws -> [RequestLogBucket] {
         let filter = try LogFilterQuery.filter(request.query, requireTimes: true)

@@ -72,12 +72,7 @@ struct OpenAPIDocument: Encodable {
     }
 
     private mutating func add(route: Route, group: RouteGroup) {
-        let path = route.pattern.segments.reduce(into: "") { path, segment in
-            switch segment {
-            case .literal(let text): path += "/" + text
-            case .parameter(let name), .rest(let name): path += "/{\(name)}"
-            }
-        }
+        let path = route.pattern.template
         let errorType = group.style == .problem ? "application/problem+json" : "application/json"
         var responses: [String: Response] = [
             "default": Response(
@@ -108,12 +103,7 @@ struct OpenAPIDocument: Encodable {
     private static let jsonBody = RequestBody(content: ["application/json": MediaType(schema: JSONSchema())])
 
     private static func parameters(in pattern: PathPattern) -> [Parameter]? {
-        let names = pattern.segments.compactMap { segment -> String? in
-            switch segment {
-            case .literal: nil
-            case .parameter(let name), .rest(let name): name
-            }
-        }
+        let names = pattern.parameterNames
         return names.isEmpty ? nil : names.map { Parameter(name: $0) }
     }
 

@@ -19,6 +19,26 @@ struct PathPattern: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The path as OpenAPI writes it: `/api/v0/models/{id}` (a rest parameter is one parameter there).
+    var template: String {
+        self.segments.map { segment in
+            switch segment {
+            case .literal(let text): "/" + text
+            case .parameter(let name), .rest(let name): "/{\(name)}"
+            }
+        }.joined()
+    }
+
+    /// The names of the path's parameters, in order.
+    var parameterNames: [String] {
+        self.segments.compactMap { segment in
+            switch segment {
+            case .literal: nil
+            case .parameter(let name), .rest(let name): name
+            }
+        }
+    }
+
     /// The parameters of `path` (its segments, already split) when it has this pattern's shape.
     func match(_ path: [Substring]) -> [String: String]? {
         var parameters: [String: String] = [:]

@@ -62,9 +62,12 @@ extension GatewayHandler {
             case "/": return .local(.root)
             default:
                 // Portkey's pricing lookup, at the root (its gateway) and under /v1 (its API base).
-                for prefix in ["/model-configs/pricing/", "/v1/model-configs/pricing/"] where uri.hasPrefix(prefix) {
-                    let parts = Self.pathOnly(uri).dropFirst(prefix.count)
-                        .split(separator: "/", maxSplits: 1).map(String.init)
+                let root = uri.hasPrefix("/model-configs/pricing/")
+                if root || uri.hasPrefix("/v1/model-configs/pricing/") {
+                    let prefix = root ? "/model-configs/pricing/".count : "/v1/model-configs/pricing/".count
+                    let parts = Self.pathOnly(uri).dropFirst(prefix).split(separator: "/", maxSplits: 1).map(
+                        String.init
+                    )
                     if parts.count == 2 { return .local(.pricing(provider: parts[0], model: parts[1])) }
                 }
             }
