@@ -94,7 +94,8 @@ import Testing
                     group.addTask {
                         try await fixture.client.request(
                             "/api/v1/presets/busy/chat/completions",
-                            body: #"{"model":"mock/mock-1","seed":\#(index),"messages":[]}"#
+                            body:
+                                #"{"model":"mock/mock-1","seed":\#(index),"messages":[{"role":"user","content":"hi"}]}"#
                         ).status
                     }
                 }
@@ -185,7 +186,8 @@ import Testing
         try await Self.withGateway(.sqlite) { fixture in
             let created = try await fixture.client.request(
                 "/api/v1/presets/resilient/chat/completions",
-                body: #"{"models":["mock/mock-1;status=503","mock/mock-2"],"messages":[]}"#
+                body:
+                    #"{"models":["mock/mock-1;status=503","mock/mock-2"],"messages":[{"role":"user","content":"hi"}]}"#
             )
             #expect(created.status == 200)
             let response = try await fixture.client.request(
@@ -204,18 +206,50 @@ import Testing
         ("/api/v1/presets/p/chat/completions", #"{"model":"m"}"#, 400, "'messages' is required"),
         ("/api/v1/presets/p/messages", #"{"messages":[]}"#, 400, "'model' is required"),
         (
-            "/api/v1/presets/p/chat/completions", #"{"messages":[],"temperature":"hot"}"#, 400,
+            "/api/v1/presets/p/chat/completions", #"{"messages":[{"role":"user","content":"hi"}],"temperature":"hot"}"#,
+            400,
             "'temperature' must be a number"
         ),
         // Found by schemathesis (issue 19): a preset must not keep a value its target API would refuse.
-        ("/api/v1/presets/p/chat/completions", #"{"messages":[],"frequency_penalty":{}}"#, 400, "'frequency_penalty'"),
-        ("/api/v1/presets/p/chat/completions", #"{"messages":[],"seed":{}}"#, 400, "'seed' must be an integer"),
-        ("/api/v1/presets/p/chat/completions", #"{"messages":[],"tool_choice":-773}"#, 400, "'tool_choice'"),
         (
-            "/api/v1/presets/p/chat/completions", #"{"messages":[],"response_format":[null,null]}"#, 400,
+            "/api/v1/presets/p/chat/completions",
+            #"{"messages":[{"role":"user","content":"hi"}],"frequency_penalty":{}}"#, 400, "'frequency_penalty'"
+        ),
+        (
+            "/api/v1/presets/p/chat/completions", #"{"messages":[{"role":"user","content":"hi"}],"seed":{}}"#, 400,
+            "'seed' must be an integer"
+        ),
+        (
+            "/api/v1/presets/p/chat/completions", #"{"messages":[{"role":"user","content":"hi"}],"tool_choice":-773}"#,
+            400, "'tool_choice'"
+        ),
+        (
+            "/api/v1/presets/p/chat/completions",
+            #"{"messages":[{"role":"user","content":"hi"}],"response_format":[null,null]}"#, 400,
             "'response_format'"
         ),
         ("/api/v1/presets/p/responses", #"{"reasoning_effort":"huge"}"#, 400, "'reasoning_effort' must be one of"),
+        // Inside tools and messages too: the whole body is checked against its OpenRouter request schema.
+        (
+            "/api/v1/presets/p/chat/completions",
+            #"{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":"x"}}]}"#,
+            400, "'tools[0].function.parameters' must be an object, not a string"
+        ),
+        ("/api/v1/presets/p/chat/completions", #"{"messages":[]}"#, 400, "'messages' must have at least 1 item."),
+        (
+            "/api/v1/presets/p/chat/completions", #"{"messages":[{"role":"pirate","content":"arr"}]}"#, 400,
+            "'messages[0].role'"
+        ),
+        (
+            "/api/v1/presets/p/messages",
+            #"{"model":"m","messages":[{"role":"user","content":"hi"}],"thinking":{"type":"sometimes"}}"#,
+            400, "'thinking"
+        ),
+        // A field kept from another kind's body is checked by that kind's schema.
+        (
+            "/api/v1/presets/p/chat/completions",
+            #"{"messages":[{"role":"user","content":"hi"}],"truncation":"never"}"#, 400, "'truncation' must be one of"
+        ),
         ("/api/v1/presets/p%20q/responses", "{}", 400, "Invalid preset slug"),
         ("/api/v1/presets/p/embeddings", "{}", 404, "No presets route"),
     ])

@@ -1,9 +1,8 @@
 import SwitchboardCore
 import SwitchboardStore
 
-/// The body a preset version is made from: a chat-completions, Anthropic messages or responses request.
-/// Required fields and the types of the fields a preset keeps are checked; what it keeps is
-/// ``PresetsAPI/keptFields``.
+/// The body a preset version is made from: a chat-completions, Anthropic messages or responses request, checked
+/// against its schema; what a version keeps of it is ``PresetsAPI/keptFields``.
 struct PresetSourceBody: Decodable {
     enum Skin: String, Sendable {
         case chat, messages, responses
@@ -32,16 +31,11 @@ struct PresetSourceBody: Decodable {
 
     subscript(key: String) -> JSONValue? { self.members.first { $0.key == key }?.value }
 
-    /// The required fields of `skin` and the types of the fields a preset keeps.
+    /// The body against its kind's request schema (``PresetSchemas``): 400 naming the first field that breaks it.
     func check(as skin: Skin) throws {
-        if skin == .chat || skin == .messages, self["messages"]?.array == nil {
-            throw APIFailure(400, "'messages' is required: the \(skin.name) body's array of messages.")
-        }
-        if skin == .messages, self["model"]?.string == nil {
-            throw APIFailure(400, "'model' is required in a messages body: a model name string.")
-        }
-        if let violation = PresetFieldRules.violation(in: self.members, skin: skin) {
-            throw APIFailure(400, violation)
+        let body = JSONValue.object(self.members)
+        if let violation = PresetSchemas.violation(in: body, skin: skin, kept: PresetsAPI.keptFields) {
+            throw APIFailure(400, violation.message(root: "The body") + " Send a valid \(skin.name) body.")
         }
     }
 
