@@ -1,119 +1,183 @@
-/// Switchboard's own OpenAPI 3.1 document (`GET /openapi.json`), made from the route table, so it lists exactly
-/// the control-plane operations the gateway serves, plus the data plane's. Each control-plane operation names
-/// the seed document whose schemas it follows (docs/control-plane.md lists where it differs on purpose).
-struct OpenAPIDocument: Encodable {
-    struct Info: Encodable {
-        var title = "Switchboard"
-        var version = "1"
-        var description =
-            "A local LLM gateway: OpenAI, Anthropic and OpenRouter model APIs, Portkey's and OpenRouter's "
-            + "control-plane APIs, the models registry. Request and response shapes follow the seeds' documents "
-            + "named in each operation; docs/control-plane.md lists the deliberate differences."
-    }
+import SwitchboardCore
 
-    struct Operation: Encodable {
-        var operationId: String
-        var summary: String
-        var tags: [String]
-        var parameters: [Parameter]?
-        var requestBody: RequestBody?
-        var responses: [String: Response]
-    }
-
-    struct Parameter: Encodable {
-        struct Schema: Encodable { var type = "string" }
-        var name: String
-        var `in` = "path"
-        var required = true
-        var schema = Schema()
-    }
-
-    struct RequestBody: Encodable {
-        var required = true
-        var content: [String: MediaType]
-    }
-
-    struct MediaType: Encodable {
-        var schema: JSONSchema
-    }
-
-    /// The schemas here only say "a JSON object"; the shapes are the seeds'.
-    struct JSONSchema: Encodable {
-        var type = "object"
-    }
-
-    struct Response: Encodable {
-        var description: String
-        var content: [String: MediaType]?
-    }
-
-    var openapi = "3.1.0"
-    var info = Info()
-    var paths: [String: [String: Operation]] = [:]
+/// Switchboard's own OpenAPI 3.1 document (`GET /openapi.json`), made from the route table, so it lists exactly the
+/// operations the gateway serves. An operation that follows a seed carries the seed's own parameters, bodies and
+/// responses (``SeedOperations``: Portkey's and OpenRouter's documents, compiled in); the registry, the log list
+/// and the errors carry Switchboard's (``OwnSchemas``); the data plane's model APIs are described, not schema'd
+/// (their shapes are the providers'). docs/control-plane.md lists where Switchboard differs from a seed on purpose.
+enum OpenAPIDocument {
+    static let description =
+        "A local LLM gateway: OpenAI, Anthropic and OpenRouter model APIs, Portkey's and OpenRouter's control-plane "
+        + "APIs, the models registry. Operations that follow Portkey's or OpenRouter's API carry that document's "
+        + "schemas; docs/control-plane.md lists the deliberate differences. Authenticate with x-portkey-api-key, "
+        + "Authorization: Bearer or x-api-key (none on a loopback gateway without keys)."
 
     /// The document for `table` and the data plane's operations.
-    init(table: RouteTable = .all) {
-        for group in table.groups {
-            for route in group.routes {
-                self.add(route: route, group: group)
+    static func make(table: RouteTable = .all) -> JSONValue {
+        var paths: [(key: String, value: JSONValue)] = []
+        func add(_ path: String, _ method: String, _ operation: JSONValue) {
+            if let index = paths.firstIndex(where: { $0.key == path }) {
+                paths[index].value = paths[index].value.replacing(method.lowercased(), with: operation)
+            } else {
+                paths.append((path, .object([(method.lowercased(), operation)])))
             }
         }
+        for group in table.groups {
+            for route in group.routes { add(route.pattern.template, route.method, Self.operation(route, in: group)) }
+        }
         for (method, path, summary) in Self.dataPlane {
-            let operation = Operation(
-                operationId: Self.operationID(method, path),
-                summary: summary,
-                tags: ["data plane"],
-                parameters: Self.parameters(in: PathPattern(path)),
-                requestBody: method == "POST" ? Self.jsonBody : nil,
-                responses: ["200": Response(description: "The answer (JSON, or SSE for a stream)")]
-            )
-            self.paths[path, default: [:]][method.lowercased()] = operation
+            add(path, method, Self.dataPlaneOperation(method, path, summary))
         }
+        return .object([
+            ("openapi", .string("3.1.0")),
+            (
+                "info",
+                .object([
+                    ("title", .string("Switchboard")), ("version", .string("1")),
+                    ("description", .string(Self.description)),
+                ])
+            ),
+            ("paths", .object(paths)),
+            ("components", Self.components),
+            ("security", .array(Self.securitySchemes.map { .object([($0.key, .array([]))]) } + [.object([])])),
+        ])
     }
 
-    private mutating func add(route: Route, group: RouteGroup) {
+    // MARK: - Operations
+
+    private static func operation(_ route: Route, in group: RouteGroup) -> JSONValue {
         let path = route.pattern.template
-        let errorType = group.style == .problem ? "application/problem+json" : "application/json"
-        var responses: [String: Response] = [
-            "default": Response(
-                description:
-                    "An error in \(group.name == "presets" ? "OpenRouter's" : group.style == .problem ? "RFC 7807" : "Portkey's") shape",
-                content: [errorType: MediaType(schema: JSONSchema())]
-            )
+        let head: [(key: String, value: JSONValue)] = [
+            ("operationId", .string(Self.operationID(route.method, path))), ("tags", .array([.string(group.name)])),
         ]
-        if route.method == "DELETE", group.style == .problem {
-            responses["204"] = Response(description: "Deleted")
+        let error = Self.errorResponse(group)
+        if let seed = Self.seedOperations(group)?.operation(route.method, route.pattern), var members = seed.members {
+            members.insert(contentsOf: head, at: 0)
+            if let index = members.firstIndex(where: { $0.key == "responses" }), members[index].value["default"] == nil
+            {
+                members[index].value = members[index].value.replacing("default", with: error)
+            }
+            return .object(members)
+        }
+        var members = head + [("summary", .string("\(route.method) \(path)"))]
+        if !route.pattern.parameterNames.isEmpty { members.append(("parameters", Self.pathParameters(route.pattern))) }
+        let own = Self.ownSchemas(route.method, path)
+        if let body = own.body { members.append(("requestBody", Self.jsonContent(body, required: true))) }
+        var responses: [(key: String, value: JSONValue)] = [("default", error)]
+        if route.method == "DELETE" {
+            responses.append(("204", .object([("description", .string("Deleted"))])))
         } else {
-            responses["200"] = Response(
-                description: "Success",
-                content: ["application/json": MediaType(schema: JSONSchema())]
+            let success = Self.jsonContent(own.response ?? .object([("type", .string("object"))]), required: nil)
+            responses.append(("200", success.replacing("description", with: .string("Success"))))
+        }
+        members.append(("responses", .object(responses)))
+        return .object(members)
+    }
+
+    private static func dataPlaneOperation(_ method: String, _ path: String, _ summary: String) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("operationId", .string(Self.operationID(method, path))), ("summary", .string(summary)),
+            ("tags", .array([.string("data plane")])),
+        ]
+        if PathPattern(path).parameterNames.count > 0 {
+            members.append(("parameters", Self.pathParameters(PathPattern(path))))
+        }
+        if method == "POST" {
+            members.append(("requestBody", Self.jsonContent(.object([("type", .string("object"))]), required: true)))
+        }
+        members.append(
+            (
+                "responses",
+                .object([("200", .object([("description", .string("The answer (JSON, or SSE for a stream)"))]))])
             )
-        }
-        let operation = Operation(
-            operationId: Self.operationID(route.method, path),
-            summary: "\(route.method) \(path) — \(Self.seed(of: group))",
-            tags: [group.name],
-            parameters: Self.parameters(in: route.pattern),
-            requestBody: route.method == "POST" || route.method == "PUT" ? Self.jsonBody : nil,
-            responses: responses
         )
-        self.paths[path, default: [:]][route.method.lowercased()] = operation
+        return .object(members)
     }
 
-    private static let jsonBody = RequestBody(content: ["application/json": MediaType(schema: JSONSchema())])
-
-    private static func parameters(in pattern: PathPattern) -> [Parameter]? {
-        let names = pattern.parameterNames
-        return names.isEmpty ? nil : names.map { Parameter(name: $0) }
-    }
-
-    private static func seed(of group: RouteGroup) -> String {
+    /// The seed an API group follows.
+    private static func seedOperations(_ group: RouteGroup) -> SeedOperations? {
         switch group.style {
-        case .portkey where group.name == "openapi": "this document"
-        case .portkey: "Portkey's API (spec/vendor/portkey-openapi.yaml)"
-        case .openRouter: "OpenRouter's presets API (spec/vendor/openrouter-openapi.yaml)"
-        case .problem: "the models registry (spec/models-api.md)"
+        case .portkey: group.name == "openapi" ? nil : .portkey
+        case .openRouter: .openRouter
+        case .problem: nil
         }
+    }
+
+    /// Bodies and answers of the operations no seed describes.
+    private static func ownSchemas(_ method: String, _ path: String) -> (body: JSONValue?, response: JSONValue?) {
+        func reference(_ name: String) -> JSONValue {
+            .object([("$ref", .string("#/components/schemas/Switchboard.\(name)"))])
+        }
+        switch (method, path) {
+        case ("GET", "/api/v0/models"): return (nil, reference("RegistryPage"))
+        case ("GET", "/api/v0/models/{id}"): return (nil, reference("RegistryModelEnvelope"))
+        case ("PUT", "/api/v0/models/{id}"): return (reference("RegistryModelBody"), reference("RegistryModelEnvelope"))
+        case ("GET", "/v1/logs"): return (nil, reference("LogList"))
+        case ("GET", "/openapi.json"):
+            return (nil, .object([("type", .string("object")), ("description", .string("This document."))]))
+        default: return (nil, nil)
+        }
+    }
+
+    private static func errorResponse(_ group: RouteGroup) -> JSONValue {
+        let (type, schema, shape) =
+            switch group.style {
+            case .portkey: ("application/json", "PortkeyError", "Portkey's")
+            case .openRouter: ("application/json", "OpenRouterError", "OpenRouter's")
+            case .problem: ("application/problem+json", "Problem", "RFC 7807")
+            }
+        let reference = JSONValue.object([("$ref", .string("#/components/schemas/Switchboard.\(schema)"))])
+        return .object([
+            ("description", .string("An error in \(shape) shape")),
+            ("content", .object([(type, .object([("schema", reference)]))])),
+        ])
+    }
+
+    private static func jsonContent(_ schema: JSONValue, required: Bool?) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("content", .object([("application/json", .object([("schema", schema)]))]))
+        ]
+        if let required { members.append(("required", .bool(required))) }
+        return .object(members)
+    }
+
+    private static func pathParameters(_ pattern: PathPattern) -> JSONValue {
+        .array(
+            pattern.parameterNames.map { name in
+                .object([
+                    ("name", .string(name)), ("in", .string("path")), ("required", .bool(true)),
+                    ("schema", .object([("type", .string("string"))])),
+                ])
+            }
+        )
+    }
+
+    // MARK: - Components
+
+    private static let securitySchemes: [(key: String, value: JSONValue)] = [
+        (
+            "portkeyApiKey",
+            .object([("type", .string("apiKey")), ("in", .string("header")), ("name", .string("x-portkey-api-key"))])
+        ),
+        ("bearer", .object([("type", .string("http")), ("scheme", .string("bearer"))])),
+        ("apiKey", .object([("type", .string("apiKey")), ("in", .string("header")), ("name", .string("x-api-key"))])),
+    ]
+
+    private static var components: JSONValue {
+        var kinds: [(key: String, value: JSONValue)] = [("securitySchemes", .object(Self.securitySchemes))]
+        var schemas = JSONValue(parsing: Array(OwnSchemas.json.utf8))?.members ?? []
+        for seed in [SeedOperations.portkey, .openRouter] {
+            for (kind, name, value) in seed.components {
+                if kind == "schemas" {
+                    schemas.append((name, value))
+                } else if let index = kinds.firstIndex(where: { $0.key == kind }) {
+                    kinds[index].value = kinds[index].value.replacing(name, with: value)
+                } else {
+                    kinds.append((kind, .object([(name, value)])))
+                }
+            }
+        }
+        return .object([("schemas", .object(schemas))] + kinds)
     }
 
     /// `get_v1_configs_slug`.
