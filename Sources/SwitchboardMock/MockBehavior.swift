@@ -24,13 +24,16 @@ public struct MockBehavior: Sendable, Equatable {
     /// Prompt tokens reported as read from the provider's cache (OpenAI `cached_tokens`, Anthropic
     /// `cache_read_input_tokens`).
     public var cachedTokens = 0
+    /// Write JSON as a pretty printer would (a space after every `:` and `,`) and end event lines with CRLF, as
+    /// some OpenAI-compatible servers do: the gateway's byte scanners must not depend on compact JSON.
+    public var spaced = false
     /// The model with any options removed.
     public var model: String
 
     /// The option names, as header suffixes (`x-mock-<name>`) and model options.
     public static let optionNames = [
         "tokens", "chunks", "interval_ms", "header_delay_ms", "status", "retry_after", "retry_after_ms",
-        "reset_after", "malformed", "fail_first", "cached",
+        "reset_after", "malformed", "fail_first", "cached", "spaced",
     ]
 
     public init(tokens: Int = 8, intervalMs: Int = 0, model: String = "mock-1") {
@@ -71,6 +74,7 @@ public struct MockBehavior: Sendable, Equatable {
             case "malformed": behavior.malformed = value == "true" || value == "1"
             case "fail_first": behavior.failFirst = Int(value).map { max(0, $0) }
             case "cached": behavior.cachedTokens = max(0, Int(value) ?? 0)
+            case "spaced": behavior.spaced = value == "true" || value == "1"
             default: break
             }
         }

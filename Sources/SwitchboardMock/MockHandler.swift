@@ -249,7 +249,9 @@ final class MockHandler: ChannelDuplexHandler {
                     body: Array(MockResponses.error(status: 400, anthropic: false).utf8)
                 )
             }
-            if behavior.intervalMs == 0, behavior.resetAfter == nil, !behavior.malformed, c.completionTokens <= 4096 {
+            if behavior.intervalMs == 0, behavior.resetAfter == nil, !behavior.malformed, !behavior.spaced,
+                c.completionTokens <= 4096
+            {
                 let key = StreamKey(
                     kind: plan.kind,
                     model: c.model,
@@ -269,7 +271,7 @@ final class MockHandler: ChannelDuplexHandler {
                 }
                 return self.streamRendered(context, head, events: self.cachedStream!.events)
             }
-            if behavior.intervalMs == 0, behavior.resetAfter == nil, !behavior.malformed {
+            if behavior.intervalMs == 0, behavior.resetAfter == nil, !behavior.malformed, !behavior.spaced {
                 // Megabytes of events: rendered once, in chunks of whole events (a busy provider's reads).
                 let key =
                     "stream|\(plan.kind)|\(c.model)|\(c.completionTokens)|\(c.includeUsage)|\(c.promptTokens)|\(c.cachedTokens)"
@@ -280,7 +282,7 @@ final class MockHandler: ChannelDuplexHandler {
             let events: (Int) -> String? =
                 behavior.malformed
                 ? { index in index == 1 ? "data: {\"choices\": [oops\n\n" : source(index > 1 ? index - 1 : index) }
-                : source
+                : behavior.spaced ? { source($0).map(MockResponses.spaced) } : source
             return self.stream(context, head, events: events, plan: plan)
         }
         func render() -> String {
@@ -298,8 +300,9 @@ final class MockHandler: ChannelDuplexHandler {
             case .responses: MockResponses.response(c)
             }
         }
-        guard c.completionTokens > 4096 || plan.embeddingInputs > 512 else {
-            return self.respond(context, head, status: .ok, body: Array(render().utf8))
+        guard c.completionTokens > 4096 || plan.embeddingInputs > 512, !behavior.spaced else {
+            let body = behavior.spaced ? MockResponses.spaced(render()) : render()
+            return self.respond(context, head, status: .ok, body: Array(body.utf8))
         }
         // A large answer: rendered once and shared, since tests repeat it many times.
         let key =

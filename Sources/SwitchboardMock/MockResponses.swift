@@ -182,6 +182,39 @@ public enum MockResponses {
     // MARK: - Errors
 
     /// The error body for a `status` fault, in OpenAI or Anthropic shape.
+    /// `text` (a JSON body, or events of JSON) as a pretty printer would write it: a space after every `:` and `,`
+    /// outside strings, and event lines ended by CRLF (a raw newline only ends a line: in JSON it is escaped).
+    public static func spaced(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            if line.hasPrefix("data: ") { return "data: " + Self.spacedJSON(line.dropFirst(6)) }
+            return line.hasPrefix("event:") ? String(line) : Self.spacedJSON(line)
+        }.joined(separator: "\r\n")
+    }
+
+    private static func spacedJSON(_ json: Substring) -> String {
+        var out = ""
+        out.reserveCapacity(json.utf8.count * 5 / 4)
+        var inString = false
+        var escaped = false
+        for character in json {
+            out.append(character)
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if character == "\\" {
+                    escaped = true
+                } else if character == "\"" {
+                    inString = false
+                }
+            } else if character == "\"" {
+                inString = true
+            } else if character == ":" || character == "," {
+                out += " "
+            }
+        }
+        return out
+    }
+
     public static func error(status: Int, anthropic: Bool) -> String {
         let type: String =
             switch status {

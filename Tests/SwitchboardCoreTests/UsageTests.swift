@@ -144,6 +144,40 @@ import Testing
         }
     }
 
+    /// Pretty-printed JSON and CRLF line ends: the usage chunk is still found and taken out, the counts still read.
+    @Test func spacedJSONAndCRLFEventsAreFilteredAndCounted() {
+        let events = [
+            "data: {\"id\": \"a\", \"choices\": [{\"delta\": {\"content\": \"hi\"}}]}\r\n\r\n",
+            "data: {\"id\": \"a\", \"choices\": [ ], \"usage\": {\"prompt_tokens\": 12, \"completion_tokens\":\t3}}\r\n\r\n",
+            "data: [DONE]\r\n\r\n",
+        ]
+        let input = Array(events.joined().utf8)
+        for size in [1, 2, 3, 7, input.count] {
+            var filter = UsageEventFilter()
+            var scanner = UsageScanner(format: .eventStream)
+            var output: [UInt8] = []
+            var start = 0
+            while start < input.count {
+                let end = min(input.count, start + size)
+                input[start..<end].withUnsafeBytes { piece in
+                    scanner.consume(piece)
+                    filter.consume(piece) { output += $0 }
+                }
+                start = end
+            }
+            filter.finish { output += $0 }
+            #expect(output == Array((events[0] + events[2]).utf8), "pieces of \(size)")
+            let usage = scanner.result(requestBytes: 10)
+            #expect(usage.promptTokens == 12 && usage.completionTokens == 3 && usage.source == .reported)
+        }
+        var pretty = UsageScanner(format: .json)
+        let body = "{\n  \"usage\": {\n    \"prompt_tokens\":\n      7,\n    \"completion_tokens\": 2\n  }\n}"
+        Array(body.utf8).withUnsafeBytes { pretty.consume($0) }
+        #expect(
+            pretty.result(requestBytes: 1).promptTokens == 7 && pretty.result(requestBytes: 1).completionTokens == 2
+        )
+    }
+
     @Test func streamOptionsAreAskedForOnlyWhenMissing() throws {
         func override(_ body: String, kind: ProviderKind = .openai) throws -> String? {
             let bytes = Array(body.utf8)

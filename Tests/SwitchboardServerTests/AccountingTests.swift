@@ -49,6 +49,55 @@ import Testing
             .compactMap { Double($0.split(separator: " ").last!) }.reduce(0, +)
     }
 
+    /// An upstream that writes JSON the way a pretty printer does (`"choices": []`, a space after every comma) and
+    /// ends event lines with CRLF: tokens are still read exactly, and the usage chunk the gateway asked for still
+    /// never reaches a client that did not ask for it (issue 20).
+    @Test func aSpacedUpstreamIsCountedAndItsUsageChunkFiltered() async throws {
+        try await Self.withGateway(.sqlite) { fixture in
+            let messages = #""messages":[{"role":"user","content":"count me"}]"#
+            let streamBody = #"{"model":"mock/mock-1","stream":true,\#(messages)}"#
+            let spaced = [("x-mock-spaced", "true"), ("x-mock-tokens", "6")]
+            let streamed = try await fixture.client.request("/v1/chat/completions", headers: spaced, body: streamBody)
+            let prompt = Self.mockPromptTokens(fixture)
+            #expect(fixture.mock.recorder.requests.last?.bodyString.contains(#""include_usage":true"#) == true)
+            let direct = try await fixture.mockClient.request(
+                "/v1/chat/completions",
+                headers: spaced,
+                body: streamBody.replacingOccurrences(of: "mock/mock-1", with: "mock-1")
+            )
+            #expect(streamed.text.contains(#""choices": [{"#) && streamed.text.contains("\r\n\r\n"))
+            #expect(streamed.text == direct.text, "the client gets what the provider sends without usage")
+            #expect(!streamed.text.contains(#""usage": {"#))
+
+            let plain = try await fixture.client.request(
+                "/v1/chat/completions",
+                headers: [("x-mock-spaced", "true"), ("x-mock-tokens", "5"), ("x-mock-cached", "3")],
+                body: #"{"model":"mock/mock-1",\#(messages)}"#
+            )
+            #expect(plain.text.contains(#""prompt_tokens": "#))
+            let anthropic = try await fixture.client.request(
+                "/v1/messages",
+                headers: [("x-mock-spaced", "true"), ("x-mock-tokens", "4"), ("x-mock-cached", "10")],
+                body: #"{"model":"mock/mock-1","max_tokens":9,"stream":true,\#(messages)}"#
+            )
+            #expect(anthropic.text.contains("event: message_delta\r\n"))
+            let anthropicPrompt = Self.mockPromptTokens(fixture)
+
+            await fixture.runtime.flushRequestLog()
+            let (records, _) = try await fixture.store!.listRequestLogs(
+                filter: RequestLogFilter(),
+                limit: 10,
+                offset: 0
+            )
+            let counts = Set(
+                records.map { "\($0.promptTokens)/\($0.completionTokens)/\($0.cachedTokens)/\($0.usageSource)" }
+            )
+            #expect(counts.contains("\(prompt)/6/0/reported"), "\(counts)")
+            #expect(counts.contains { $0.hasSuffix("/5/3/reported") }, "\(counts)")
+            #expect(counts.contains("\(anthropicPrompt + 10)/4/10/reported"), "\(counts)")
+        }
+    }
+
     @Test(arguments: TestStores.available)
     func exactTotalsAfterAMixOfRequests(kind: TestStores.Kind) async throws {
         try await Self.withGateway(kind) { fixture in

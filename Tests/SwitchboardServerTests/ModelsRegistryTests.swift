@@ -251,10 +251,11 @@ import Testing
             #expect(ids == ["mock/mock-1", "openai:local-llm"])
 
             // A preset that uses the model holds its delete back.
-            _ = try await fixture.client.request(
+            let preset = try await fixture.client.request(
                 "/api/v1/presets/uses-it/chat/completions",
-                body: #"{"model":"openai:local-llm","messages":[]}"#
+                body: #"{"model":"openai:local-llm","messages":[{"role":"user","content":"hi"}]}"#
             )
+            #expect(preset.status == 200, "\(preset.text)")
             let refused = try await fixture.client.request("/api/v0/models/openai:local-llm", method: .DELETE)
             #expect(refused.status == 409 && Self.problem(refused).code == "model_referenced")
             let references = refused.json["references"] as? [[String: Any]]

@@ -47,17 +47,23 @@ public struct UsageEventFilter: Sendable {
     }
 
     /// Emits the complete events in `bytes`, usage-only ones left out, in as few runs as possible; returns how
-    /// many bytes that used (the rest is an unfinished event).
+    /// many bytes that used (the rest is an unfinished event). An event ends at a blank line, `\n\n` or `\r\n\r\n`.
     private static func pass(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) -> Int {
         var start = 0
         var runStart = 0
         var search = 0
         while let newline = bytes.firstIndex(of: UInt8(ascii: "\n"), from: search), newline + 1 < bytes.count {
-            guard bytes[newline + 1] == UInt8(ascii: "\n") else {
+            let end: Int
+            if bytes[newline + 1] == UInt8(ascii: "\n") {
+                end = newline + 2
+            } else if bytes[newline + 1] == UInt8(ascii: "\r"), newline + 2 < bytes.count,
+                bytes[newline + 2] == UInt8(ascii: "\n")
+            {
+                end = newline + 3
+            } else {
                 search = newline + 1
                 continue
             }
-            let end = newline + 2
             if Self.isUsageOnly(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) {
                 if runStart < start { emit(UnsafeRawBufferPointer(rebasing: bytes[runStart..<start])) }
                 runStart = end
@@ -75,15 +81,45 @@ public struct UsageEventFilter: Sendable {
         self.pending.removeAll()
     }
 
-    static let choices = Array(#""choices":["#.utf8)
-    static let usageObject = Array(#""usage":{"#.utf8)
+    static let choices = Array(#""choices""#.utf8)
+    static let usage = Array(#""usage""#.utf8)
 
-    /// An event whose `choices` is empty and which carries a `usage` object. A quoted key cannot occur inside
-    /// a JSON string (its quotes would be escaped), so the first `"choices":[` is the chunk's own.
+    /// An event whose `choices` is empty and which carries a `usage` object, however the JSON is spaced. A quoted
+    /// key cannot occur inside a JSON string (its quotes would be escaped), so the first `"choices"` followed by a
+    /// colon is the chunk's own.
     static func isUsageOnly(_ event: UnsafeRawBufferPointer) -> Bool {
-        guard let choices = event.firstRange(of: Self.choices), choices.upperBound < event.count,
-            event[choices.upperBound] == UInt8(ascii: "]")
+        guard let choices = Self.value(of: Self.choices, in: event), choices < event.count,
+            event[choices] == UInt8(ascii: "[")
         else { return false }
-        return event.firstRange(of: Self.usageObject) != nil
+        let close = Self.skippingSpace(event, from: choices + 1)
+        guard close < event.count, event[close] == UInt8(ascii: "]") else { return false }
+        guard let usage = Self.value(of: Self.usage, in: event), usage < event.count else { return false }
+        return event[usage] == UInt8(ascii: "{")
     }
+
+    /// Where the value of the first member named `key` (quotes included) starts: after the key, the colon and
+    /// any whitespace.
+    static func value(of key: [UInt8], in event: UnsafeRawBufferPointer) -> Int? {
+        var from = 0
+        while let found = event.firstRange(of: key, from: from) {
+            let colon = Self.skippingSpace(event, from: found.upperBound)
+            if colon < event.count, event[colon] == UInt8(ascii: ":") {
+                return Self.skippingSpace(event, from: colon + 1)
+            }
+            from = found.upperBound
+        }
+        return nil
+    }
+
+    /// The first index from `start` that is not JSON whitespace.
+    static func skippingSpace(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var index = start
+        while index < bytes.count, bytes[index].isJSONSpace { index += 1 }
+        return index
+    }
+}
+
+extension UInt8 {
+    /// JSON's whitespace: space, tab, line feed, carriage return.
+    var isJSONSpace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
 }

@@ -175,7 +175,8 @@ public struct UsageScanner: Sendable {
             while index <= text.count - key.count {
                 if text[index] == key[0], key.indices.allSatisfy({ text[index + $0] == key[$0] }) {
                     var cursor = index + key.count
-                    while cursor < text.count, text[cursor] == UInt8(ascii: " ") || text[cursor] == UInt8(ascii: ":") {
+                    // The colon and any JSON whitespace around it (pretty-printed bodies).
+                    while cursor < text.count, text[cursor].isJSONSpace || text[cursor] == UInt8(ascii: ":") {
                         cursor += 1
                     }
                     var value = 0
