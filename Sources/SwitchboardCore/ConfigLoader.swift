@@ -95,7 +95,7 @@ public struct ConfigLoader {
                 server.highWaterMark = self.int(value, path, in: 4096...(64 << 20)) ?? server.highWaterMark
             case "timeouts":
                 guard let timeouts = self.mapping(value, path) else { continue }
-                let names = ["connect_ms", "response_ms", "idle_ms", "keepalive_ms", "shutdown_grace_ms"]
+                let names = ["connect_ms", "response_ms", "idle_ms", "keepalive_ms", "head_ms", "shutdown_grace_ms"]
                 for (name, value) in self.pairs(timeouts, path, allowed: names) {
                     guard let ms = self.int(value, "\(path).\(name)", in: 1...86_400_000) else { continue }
                     switch name {
@@ -103,6 +103,7 @@ public struct ConfigLoader {
                     case "response_ms": server.responseTimeoutMs = ms
                     case "idle_ms": server.idleTimeoutMs = ms
                     case "keepalive_ms": server.keepAliveTimeoutMs = ms
+                    case "head_ms": server.headReadTimeoutMs = ms
                     default: server.shutdownGraceMs = ms
                     }
                 }

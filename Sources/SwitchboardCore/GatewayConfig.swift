@@ -71,6 +71,9 @@ public struct ServerSettings: Sendable {
     /// A client connection without a request in flight (between requests, or before a complete head) is closed
     /// after this long.
     public var keepAliveTimeoutMs = 75_000
+    /// A client that has started a request head must finish it within this long, or the connection is answered
+    /// 408 and closed (slowloris: a head sent a byte at a time would otherwise hold the connection).
+    public var headReadTimeoutMs = 10_000
     /// How long in-flight requests may run after SIGTERM before connections are closed.
     public var shutdownGraceMs = 30_000
     /// Idle keep-alive connections kept per upstream host and event loop.

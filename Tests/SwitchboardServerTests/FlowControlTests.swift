@@ -294,6 +294,30 @@ import Testing
         }
     }
 
+    /// A client that starts a request head and does not finish it (slowloris) is answered 408 and closed after
+    /// the head-read timeout, well before the keep-alive timeout, and counted in `/metrics`.
+    @Test func anUnfinishedRequestHeadIsCutAfterTheHeadTimeout() async throws {
+        let yaml = GatewayFixture.mockOnly + "\nserver: {timeouts: {keepalive_ms: 60000, head_ms: 1000}}\n"
+        try await GatewayFixture.with(yaml: yaml) { fixture in
+            let started = ContinuousClock.now
+            let answer = try await fixture.client.raw(
+                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-ty",
+                timeout: .seconds(20)
+            )
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(200))")
+            #expect(answer.contains("request_head_timeout"))
+            #expect(ContinuousClock.now - started < .seconds(5), "cut by the head timeout, not the keep-alive one")
+            let metrics = try await fixture.client.request("/metrics", method: .GET).text
+            #expect(metrics.contains("switchboard_client_head_timeouts_total 1"))
+            // A whole request on a fresh connection is not affected.
+            let ok = try await fixture.client.request(
+                "/v1/chat/completions",
+                body: #"{"model":"mock/mock-1","messages":[]}"#
+            )
+            #expect(ok.status == 200)
+        }
+    }
+
     // MARK: - Uploads
 
     /// 16 MB of pass-through upload, with a length and chunked, to an upstream that waits before each read:

@@ -1,4 +1,6 @@
+import Logging
 import NIOCore
+import Prometheus
 import SwitchboardCore
 
 /// Flow control (docs/flow-control.md): each direction is read only as fast as the other side takes the bytes,
@@ -31,8 +33,24 @@ extension GatewayHandler {
     }
 
     /// Called by the loop's keep-alive ``TimeoutSweeper``: closes the connection when it has been without a request for
-    /// longer than the keep-alive timeout.
+    /// longer than the keep-alive timeout, or answers 408 and closes it when a started request head has not been
+    /// completed within the head-read timeout.
     func closeIfIdle(now: NIODeadline) {
+        if self.request == nil, let started = self.headStartedAt, now - started >= self.headReadTimeout {
+            self.headStartedAt = nil
+            self.loop.keepAlive.remove(self)
+            self.runtime.metrics.headReadTimeouts.increment()
+            self.runtime.logger.info(
+                "client did not finish its request head in time; closing",
+                metadata: ["timeout_ms": "\(self.headReadTimeout.nanoseconds / 1_000_000)"]
+            )
+            self.reject(
+                status: 408,
+                code: "request_head_timeout",
+                message: "The request head did not arrive within \(self.headReadTimeout.nanoseconds / 1_000_000) ms."
+            )
+            return
+        }
         guard self.request == nil, now - self.idleSince >= self.keepAliveTimeout, let context = self.context else {
             return
         }

@@ -51,6 +51,9 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var idleSince = NIODeadline.now()
     let idleTimeout: TimeAmount
     let keepAliveTimeout: TimeAmount
+    /// When the first bytes of a request head not yet complete arrived; `nil` between heads.
+    var headStartedAt: NIODeadline?
+    let headReadTimeout: TimeAmount
     /// Most bytes of the client's kept here (an upload before its upstream is ready, pipelined requests).
     let highWaterMark: Int
     /// The response and idle timeouts and retry timing every request's ``Exchange`` runs with.
@@ -61,6 +64,7 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.loop = loop
         self.idleTimeout = .milliseconds(Int64(runtime.config.server.idleTimeoutMs))
         self.keepAliveTimeout = .milliseconds(Int64(runtime.config.server.keepAliveTimeoutMs))
+        self.headReadTimeout = .milliseconds(Int64(runtime.config.server.headReadTimeoutMs))
         self.highWaterMark = runtime.config.server.highWaterMark
         self.exchangeTiming = Exchange.Timing(
             responseTimeoutMs: runtime.config.server.responseTimeoutMs,
@@ -107,8 +111,10 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 let length = self.inbound!.withUnsafeReadableBytes { HTTPHead.length($0) }
                 guard let length, length <= Self.maxHeadBytes else {
                     if available > Self.maxHeadBytes { self.rejectMalformed("request head larger than 64 KiB") }
+                    if self.headStartedAt == nil { self.headStartedAt = .now() }
                     return
                 }
+                self.headStartedAt = nil
                 let bytes = self.inbound!.readSlice(length: length)!
                 let parsed = bytes.withUnsafeReadableBytes { raw in
                     Result { () throws(HTTPFramingError) in try RequestHeadParser.parse(raw) }
@@ -154,6 +160,11 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Bytes the parser rejects: a 400 if no response has started, then the connection closes.
     private func rejectMalformed(_ reason: String) {
+        self.reject(status: 400, code: "bad_http", message: "Malformed HTTP request: \(reason)")
+    }
+
+    /// Answers `status` with an error naming `code` if no response has started, then closes the connection.
+    func reject(status: Int, code: String, message: String) {
         guard let context = self.context else { return }
         self.readState = .waiting
         self.inbound = nil
@@ -163,10 +174,11 @@ final class GatewayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         self.request?.upstream?.abort()
         let body =
-            #"{"error":{"message":"Malformed HTTP request: "# + String(JSONString.quote(reason).dropFirst().dropLast())
-            + #"","type":"invalid_request_error","param":null,"code":"bad_http"}}"#
+            #"{"error":{"message":"# + JSONString.quote(message)
+            + #","type":"invalid_request_error","param":null,"code":"#
+            + JSONString.quote(code) + "}}"
         var buffer = context.channel.allocator.buffer(capacity: 256)
-        HTTPWire.writeStatusLine(&buffer, minorVersion: 1, status: 400)
+        HTTPWire.writeStatusLine(&buffer, minorVersion: 1, status: status)
         buffer.writeStaticString("content-type: application/json\r\nconnection: close\r\n")
         let id = self.request?.id ?? self.loop.ids.make()
         HTTPWire.writeHeader(&buffer, "x-request-id", id)

@@ -14,6 +14,7 @@ public final class GatewayMetrics: Sendable {
     let requestLogWritten: Counter
     let requestLogLost: Counter
     let requestLogQueued: Gauge
+    let headReadTimeouts: Counter
     /// Model names seen as label values; past ``maxModelLabels`` new ones are counted as `other`.
     private let modelLabels = NIOLockedValueBox(Set<String>())
     static let maxModelLabels = 200
@@ -36,6 +37,7 @@ public final class GatewayMetrics: Sendable {
         self.cacheHits = self.registry.counter(.cacheHits)
         self.requestLogWritten = self.registry.counter(.requestLogWritten)
         self.requestLogLost = self.registry.counter(.requestLogLost)
+        self.headReadTimeouts = self.registry.counter(.headReadTimeouts)
         self.inFlight = self.registry.gauge(.requestsInFlight)
         self.upstreamConnectionsOpened = self.registry.counter(.upstreamConnectionsOpened)
         self.upstreamConnectionsReused = self.registry.counter(.upstreamConnectionsReused)

@@ -119,6 +119,11 @@ struct MetricDescriptor: Sendable {
         name: "request_log_lost",
         help: "Request log records that could not be written (queue full or the store failing past its retries)."
     )
+    static let headReadTimeouts = Self(
+        kind: .counter,
+        name: "client_head_timeouts",
+        help: "Client connections answered 408 and closed because a request head was not completed in time."
+    )
     static let requestLogQueued = Self(
         kind: .gauge,
         name: "request_log_queued",
