@@ -15,7 +15,12 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The body shape: OpenAI's error envelope, or Portkey's `{"status":"failure","message"}` used for
     /// gateway-side validation of `x-portkey-*` headers and configs.
     public enum Format: Sendable, Equatable {
-        case openai, portkey
+        /// `{"error":{"message","type","param","code"}}`: OpenAI's envelope, for OpenAI-style clients.
+        case openai
+        /// `{"status":"failure","message"}`: the control plane's.
+        case portkey
+        /// `{"type":"error","error":{"type","message"}}`: Anthropic's, for Messages clients.
+        case anthropic
     }
 
     public init(
@@ -48,6 +53,12 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
             }
             return Array((out + "}").utf8)
         }
+        if self.format == .anthropic {
+            let out =
+                #"{"type":"error","error":{"type":"# + JSONString.quote(self.anthropicType) + #","message":"#
+                + JSONString.quote(self.message) + "}}"
+            return Array(out.utf8)
+        }
         var out = #"{"error":{"message":"#
         out += JSONString.quote(self.message)
         out += #","type":"#
@@ -60,6 +71,31 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         return Array(out.utf8)
     }
 
+    /// Anthropic's error type for the status (its SDKs pick the exception class from it).
+    var anthropicType: String {
+        switch self.status {
+        case 400, 422: "invalid_request_error"
+        case 401: "authentication_error"
+        case 402, 412: "billing_error"
+        case 403: "permission_error"
+        case 404: "not_found_error"
+        case 413: "request_too_large"
+        case 429: "rate_limit_error"
+        case 504: "timeout_error"
+        case 529, 503: "overloaded_error"
+        default: self.status >= 500 ? "api_error" : "invalid_request_error"
+        }
+    }
+
+    /// This error in the error shape of `endpoint`'s clients (Anthropic's for Messages), unless it is the control
+    /// plane's.
+    public func shaped(for endpoint: Endpoint?) -> GatewayError {
+        guard endpoint == .messages, self.format == .openai else { return self }
+        var shaped = self
+        shaped.format = .anthropic
+        return shaped
+    }
+
     // MARK: - The errors the data plane raises
 
     public static func invalidJSON(_ error: JSONSyntaxError) -> GatewayError {
@@ -68,6 +104,16 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
             type: "invalid_request_error",
             code: "invalid_json",
             message: "The request body is not valid JSON: \(error.description)."
+        )
+    }
+
+    public static func missingField(_ field: String, _ what: String) -> GatewayError {
+        GatewayError(
+            status: 400,
+            type: "invalid_request_error",
+            code: "missing_field",
+            param: field,
+            message: "'\(field)' is required: \(what)."
         )
     }
 

@@ -14,10 +14,19 @@ public struct RequestInspection: Sendable, Equatable {
     /// OpenRouter's `preset` field: the slug of a preset to apply.
     public var preset: String?
     public var layout: JSONObjectLayout
+    /// A required field of the endpoint's body that is missing: refused after the body stages (a preset may
+    /// supply it).
+    public var missingField: GatewayError?
 
-    /// Scans `body` once, validating all of it, and picks out the routing fields.
-    /// - Throws: ``GatewayError`` (400) naming the place of a syntax error or the field with a wrong type.
-    public static func inspect(_ body: UnsafeRawBufferPointer) throws(GatewayError) -> RequestInspection {
+    /// Scans `body` once, validating all of it, and picks out the routing fields; the fields of `endpoint`'s
+    /// body that no provider would accept are refused (``RequestFieldRules``).
+    /// - Throws: ``GatewayError`` (400) naming the place of a syntax error, the field with a wrong type, or a
+    ///   (``missingField`` is set, not thrown, for a required field that is missing).
+    public static func inspect(
+        _ body: UnsafeRawBufferPointer,
+        endpoint: Endpoint = .passthrough
+    ) throws(GatewayError) -> RequestInspection {
+        var rules = RequestFieldRules(endpoint: endpoint)
         var model: String?
         var modelRange: Range<Int>?
         var stream = false
@@ -29,6 +38,7 @@ public struct RequestInspection: Sendable, Equatable {
         let layout: JSONObjectLayout
         do {
             layout = try JSONScanner.scanObject(body) { key, value in
+                if fieldError == nil { fieldError = rules.check(key, value, in: body) }
                 if key.equals("model") {
                     switch value.kind {
                     case .string:
@@ -90,6 +100,7 @@ public struct RequestInspection: Sendable, Equatable {
         result.models = models
         result.providerSpan = providerSpan
         result.preset = preset
+        result.missingField = rules.missing()
         return result
     }
 }

@@ -44,7 +44,11 @@ import Testing
     }
 
     static func chat(_ fixture: GatewayFixture, _ headers: [(String, String)]) async throws -> TestResponse {
-        try await fixture.client.request("/v1/chat/completions", headers: headers, body: #"{"model":"mock/x"}"#)
+        try await fixture.client.request(
+            "/v1/chat/completions",
+            headers: headers,
+            body: #"{"model":"mock/x","messages":[]}"#
+        )
     }
 
     @Test func openOnLoopbackUntilAKeyExists() async throws {
@@ -121,7 +125,7 @@ import Testing
                 extra: #","defaults":{"config_id":"pinned"}"#
             )
             _ = try await Self.chat(fixture, [("x-portkey-api-key", key.key)])
-            #expect(fixture.mock.recorder.requests.last?.bodyString == #"{"model":"pinned-model"}"#)
+            #expect(fixture.mock.recorder.requests.last?.bodyString == #"{"model":"pinned-model","messages":[]}"#)
             let badDefault = try await fixture.client.request(
                 "/v1/api-keys",
                 headers: [("x-portkey-api-key", key.key)],
@@ -151,9 +155,14 @@ import Testing
                 #expect(response.status == 200, "\(response.text)")
                 return fixture.mock.recorder.requests.last.map { $0.bodyString }
             }
-            #expect(try await routedModel([]) == #"{"model":"blue"}"#)
-            #expect(try await routedModel([("x-portkey-metadata", #"{"team":"red"}"#)]) == #"{"model":"other"}"#)
-            #expect(try await routedModel([("x-portkey-metadata", #"{"user":"u1"}"#)]) == #"{"model":"blue"}"#)
+            #expect(try await routedModel([]) == #"{"model":"blue","messages":[]}"#)
+            #expect(
+                try await routedModel([("x-portkey-metadata", #"{"team":"red"}"#)])
+                    == #"{"model":"other","messages":[]}"#
+            )
+            #expect(
+                try await routedModel([("x-portkey-metadata", #"{"user":"u1"}"#)]) == #"{"model":"blue","messages":[]}"#
+            )
         }
     }
 

@@ -53,7 +53,7 @@ import Testing
             let routed = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-portkey-config", slug)],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(routed.status == 200)
             #expect(routed.header("x-portkey-last-used-option-index") == "config.targets[1]")
@@ -67,9 +67,9 @@ import Testing
             _ = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-portkey-config", slug)],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
-            #expect(fixture.mock.recorder.requests.last?.bodyString == #"{"model":"c"}"#)
+            #expect(fixture.mock.recorder.requests.last?.bodyString == #"{"model":"c","messages":[]}"#)
 
             let versions = try await fixture.client.request("/v1/configs/\(slug)/versions", method: .GET)
             let items = versions.json["data"] as? [[String: Any]] ?? []
@@ -81,7 +81,7 @@ import Testing
             let gone = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-portkey-config", slug)],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(gone.status == 400)
             #expect((gone.json["message"] as? String)?.contains("not found") == true)
@@ -99,9 +99,9 @@ import Testing
             _ = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-portkey-config", "shadowed")],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
-            #expect(fixture.mock.recorder.requests.last?.bodyString == #"{"model":"from-store"}"#)
+            #expect(fixture.mock.recorder.requests.last?.bodyString == #"{"model":"from-store","messages":[]}"#)
         }
     }
 
@@ -173,7 +173,7 @@ import Testing
                     status = try await second.client.request(
                         "/v1/chat/completions",
                         headers: [("x-portkey-config", "pc-shared")],
-                        body: #"{"model":"x"}"#
+                        body: #"{"model":"x","messages":[]}"#
                     ).status
                     if status == 200 { break }
                     try await Task.sleep(for: .milliseconds(50))

@@ -28,14 +28,53 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"model":42}"#, "model"), (#"{"model":"mock/x","stream":"true"}"#, "stream"),
-        (#"{"model":"mock/x","stream_options":{"include_usage":"no"}}"#, "stream_options.include_usage"),
+        (#"{"model":42,"messages":[]}"#, "model"), (#"{"model":"mock/x","stream":"true","messages":[]}"#, "stream"),
+        (#"{"model":"mock/x","stream_options":{"include_usage":"no"},"messages":[]}"#, "stream_options.include_usage"),
     ])
     func wrongTypesAre400(body: String, field: String) async throws {
         try await GatewayFixture.with { fixture in
             let response = try await fixture.client.request("/v1/chat/completions", body: body)
             #expect(response.status == 400)
             #expect(self.error(response)["param"] as? String == field)
+        }
+    }
+
+    /// A body no provider would accept is refused at the edge, naming the field, in the client protocol's error
+    /// shape, and no upstream is called (issue 20, item 4).
+    @Test(arguments: [
+        ("/v1/chat/completions", #"{"model":"mock/x","messages":"hi"}"#, "messages", "must be an array of messages"),
+        ("/v1/chat/completions", #"{"model":"mock/x"}"#, "messages", "is required"),
+        ("/v1/chat/completions", #"{"model":"mock/x","messages":[],"temperature":"hot"}"#, "temperature", "a number"),
+        ("/v1/chat/completions", #"{"model":"mock/x","messages":[],"max_tokens":1.5}"#, "max_tokens", "an integer"),
+        ("/v1/chat/completions", #"{"model":"mock/x","messages":[],"n":0}"#, "n", "from 1 to 128"),
+        ("/v1/chat/completions", #"{"model":"mock/x","messages":[],"n":500}"#, "n", "from 1 to 128"),
+        (
+            "/v1/messages", #"{"model":"mock/x","messages":[{"role":"user","content":"hi"}]}"#, "max_tokens",
+            "is required"
+        ),
+        ("/v1/messages", #"{"model":"mock/x","max_tokens":0,"messages":[]}"#, "max_tokens", "of 1 or more"),
+        ("/v1/messages", #"{"model":"mock/x","max_tokens":5,"messages":{}}"#, "messages", "not an object"),
+        ("/v1/embeddings", #"{"model":"mock/x"}"#, "input", "is required"),
+        ("/v1/responses", #"{"model":"mock/x","input":7}"#, "input", "a string or an array"),
+    ])
+    func badBodiesAreRefusedAtTheEdge(path: String, body: String, field: String, problem: String) async throws {
+        try await GatewayFixture.with { fixture in
+            let response = try await fixture.client.request(path, body: body)
+            #expect(response.status == 400, "\(response.text)")
+            if path == "/v1/messages" {
+                // Anthropic's shape for a Messages client.
+                #expect(response.json["type"] as? String == "error")
+                let error = response.json["error"] as? [String: Any]
+                #expect(error?["type"] as? String == "invalid_request_error")
+                #expect(
+                    (error?["message"] as? String).map { $0.contains("'\(field)'") && $0.contains(problem) } == true,
+                    "\(response.text)"
+                )
+            } else {
+                #expect(self.error(response)["param"] as? String == field)
+                #expect((self.error(response)["message"] as? String)?.contains(problem) == true, "\(response.text)")
+            }
+            #expect(fixture.mock.recorder.requestCount == 0, "no upstream call for a request that cannot succeed")
         }
     }
 
@@ -59,7 +98,10 @@ import Testing
 
     @Test func unknownProviderNamesTheConfiguredOnes() async throws {
         try await GatewayFixture.with { fixture in
-            let response = try await fixture.client.request("/v1/chat/completions", body: #"{"model":"nope/x"}"#)
+            let response = try await fixture.client.request(
+                "/v1/chat/completions",
+                body: #"{"model":"nope/x","messages":[]}"#
+            )
             #expect(response.status == 400)
             #expect((self.error(response)["message"] as? String)?.contains("Configured providers: mock") == true)
         }
@@ -68,7 +110,7 @@ import Testing
     @Test func oversizedBodiesAre413() async throws {
         let yaml = GatewayFixture.mockOnly + "\nserver:\n  max_body_bytes: 2048\n"
         try await GatewayFixture.with(yaml: yaml) { fixture in
-            let big = #"{"model":"mock/x","pad":""# + String(repeating: "a", count: 4000) + #""}"#
+            let big = #"{"model":"mock/x","pad":""# + String(repeating: "a", count: 4000) + #"","messages":[]}"#
             let response = try await fixture.client.request("/v1/chat/completions", body: big)
             #expect(response.status == 413)
             #expect(self.error(response)["code"] as? String == "body_too_large")
@@ -107,7 +149,10 @@ import Testing
         try await group.shutdownGracefully()
         let yaml = "providers:\n  dead:\n    kind: openai\n    base_url: http://127.0.0.1:\(deadPort)/v1\n"
         try await GatewayFixture.with(yaml: yaml) { fixture in
-            let response = try await fixture.client.request("/v1/chat/completions", body: #"{"model":"dead/x"}"#)
+            let response = try await fixture.client.request(
+                "/v1/chat/completions",
+                body: #"{"model":"dead/x","messages":[]}"#
+            )
             #expect(response.status == 502)
             #expect(
                 (self.error(response)["message"] as? String)?.contains("Provider 'dead' could not be reached") == true
@@ -119,7 +164,7 @@ import Testing
         try await GatewayFixture.with { fixture in
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
-                body: #"{"model":"mock/x;reset_after=0"}"#
+                body: #"{"model":"mock/x;reset_after=0","messages":[]}"#
             )
             #expect(response.status == 502)
             #expect((self.error(response)["message"] as? String)?.contains("'mock'") == true)
@@ -132,7 +177,7 @@ import Testing
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-mock-header-delay-ms", "3000")],
-                body: #"{"model":"mock/x"}"#
+                body: #"{"model":"mock/x","messages":[]}"#
             )
             #expect(response.status == 504)
             #expect(self.error(response)["type"] as? String == "timeout_error")
@@ -146,7 +191,7 @@ import Testing
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-mock-interval-ms", "2000")],
-                body: #"{"model":"mock/x","stream":true}"#
+                body: #"{"model":"mock/x","stream":true,"messages":[]}"#
             )
             #expect(response.status == 200)
             #expect(!response.complete)
@@ -158,7 +203,7 @@ import Testing
         try await GatewayFixture.with { fixture in
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
-                body: #"{"model":"mock/x;status=\#(status);retry_after=7"}"#
+                body: #"{"model":"mock/x;status=\#(status);retry_after=7","messages":[]}"#
             )
             #expect(response.status == status)
             #expect(response.text == MockResponses.error(status: status, anthropic: false))
@@ -171,7 +216,7 @@ import Testing
         try await GatewayFixture.with { fixture in
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
-                body: #"{"model":"mock/x;malformed=true"}"#
+                body: #"{"model":"mock/x;malformed=true","messages":[]}"#
             )
             #expect(response.status == 200)
             #expect(response.text == #"{"id":"mock-broken","choices":[{"#)
@@ -183,7 +228,7 @@ import Testing
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-mock-reset-after", "3"), ("x-mock-interval-ms", "10")],
-                body: #"{"model":"mock/x","stream":true}"#
+                body: #"{"model":"mock/x","stream":true,"messages":[]}"#
             )
             #expect(response.status == 200)
             #expect(!response.complete)
@@ -199,7 +244,7 @@ import Testing
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-mock-interval-ms", "50"), ("x-mock-tokens", "100")],
-                body: #"{"model":"mock/x","stream":true}"#,
+                body: #"{"model":"mock/x","stream":true,"messages":[]}"#,
                 closeAfterChunks: 2
             )
             #expect(!response.complete)

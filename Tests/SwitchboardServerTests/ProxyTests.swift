@@ -163,8 +163,8 @@ import Testing
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         try await GatewayFixture.with { fixture in
-            let one = #"{"model":"mock/first"}"#
-            let two = #"{"model":"mock/second"}"#
+            let one = #"{"model":"mock/first","messages":[]}"#
+            let two = #"{"model":"mock/second","messages":[]}"#
             func request(_ body: String, close: Bool) -> String {
                 "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\n"
                     + (close ? "connection: close\r\n" : "") + "\r\n" + body

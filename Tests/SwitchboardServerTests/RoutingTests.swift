@@ -29,7 +29,7 @@ import Testing
             _ = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("authorization", "Bearer sk-client")],
-                body: #"{"model":"keyed/m"}"#
+                body: #"{"model":"keyed/m","messages":[]}"#
             )
             let received = try #require(fixture.mock.recorder.requests.last)
             #expect(received.header("authorization") == "Bearer sk-test-from-env")
@@ -42,7 +42,7 @@ import Testing
             _ = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("authorization", "Bearer sk-client")],
-                body: #"{"model":"open/m"}"#
+                body: #"{"model":"open/m","messages":[]}"#
             )
             #expect(fixture.mock.recorder.requests.last?.header("authorization") == "Bearer sk-client")
         }
@@ -53,7 +53,7 @@ import Testing
             let response = try await fixture.client.request(
                 "/v1/messages",
                 headers: [("x-api-key", "sk-client")],
-                body: #"{"model":"claude/claude-x","max_tokens":5}"#
+                body: #"{"model":"claude/claude-x","max_tokens":5,"messages":[]}"#
             )
             #expect(response.status == 200)
             let received = try #require(fixture.mock.recorder.requests.last)
@@ -72,13 +72,13 @@ import Testing
                     ("x-portkey-custom-host", "http://\("127.0.0.1:\(fixture.mockClient.port)")/v1"),
                     ("authorization", "Bearer sk-own"), ("connection", "keep-alive"), ("keep-alive", "timeout=5"),
                 ],
-                body: #"{"model":"gpt-4o"}"#
+                body: #"{"model":"gpt-4o","messages":[]}"#
             )
             #expect(response.status == 200)
             #expect(response.header("x-portkey-provider") == "openai")
             let received = try #require(fixture.mock.recorder.requests.last)
             #expect(received.header("authorization") == "Bearer sk-own")
-            #expect(received.bodyString == #"{"model":"gpt-4o"}"#)
+            #expect(received.bodyString == #"{"model":"gpt-4o","messages":[]}"#)
             #expect(received.header("keep-alive") == nil)
             #expect(received.headers.allSatisfy { !$0.0.lowercased().hasPrefix("x-portkey-") })
         }
@@ -89,7 +89,7 @@ import Testing
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-portkey-provider", "openai"), ("x-portkey-custom-host", "http://169.254.169.254/v1")],
-                body: #"{"model":"gpt-4o"}"#
+                body: #"{"model":"gpt-4o","messages":[]}"#
             )
             #expect(response.status == 400)
             #expect(response.json["status"] as? String == "failure")
@@ -121,7 +121,7 @@ import Testing
                     ("x-portkey-config", #"{"provider":"open","request_timeout":150}"#),
                     ("x-mock-header-delay-ms", "2000"),
                 ],
-                body: #"{"model":"m"}"#
+                body: #"{"model":"m","messages":[]}"#
             )
             // Portkey's 408 for request_timeout (504 is for the server-wide response timeout).
             #expect(response.status == 408)
@@ -134,7 +134,7 @@ import Testing
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-portkey-config", "{not json")],
-                body: #"{"model":"m"}"#
+                body: #"{"model":"m","messages":[]}"#
             )
             #expect(response.status == 400)
             #expect(response.json["status"] as? String == "failure")

@@ -13,7 +13,7 @@ import Testing
             async let streamed = fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-mock-interval-ms", "100"), ("x-mock-tokens", "5")],
-                body: #"{"model":"mock/x","stream":true}"#
+                body: #"{"model":"mock/x","stream":true,"messages":[]}"#
             )
             // Wait until the stream is under way.
             #expect(await fulfilled { await fixture.mock.recorder.waitUntil { $0.chunksSentToLatest > 0 } })

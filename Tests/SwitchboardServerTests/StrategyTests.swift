@@ -67,7 +67,7 @@ import Testing
                 let response = try await fixture.client.request(
                     "/v1/chat/completions",
                     headers: [config],
-                    body: #"{"model":"\#(model)"}"#
+                    body: #"{"model":"\#(model)","messages":[]}"#
                 )
                 #expect(response.status == 200)
             }
@@ -84,7 +84,7 @@ import Testing
                         #"{"strategy":{"mode":"fallback","on_status_codes":[429,503]},"targets":[{"provider":"mock","override_params":{"model":"a;status=400"}},{"provider":"alt"}]}"#
                     )
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(response.status == 400)
             #expect(Self.models(fixture) == ["a;status=400"])
@@ -101,7 +101,7 @@ import Testing
                         #"{"strategy":{"mode":"fallback"},"targets":[{"provider":"openai","custom_host":"http://127.0.0.1:1/v1"},{"provider":"alt","override_params":{"model":"b"}}]}"#
                     )
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(response.status == 200)
             #expect(Self.models(fixture) == ["b"])
@@ -117,7 +117,7 @@ import Testing
                         #"{"strategy":{"mode":"fallback"},"targets":[{"provider":"mock","override_params":{"model":"a;status=500"}},{"provider":"openai","custom_host":"http://127.0.0.1:1/v1"}]}"#
                     )
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(response.status == 502)
             #expect(response.header("x-portkey-last-used-option-index") == "config.targets[1]")
@@ -135,7 +135,7 @@ import Testing
                         #"{"provider":"mock","retry":{"attempts":3},"override_params":{"model":"r;status=503;fail_first=2"}}"#
                     )
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(recovered.status == 200)
             #expect(recovered.header("x-portkey-retry-attempt-count") == "2")
@@ -148,7 +148,7 @@ import Testing
                         #"{"provider":"mock","retry":{"attempts":2},"override_params":{"model":"e;status=500"}}"#
                     )
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(exhausted.status == 500)
             #expect(exhausted.header("x-portkey-retry-attempt-count") == "-1")
@@ -165,7 +165,7 @@ import Testing
                         #"{"provider":"mock","retry":{"attempts":2,"use_retry_after_header":true},"override_params":{"model":"w;status=429;retry_after_ms=300;fail_first=1"}}"#
                     )
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(waited.status == 200)
             #expect(waited.header("x-portkey-retry-attempt-count") == "1")
@@ -181,7 +181,7 @@ import Testing
                         #"{"provider":"mock","retry":{"attempts":2,"use_retry_after_headers":true},"override_params":{"model":"c;status=429;retry_after=120"}}"#
                     )
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(capped.status == 429)
             #expect(capped.header("x-portkey-retry-attempt-count") == "-1")
@@ -199,7 +199,7 @@ import Testing
                 let response = try await fixture.client.request(
                     "/v1/chat/completions",
                     headers: [config],
-                    body: #"{"model":"x"}"#
+                    body: #"{"model":"x","messages":[]}"#
                 )
                 counts[response.header("x-portkey-last-used-option-index") ?? "?", default: 0] += 1
             }
@@ -215,8 +215,9 @@ import Testing
                 #"{"strategy":{"mode":"conditional","conditions":[{"query":{"metadata.tier":"paid"},"then":"big"},{"query":{"params.max_tokens":{"$gte":1000}},"then":"long"}],"default":"small"},"targets":[{"name":"big","provider":"mock","override_params":{"model":"big"}},{"name":"long","provider":"mock","override_params":{"model":"long"}},{"name":"small","provider":"alt","override_params":{"model":"small"}}]}"#
             )
             for (metadata, body) in [
-                (#"{"tier":"paid"}"#, #"{"model":"x"}"#), ("{}", #"{"model":"x","max_tokens":4000}"#),
-                (#"{"tier":"free"}"#, #"{"model":"x","max_tokens":10}"#),
+                (#"{"tier":"paid"}"#, #"{"model":"x","messages":[]}"#),
+                ("{}", #"{"model":"x","max_tokens":4000,"messages":[]}"#),
+                (#"{"tier":"free"}"#, #"{"model":"x","max_tokens":10,"messages":[]}"#),
             ] {
                 let response = try await fixture.client.request(
                     "/v1/chat/completions",
@@ -233,7 +234,7 @@ import Testing
                         #"{"strategy":{"mode":"conditional","conditions":[{"query":{"metadata.tier":"paid"},"then":"big"}]},"targets":[{"name":"big","provider":"mock"}]}"#
                     )
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(unmatched.status == 400)
             #expect(unmatched.json["status"] as? String == "failure")
@@ -247,14 +248,14 @@ import Testing
                 headers: [
                     Self.config(#"{"provider":"mock","request_timeout":100}"#), ("x-mock-header-delay-ms", "1500"),
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(timedOut.status == 408)
             #expect(timedOut.text.contains("Request exceeded the timeout sent in the request: 100ms"))
             let byHeader = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-portkey-request-timeout", "100"), ("x-mock-header-delay-ms", "1500")],
-                body: #"{"model":"mock/x"}"#
+                body: #"{"model":"mock/x","messages":[]}"#
             )
             #expect(byHeader.status == 408)
             fixture.mock.recorder.reset()
@@ -265,7 +266,7 @@ import Testing
                         #"{"strategy":{"mode":"fallback"},"targets":[{"provider":"mock","request_timeout":100,"override_params":{"model":"slow;header_delay_ms=1500"}},{"provider":"alt","override_params":{"model":"fast"}}]}"#
                     )
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(recovered.status == 200)
             #expect(recovered.header("x-portkey-provider") == "alt")
@@ -282,7 +283,7 @@ import Testing
                             #"{"strategy":{"mode":"fallback"},"targets":[{"provider":"mock","override_params":{"model":"\#(failing)"}},{"provider":"alt","override_params":{"model":"b"}}]}"#
                         )
                     ],
-                    body: #"{"model":"x","stream":true}"#
+                    body: #"{"model":"x","stream":true,"messages":[]}"#
                 )
                 #expect(response.status == 200, "\(failing)")
                 #expect(response.complete)
@@ -301,7 +302,7 @@ import Testing
                         #"{"strategy":{"mode":"fallback"},"targets":[{"provider":"mock","override_params":{"model":"a;reset_after=2;interval_ms=5"}},{"provider":"alt"}]}"#
                     )
                 ],
-                body: #"{"model":"x","stream":true}"#
+                body: #"{"model":"x","stream":true,"messages":[]}"#
             )
             #expect(response.status == 200)
             #expect(!response.complete)
@@ -321,7 +322,7 @@ import Testing
                 let response = try await fixture.client.request(
                     "/v1/chat/completions",
                     headers: [config],
-                    body: #"{"model":"x"}"#
+                    body: #"{"model":"x","messages":[]}"#
                 )
                 #expect(response.status == 200)
                 return response.header("x-portkey-provider")
@@ -349,14 +350,14 @@ import Testing
             let response = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-portkey-config", "resilient")],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(response.status == 200)
             #expect(Self.models(fixture) == ["first;status=503", "second"])
             let unknown = try await fixture.client.request(
                 "/v1/chat/completions",
                 headers: [("x-portkey-config", "pc-nope")],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(unknown.status == 400)
             #expect((unknown.json["message"] as? String)?.contains("Defined configs: resilient") == true)
@@ -370,7 +371,7 @@ import Testing
                 headers: [
                     Self.config(#"{"strategy":{"mode":"loadbalance"},"targets":[{"provider":"mock","weight":"x"},{}]}"#)
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(response.status == 400)
             #expect(response.json["status"] as? String == "failure")
@@ -403,7 +404,7 @@ import Testing
                     Self.config(#"{"provider":"mock","forward_headers":["x-portkey-metadata"]}"#),
                     ("x-portkey-metadata", #"{"team":"a"}"#),
                 ],
-                body: #"{"model":"x"}"#
+                body: #"{"model":"x","messages":[]}"#
             )
             #expect(fixture.mock.recorder.requests.last?.header("x-portkey-metadata") == #"{"team":"a"}"#)
             for (name, value) in [
@@ -412,7 +413,7 @@ import Testing
                 let refused = try await fixture.client.request(
                     "/v1/chat/completions",
                     headers: [(name, value)],
-                    body: #"{"model":"mock/x"}"#
+                    body: #"{"model":"mock/x","messages":[]}"#
                 )
                 #expect(refused.status == 400, "\(name)")
                 #expect((refused.json["message"] as? String)?.isEmpty == false)

@@ -22,7 +22,7 @@ import Testing
             for stream in [false, true] {
                 let response = try await fixture.client.request(
                     "/v1/chat/completions",
-                    body: #"{"model":"secure/m","stream":\#(stream)}"#
+                    body: #"{"model":"secure/m","stream":\#(stream),"messages":[]}"#
                 )
                 #expect(response.status == 200)
                 #expect(response.complete)
@@ -41,7 +41,10 @@ import Testing
                 base_url: https://localhost:{MOCK_PORT}/v1
             """
         try await GatewayFixture.with(yaml: yaml, mockDefaults: Self.mockTLS) { fixture in
-            let response = try await fixture.client.request("/v1/chat/completions", body: #"{"model":"secure/m"}"#)
+            let response = try await fixture.client.request(
+                "/v1/chat/completions",
+                body: #"{"model":"secure/m","messages":[]}"#
+            )
             #expect(response.status == 502)
             let message = (response.json["error"] as? [String: Any])?["message"] as? String ?? ""
             #expect(message.contains("Provider 'secure' could not be reached"))

@@ -77,7 +77,7 @@ import Testing
 
     @Test func expectContinueGetsAnInterimResponse() async throws {
         try await GatewayFixture.with { fixture in
-            let body = #"{"model":"mock/mock-1"}"#
+            let body = #"{"model":"mock/mock-1","messages":[]}"#
             let raw = try await fixture.client.raw(
                 post(
                     "/v1/chat/completions",
@@ -95,7 +95,7 @@ import Testing
 
     @Test func http10ClientsGetCloseDelimitedUnchunkedStreams() async throws {
         try await GatewayFixture.with { fixture in
-            let body = #"{"model":"mock/mock-1","stream":true}"#
+            let body = #"{"model":"mock/mock-1","stream":true,"messages":[]}"#
             let raw = try await fixture.client.raw(
                 "POST /v1/chat/completions HTTP/1.0\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\n\r\n"
                     + body

@@ -37,7 +37,8 @@ extension GatewayHandler {
             }
         case .answer(let error):
             self.dropUpstream()
-            self.send(status: .init(statusCode: error.status), contentType: "application/json", body: error.jsonBody)
+            let body = error.shaped(for: self.request!.endpoint).jsonBody
+            self.send(status: .init(statusCode: error.status), contentType: "application/json", body: body)
         case .cutIdle(let draining):
             // Neither side moved for the idle timeout: the upstream sent nothing, or the client took nothing
             // while reading from the upstream waited for it (or the response's end waited to be taken).

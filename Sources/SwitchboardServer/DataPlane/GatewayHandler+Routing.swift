@@ -12,13 +12,14 @@ extension GatewayHandler {
         var source = AttemptSource(body: self.request!.body ?? ByteBuffer())
         self.request!.body = nil
         self.noteRequestBody(source.body)
-        do {
+        do throws(GatewayError) {
             source.inspection = try source.body.withUnsafeReadableBytes { bytes throws(GatewayError) in
-                try RequestInspection.inspect(bytes)
+                try RequestInspection.inspect(bytes, endpoint: endpoint)
             }
             for stage in RequestStages.all {
                 try stage.bodyRead(&source, request: &self.request!, runtime: self.runtime)
             }
+            if let missing = source.inspection?.missingField { throw missing }
         } catch {
             // Pass-through JSON the gateway cannot read is still forwarded; the provider judges it.
             guard endpoint == .passthrough else {

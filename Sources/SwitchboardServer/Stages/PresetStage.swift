@@ -40,7 +40,7 @@ struct PresetStage: RequestStage {
         }
         body.body = patch.applied(to: body.body)
         body.inspection = try body.body.withUnsafeReadableBytes { bytes throws(GatewayError) in
-            try RequestInspection.inspect(bytes)
+            try RequestInspection.inspect(bytes, endpoint: endpoint)
         }
         request.preset = reference.slug
     }
