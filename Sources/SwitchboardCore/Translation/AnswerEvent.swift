@@ -1,0 +1,92 @@
+/// One step of a model's answer in no protocol's shape: what a stream reader makes of a provider's events (or of
+/// a whole JSON answer) and a stream writer turns into the client protocol's events.
+public enum AnswerEvent: Sendable, Equatable {
+    /// The answer's id and model, once, first.
+    case start(id: String, model: String)
+    case text(String)
+    case thinking(String)
+    /// The signature that closes a thinking block.
+    case thinkingSignature(String)
+    /// A tool call begins: its position among the answer's calls, its id and name.
+    case toolCall(index: Int, id: String, name: String)
+    /// More of tool call `index`'s arguments (JSON text, in pieces).
+    case toolArguments(index: Int, String)
+    case stop(StopReason)
+    case usage(AnswerUsage)
+    /// The provider reported an error inside the stream.
+    case error(message: String)
+}
+
+/// Token counts as a provider reports them, in one convention: `input` excludes cache reads and writes
+/// (Anthropic's), so that OpenAI's `prompt_tokens` = input + cacheRead.
+public struct AnswerUsage: Sendable, Equatable {
+    public var input = 0
+    public var output = 0
+    public var cacheRead = 0
+    public var cacheWrite = 0
+    public var reasoning = 0
+
+    public init(input: Int = 0, output: Int = 0, cacheRead: Int = 0, cacheWrite: Int = 0, reasoning: Int = 0) {
+        self.input = input
+        self.output = output
+        self.cacheRead = cacheRead
+        self.cacheWrite = cacheWrite
+        self.reasoning = reasoning
+    }
+
+    /// From an OpenAI `usage` object (chat or Responses names).
+    public init(openAI usage: JSONValue) {
+        let prompt = usage["prompt_tokens"]?.int ?? usage["input_tokens"]?.int ?? 0
+        let details = usage["prompt_tokens_details"] ?? usage["input_tokens_details"]
+        self.cacheRead = details?["cached_tokens"]?.int ?? 0
+        self.input = max(0, prompt - self.cacheRead)
+        self.output = usage["completion_tokens"]?.int ?? usage["output_tokens"]?.int ?? 0
+        let output = usage["completion_tokens_details"] ?? usage["output_tokens_details"]
+        self.reasoning = output?["reasoning_tokens"]?.int ?? 0
+    }
+}
+
+/// Splits an event stream into its events as bytes arrive, whatever the pieces' boundaries: each complete event's
+/// `event:` name and joined `data:` lines. Lines may end in LF or CRLF.
+public struct ServerSentEventSplitter: Sendable {
+    private var line: [UInt8] = []
+    private var name: String?
+    private var data: [UInt8] = []
+    private var hasData = false
+
+    public init() {}
+
+    public mutating func consume(_ bytes: UnsafeRawBufferPointer, _ event: (_ name: String?, _ data: [UInt8]) -> Void) {
+        for byte in bytes {
+            guard byte == UInt8(ascii: "\n") else {
+                self.line.append(byte)
+                continue
+            }
+            if self.line.last == UInt8(ascii: "\r") { self.line.removeLast() }
+            if self.line.isEmpty {
+                if self.hasData || self.name != nil { event(self.name, self.data) }
+                self.name = nil
+                self.data.removeAll(keepingCapacity: true)
+                self.hasData = false
+            } else if self.line.starts(with: "data:".utf8) {
+                var value = self.line.dropFirst(5)
+                if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
+                if self.hasData { self.data.append(UInt8(ascii: "\n")) }
+                self.data += value
+                self.hasData = true
+            } else if self.line.starts(with: "event:".utf8) {
+                self.name = String(decoding: self.line.dropFirst(6), as: UTF8.self).trimmingSpaces
+            }
+            self.line.removeAll(keepingCapacity: true)
+        }
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: String {
+        var text = Substring(self)
+        while text.first == " " { text = text.dropFirst() }
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
+    }
+}
