@@ -94,7 +94,13 @@ def test_kill_9_during_writes_loses_no_acknowledged_config(kind, tmp_path):
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
     for thread in threads:
         thread.start()
-    time.sleep(1.0)
+    # Kill once enough writes were acknowledged to mean something (a busy machine writes slower), mid-stream.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with lock:
+            if len(acknowledged) >= 30:
+                break
+        time.sleep(0.05)
     gateway.process.send_signal(signal.SIGKILL)
     gateway.process.wait()
     stop.set()
