@@ -31,7 +31,7 @@ struct RequestFieldRules {
             if key.equals("temperature") || key.equals("top_p") || key.equals("presence_penalty")
                 || key.equals("frequency_penalty")
             {
-                return Self.number(String(decoding: key, as: UTF8.self), value)
+                return Self.number(key, value)
             }
             if self.endpoint == .chatCompletions {
                 if key.equals("max_completion_tokens") {
@@ -44,7 +44,7 @@ struct RequestFieldRules {
         case .responses:
             if key.equals("max_output_tokens") { return Self.positiveInteger("max_output_tokens", value, body) }
             if key.equals("temperature") || key.equals("top_p") {
-                return Self.number(String(decoding: key, as: UTF8.self), value)
+                return Self.number(key, value)
             }
             if key.equals("input"), value.kind != .string, value.kind != .array, value.kind != .null {
                 return .invalidField("input", "must be a string or an array of input items, not \(value.kind.phrase)")
@@ -76,9 +76,10 @@ struct RequestFieldRules {
         }
     }
 
-    private static func number(_ field: String, _ value: JSONValueSpan) -> GatewayError? {
-        value.kind == .number || value.kind == .null
-            ? nil : .invalidField(field, "must be a number, not \(value.kind.phrase)")
+    /// The field's name is made only for the error: a valid body allocates nothing here.
+    private static func number(_ key: UnsafeRawBufferPointer, _ value: JSONValueSpan) -> GatewayError? {
+        guard value.kind != .number, value.kind != .null else { return nil }
+        return .invalidField(String(decoding: key, as: UTF8.self), "must be a number, not \(value.kind.phrase)")
     }
 
     private static func positiveInteger(
@@ -91,7 +92,8 @@ struct RequestFieldRules {
         Self.integer(field, value, body, in: 1...Int.max)
     }
 
-    /// `value` as an integer within `range` (a number written with a fraction or exponent is not one).
+    /// `value` as an integer within `range` (a number written with a fraction or exponent is not one). Read
+    /// from the bytes: a valid body allocates nothing here.
     private static func integer(
         _ field: String,
         _ value: JSONValueSpan,
@@ -99,16 +101,29 @@ struct RequestFieldRules {
         in range: ClosedRange<Int>
     ) -> GatewayError? {
         if value.kind == .null { return nil }
+        if value.kind == .number, let number = Self.integer(UnsafeRawBufferPointer(rebasing: body[value.range])),
+            range.contains(number)
+        {
+            return nil
+        }
         let bounds =
             range.upperBound == Int.max
             ? "of \(range.lowerBound) or more" : "from \(range.lowerBound) to \(range.upperBound)"
-        guard value.kind == .number,
-            let number = Int(String(decoding: UnsafeRawBufferPointer(rebasing: body[value.range]), as: UTF8.self)),
-            range.contains(number)
-        else {
-            return .invalidField(field, "must be an integer \(bounds)")
+        return .invalidField(field, "must be an integer \(bounds)")
+    }
+
+    /// A JSON number's bytes as an integer: optional minus, at most 18 digits, nothing else.
+    static func integer(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var digits = bytes[...]
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
         }
-        return nil
+        return negative ? -value : value
     }
 }
 
