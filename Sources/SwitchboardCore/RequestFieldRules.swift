@@ -64,9 +64,7 @@ struct RequestFieldRules {
     /// The first required field the body lacks.
     func missing() -> GatewayError? {
         switch self.endpoint {
-        case .chatCompletions where !self.sawMessages:
-            .missingField("messages", "an array of messages, e.g. [{\"role\":\"user\",\"content\":\"Hello\"}]")
-        case .messages where !self.sawMessages:
+        case .chatCompletions where !self.sawMessages, .messages where !self.sawMessages:
             .missingField("messages", "an array of messages, e.g. [{\"role\":\"user\",\"content\":\"Hello\"}]")
         case .messages where !self.sawMaxTokens:
             .missingField("max_tokens", "the most tokens to generate (Anthropic's Messages API requires it)")

@@ -181,3 +181,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         init?(intValue: Int) { nil }
     }
 }
+
+extension JSONValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+}

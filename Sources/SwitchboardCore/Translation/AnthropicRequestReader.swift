@@ -163,17 +163,17 @@ public enum AnthropicRequestReader {
 }
 
 /// Field readers that name the field they refuse.
-func string(_ value: JSONValue?, _ path: String) throws(GatewayError) -> String {
+private func string(_ value: JSONValue?, _ path: String) throws(GatewayError) -> String {
     guard let text = value?.string else { throw .invalidField(path, "must be a string") }
     return text
 }
 
-func integer(_ value: JSONValue?, _ path: String) throws(GatewayError) -> Int {
+private func integer(_ value: JSONValue?, _ path: String) throws(GatewayError) -> Int {
     guard let number = value?.int else { throw .invalidField(path, "must be an integer") }
     return number
 }
 
-func number(_ value: JSONValue?, _ path: String) throws(GatewayError) -> Double {
+private func number(_ value: JSONValue?, _ path: String) throws(GatewayError) -> Double {
     guard let number = value?.number else { throw .invalidField(path, "must be a number") }
     return number
 }

@@ -79,7 +79,7 @@ public struct AnthropicStreamWriter: Sendable {
         Self.event(
             "message_delta",
             #"{"type":"message_delta","delta":{"stop_reason":"\#(stop.anthropic)","stop_sequence":null},"usage":"#
-                + Self.usageJSON(usage) + "}",
+                + usage.anthropic.jsonText + "}",
             into: &out
         )
         Self.event("message_stop", #"{"type":"message_stop"}"#, into: &out)
@@ -136,10 +136,6 @@ public struct AnthropicStreamWriter: Sendable {
             #"{"type":"error","error":{"type":"api_error","message":"# + JSONString.quote(message) + "}}",
             into: &out
         )
-    }
-
-    static func usageJSON(_ usage: AnswerUsage) -> String {
-        #"{"input_tokens":\#(usage.input),"cache_creation_input_tokens":\#(usage.cacheWrite),"cache_read_input_tokens":\#(usage.cacheRead),"output_tokens":\#(usage.output)}"#
     }
 
     private static func event(_ name: String, _ data: String, into out: inout [UInt8]) {

@@ -127,7 +127,3 @@ public enum OpenAIChatWriter {
         }
     }
 }
-
-extension JSONValue: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self = .string(value) }
-}
