@@ -60,9 +60,9 @@ import Testing
     static func request(_ answer: Answer) -> ByteBuffer { ByteBuffer(string: answer.body(model: "mock/mock-1")) }
 
     /// Waits until `/metrics` shows no request and no stream in flight (they return to idle after every test).
-    static func expectIdle(_ fixture: GatewayFixture) async throws {
+    static func expectIdle(_ fixture: GatewayFixture, within limit: Duration = .seconds(10)) async throws {
         var metrics = ""
-        for _ in 0..<200 {
+        for _ in 0..<Int(limit / .milliseconds(50)) {
             metrics = try await fixture.client.request("/metrics", method: .GET).text
             // The scrape itself is in flight while it is served.
             if AccountingTests.metric(metrics, "switchboard_requests_in_flight") == 1,
@@ -229,7 +229,10 @@ import Testing
             )
             defer { client.close() }
             let pending = client.send(Self.path, body: Self.request(answer))
-            try await Self.expectIdle(fixture)
+            // Idle only means something once the request reached the upstream; a debug-built mock on a busy
+            // machine takes tens of seconds to write 66 MB, so the wait for idleness is long.
+            try await Self.eventually("the upstream is called") { fixture.mock.recorder.requestCount == 1 }
+            try await Self.expectIdle(fixture, within: .seconds(180))
             // The upstream connection was closed, not returned to the pool.
             try await Self.eventually("the upstream connection closes") {
                 fixture.mock.recorder.connectionsActive == 0
