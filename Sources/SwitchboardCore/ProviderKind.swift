@@ -2,7 +2,8 @@
 public enum ProviderKind: String, Sendable, CaseIterable {
     /// Any OpenAI-compatible server (OpenAI, Groq, Together, vLLM, Ollama, LM Studio, OpenRouter …).
     case openai
-    /// Anthropic's API: `x-api-key` and `anthropic-version` headers, `/v1/messages`.
+    /// Anthropic's API: `x-api-key` and `anthropic-version` headers, `/v1/messages` (chat completions are
+    /// translated to it).
     case anthropic
     /// The bundled demo provider, started in-process; speaks both dialects.
     case mock
@@ -11,7 +12,7 @@ public enum ProviderKind: String, Sendable, CaseIterable {
     public func serves(_ endpoint: Endpoint) -> Bool {
         switch (self, endpoint) {
         case (.mock, _): true
-        case (.openai, .messages): false
+        // Messages requests are translated to chat completions (docs/translation.md).
         case (.openai, _): true
         case (.anthropic, .messages), (.anthropic, .chatCompletions), (.anthropic, .models),
             (.anthropic, .passthrough):

@@ -27,13 +27,19 @@ public struct MockBehavior: Sendable, Equatable {
     /// Write JSON as a pretty printer would (a space after every `:` and `,`) and end event lines with CRLF, as
     /// some OpenAI-compatible servers do: the gateway's byte scanners must not depend on compact JSON.
     public var spaced = false
+    /// Answer with a call of the tool `get_weather` (`{"city":"Paris"}`, its arguments in two pieces) after the
+    /// text: chat and messages only.
+    public var tool = false
+    /// Answer with reasoning before the text (`reasoning_content` in chat; a thinking block with a signature in
+    /// messages): chat and messages only.
+    public var thinking = false
     /// The model with any options removed.
     public var model: String
 
     /// The option names, as header suffixes (`x-mock-<name>`) and model options.
     public static let optionNames = [
         "tokens", "chunks", "interval_ms", "header_delay_ms", "status", "retry_after", "retry_after_ms",
-        "reset_after", "malformed", "fail_first", "cached", "spaced",
+        "reset_after", "malformed", "fail_first", "cached", "spaced", "tool", "thinking",
     ]
 
     public init(tokens: Int = 8, intervalMs: Int = 0, model: String = "mock-1") {
@@ -75,6 +81,8 @@ public struct MockBehavior: Sendable, Equatable {
             case "fail_first": behavior.failFirst = Int(value).map { max(0, $0) }
             case "cached": behavior.cachedTokens = max(0, Int(value) ?? 0)
             case "spaced": behavior.spaced = value == "true" || value == "1"
+            case "tool": behavior.tool = value == "true" || value == "1"
+            case "thinking": behavior.thinking = value == "true" || value == "1"
             default: break
             }
         }

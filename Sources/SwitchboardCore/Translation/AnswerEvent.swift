@@ -44,6 +44,18 @@ public struct AnswerUsage: Sendable, Equatable {
         ])
     }
 
+    /// OpenAI chat's `usage` object: the prompt counts every input token, cache reads and writes included.
+    public var openAI: JSONValue {
+        let prompt = self.input + self.cacheRead + self.cacheWrite
+        return .object([
+            ("prompt_tokens", .number(Double(prompt))),
+            ("completion_tokens", .number(Double(self.output))),
+            ("total_tokens", .number(Double(prompt + self.output))),
+            ("prompt_tokens_details", .object([("cached_tokens", .number(Double(self.cacheRead)))])),
+            ("completion_tokens_details", .object([("reasoning_tokens", .number(Double(self.reasoning)))])),
+        ])
+    }
+
     /// From an OpenAI `usage` object (chat or Responses names).
     public init(openAI usage: JSONValue) {
         let prompt = usage["prompt_tokens"]?.int ?? usage["input_tokens"]?.int ?? 0

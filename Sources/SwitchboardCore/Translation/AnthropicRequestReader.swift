@@ -8,17 +8,17 @@ public enum AnthropicRequestReader {
         var conversation = Conversation()
         for (key, value) in members where value != .null {
             switch key {
-            case "model": conversation.model = try string(value, key)
+            case "model": conversation.model = try Read.string(value, key)
             case "system": conversation.system = try Self.system(value)
             case "messages":
                 guard let items = value.array else { throw .invalidField(key, "must be an array of messages") }
                 for (index, item) in items.enumerated() {
                     conversation.messages.append(try Self.message(item, "messages[\(index)]"))
                 }
-            case "max_tokens": conversation.maxTokens = try integer(value, key)
-            case "temperature": conversation.temperature = try number(value, key)
-            case "top_p": conversation.topP = try number(value, key)
-            case "top_k": conversation.topK = try integer(value, key)
+            case "max_tokens": conversation.maxTokens = try Read.integer(value, key)
+            case "temperature": conversation.temperature = try Read.number(value, key)
+            case "top_p": conversation.topP = try Read.number(value, key)
+            case "top_k": conversation.topK = try Read.integer(value, key)
             case "stop_sequences":
                 let stops = value.array?.compactMap(\.string)
                 guard let stops, stops.count == value.array?.count else {
@@ -84,13 +84,13 @@ public enum AnthropicRequestReader {
 
     private static func block(_ block: JSONValue, _ path: String) throws(GatewayError) -> Conversation.Part {
         switch block["type"]?.string {
-        case "text": return .text(try string(block["text"], "\(path).text"))
+        case "text": return .text(try Read.string(block["text"], "\(path).text"))
         case "image": return .image(try Self.media(block["source"], "\(path).source"))
         case "document": return .document(try Self.media(block["source"], "\(path).source"))
         case "tool_use":
             return .toolCall(
-                id: try string(block["id"], "\(path).id"),
-                name: try string(block["name"], "\(path).name"),
+                id: try Read.string(block["id"], "\(path).id"),
+                name: try Read.string(block["name"], "\(path).name"),
                 arguments: (block["input"] ?? .object([])).jsonText
             )
         case "tool_result":
@@ -100,16 +100,16 @@ public enum AnthropicRequestReader {
                 case let value?: try Self.content(value, "\(path).content")
                 }
             return .toolResult(
-                id: try string(block["tool_use_id"], "\(path).tool_use_id"),
+                id: try Read.string(block["tool_use_id"], "\(path).tool_use_id"),
                 content: content,
                 isError: block["is_error"]?.bool ?? false
             )
         case "thinking":
             return .thinking(
-                text: try string(block["thinking"], "\(path).thinking"),
+                text: try Read.string(block["thinking"], "\(path).thinking"),
                 signature: block["signature"]?.string
             )
-        case "redacted_thinking": return .redactedThinking(data: try string(block["data"], "\(path).data"))
+        case "redacted_thinking": return .redactedThinking(data: try Read.string(block["data"], "\(path).data"))
         case let type?:
             throw .invalidField(
                 "\(path).type",
@@ -123,13 +123,13 @@ public enum AnthropicRequestReader {
         switch source?["type"]?.string {
         case "base64":
             return .inline(
-                mediaType: try string(source?["media_type"], "\(path).media_type"),
-                base64: try string(source?["data"], "\(path).data")
+                mediaType: try Read.string(source?["media_type"], "\(path).media_type"),
+                base64: try Read.string(source?["data"], "\(path).data")
             )
-        case "url": return .url(try string(source?["url"], "\(path).url"))
+        case "url": return .url(try Read.string(source?["url"], "\(path).url"))
         case "text":
             // A plain-text document: carried inline as text/plain.
-            let text = try string(source?["data"], "\(path).data")
+            let text = try Read.string(source?["data"], "\(path).data")
             return .inline(mediaType: "text/plain", base64: Data(text.utf8).base64EncodedString())
         default: throw .invalidField("\(path).type", "must be \"base64\", \"url\" or \"text\"")
         }
@@ -143,7 +143,7 @@ public enum AnthropicRequestReader {
             )
         }
         return Conversation.Tool(
-            name: try string(value["name"], "\(path).name"),
+            name: try Read.string(value["name"], "\(path).name"),
             description: value["description"]?.string,
             parameters: value["input_schema"] ?? .object([("type", .string("object"))]),
             strict: value["strict"]?.bool
@@ -156,24 +156,8 @@ public enum AnthropicRequestReader {
         case "auto": return (.auto, parallel)
         case "any": return (.required, parallel)
         case "none": return (Conversation.ToolChoice.none, parallel)
-        case "tool": return (.tool(try string(value["name"], "tool_choice.name")), parallel)
+        case "tool": return (.tool(try Read.string(value["name"], "tool_choice.name")), parallel)
         default: throw .invalidField("tool_choice.type", "must be \"auto\", \"any\", \"tool\" or \"none\"")
         }
     }
-}
-
-/// Field readers that name the field they refuse.
-private func string(_ value: JSONValue?, _ path: String) throws(GatewayError) -> String {
-    guard let text = value?.string else { throw .invalidField(path, "must be a string") }
-    return text
-}
-
-private func integer(_ value: JSONValue?, _ path: String) throws(GatewayError) -> Int {
-    guard let number = value?.int else { throw .invalidField(path, "must be an integer") }
-    return number
-}
-
-private func number(_ value: JSONValue?, _ path: String) throws(GatewayError) -> Double {
-    guard let number = value?.number else { throw .invalidField(path, "must be a number") }
-    return number
 }

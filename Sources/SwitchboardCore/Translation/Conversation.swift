@@ -16,6 +16,8 @@ public struct Conversation: Sendable, Equatable {
     public var topK: Int?
     public var stop: [String] = []
     public var stream = false
+    /// A streamed OpenAI chat client asked for the usage chunk (`stream_options.include_usage`).
+    public var includeUsage = false
     /// Structured output: `nil`, `{"type":"json_object"}`, or a JSON schema with its name.
     public var responseFormat: ResponseFormat?
     /// Extended thinking / reasoning budget, when asked for.

@@ -135,12 +135,17 @@ extension GatewayHandler {
         var preparation = AttemptPreparation(target: target)
         let resend: Bool
         if case .freshConnection = attempt.cause { resend = true } else { resend = false }
+        let translation = TranslationPair(endpoint: self.request!.endpoint, kind: target.kind)
+        self.request!.translation = translation
         if !resend {
             for stage in RequestStages.all {
                 stage.preparing(&preparation, request: &self.request!, runtime: self.runtime)
             }
             self.request!.accounting.asksForUsage = preparation.asksForUsage
-            if self.request!.source != nil {
+            if let translation, let conversation = self.request!.conversation {
+                let body = conversation.body(for: translation.provider, preparation: preparation)
+                self.request!.body = ByteBuffer(bytes: body)
+            } else if self.request!.source != nil {
                 self.request!.body = self.request!.source!.prepared(for: preparation)
             }
         }
@@ -148,10 +153,11 @@ extension GatewayHandler {
         if case .buffered = self.request!.mode { length = self.request!.body?.readableBytes ?? 0 }
         return UpstreamRequestHead.compose(
             client: self.request!.head,
-            upstreamPath: self.request!.upstreamPath,
+            upstreamPath: translation?.provider.path ?? self.request!.upstreamPath,
             gatewayKeyHeader: self.request!.gatewayKeyHeader,
             target: target,
-            bodyLength: length
+            bodyLength: length,
+            translated: translation != nil
         )
     }
 
@@ -208,6 +214,28 @@ extension GatewayHandler {
         case let error as UpstreamError: error.description
         default: "\(error)"
         }
+    }
+}
+
+extension Conversation {
+    /// The body of a translated attempt: the conversation in the provider's protocol, calling the target's model,
+    /// with the target's overrides and defaults set on it.
+    func body(for provider: WireProtocol, preparation: AttemptPreparation) -> [UInt8] {
+        let target = preparation.target
+        var members =
+            provider.writeRequest(self, model: target.model ?? target.overrideModel ?? self.model).members ?? []
+        for (key, json) in preparation.overrides {
+            guard let value = JSONValue(parsing: json) else { continue }
+            if let at = members.firstIndex(where: { $0.key == key }) {
+                members[at].value = value
+            } else {
+                members.append((key, value))
+            }
+        }
+        for (key, json) in target.defaults where !members.contains(where: { $0.key == key }) {
+            if let value = JSONValue(parsing: json) { members.append((key, value)) }
+        }
+        return Array(JSONValue.object(members).jsonText.utf8)
     }
 }
 

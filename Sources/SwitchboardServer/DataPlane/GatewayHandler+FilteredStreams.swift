@@ -7,6 +7,10 @@ extension GatewayHandler {
     /// Relays filtered stream bytes: complete events only, the usage chunk left out. What one upstream read
     /// brings is collected and written at once when the read ends (``writeRelayed(context:)``).
     func relayFiltered(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        if self.request!.accounting.stages.translator != nil {
+            self.relayTranslated(buffer, context: context)
+            return
+        }
         // Taken out while it runs, so its buffer is not shared and grows in place.
         guard var filter = self.request!.accounting.stages.eventFilter.take() else { return }
         buffer.withUnsafeReadableBytes { bytes in
@@ -17,15 +21,20 @@ extension GatewayHandler {
 
     /// Ends a filtered body: what the filter still holds, then the last chunk when the gateway frames it.
     func finishFiltered(context: ChannelHandlerContext) {
-        guard var filter = self.request!.accounting.stages.eventFilter.take() else { return }
-        filter.finish { rest in self.collectRelayed(rest, context: context) }
+        if var translator = self.request!.accounting.stages.translator.take() {
+            translator.finish { rest in self.collectRelayed(rest, context: context) }
+        } else if var filter = self.request!.accounting.stages.eventFilter.take() {
+            filter.finish { rest in self.collectRelayed(rest, context: context) }
+        } else {
+            return
+        }
         self.writeRelayed(context: context)
         if self.request!.accounting.stages.reframes {
             context.write(self.wrapOutboundOut(ByteBuffer(staticString: "0\r\n\r\n")), promise: nil)
         }
     }
 
-    private func collectRelayed(_ events: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
+    func collectRelayed(_ events: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
         guard !events.isEmpty else { return }
         if self.request!.accounting.relayed == nil {
             // Room in front for the chunk-size line, so framing the events as a chunk copies nothing.

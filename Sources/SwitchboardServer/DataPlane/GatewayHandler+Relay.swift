@@ -43,6 +43,10 @@ extension GatewayHandler: UpstreamResponseDelegate {
             self.request!.accounting.countsStream = true
             self.runtime.metrics.streamsInFlight.increment()
         }
+        let translated = self.request!.translation != nil
+        if translated {
+            self.startTranslation(status: head.status, eventStream: eventStream, clientMinorVersion: minor)
+        }
         if payloadOnly || self.request!.accounting.stages.filters { self.request!.upstream?.forwardsPayloadOnly = true }
         if minor == 0 || framing == .untilClose {
             // Without framing of its own, the body ends when the client's connection closes.
@@ -54,11 +58,16 @@ extension GatewayHandler: UpstreamResponseDelegate {
             for header in head.fields.headers {
                 let name = UnsafeRawBufferPointer(rebasing: raw[header.name])
                 if HeaderNames.isHopByHop(name) {
-                    guard name.equalsIgnoringCase("transfer-encoding"), !payloadOnly else { continue }
+                    guard name.equalsIgnoringCase("transfer-encoding"), !payloadOnly, !translated else { continue }
+                }
+                // A translated body is the gateway's own: its type and length are too.
+                if translated, name.equalsIgnoringCase("content-length") || name.equalsIgnoringCase("content-type") {
+                    continue
                 }
                 HTTPWire.writeHeader(&out, name, UnsafeRawBufferPointer(rebasing: raw[header.value]))
             }
         }
+        if translated { self.writeTranslatedHeaders(&out, eventStream: eventStream) }
         self.writeGatewayHeaders(&out)
         out.writeStaticString("\r\n")
         context.write(self.wrapOutboundOut(out), promise: nil)
@@ -120,6 +129,10 @@ extension GatewayHandler: UpstreamResponseDelegate {
         )
         guard case .endStream(let message) = action else {
             self.run(action)
+            return
+        }
+        if self.request!.accounting.stages.translator != nil {
+            self.endTranslatedStream()
             return
         }
         // Events that arrived before the failure go out before the error.

@@ -43,6 +43,7 @@ extension GatewayHandler {
                 }
             }
             route = try self.route(&routing)
+            try self.readConversation(for: route, source: source)
         } catch {
             self.sendError(error)
             return
@@ -56,6 +57,24 @@ extension GatewayHandler {
             self.request!.source = source
             self.startPlan(plan)
         }
+    }
+
+    /// When a target of the route speaks another protocol than the client, the body is read once into a
+    /// ``Conversation`` for the attempts that translate it: what cannot be translated is refused now, before any
+    /// upstream is tried.
+    private func readConversation(for route: Route, source: AttemptSource) throws(GatewayError) {
+        let endpoint = self.request!.endpoint
+        let translates: Bool =
+            switch route {
+            case .target(let target): TranslationPair(endpoint: endpoint, kind: target.kind) != nil
+            case .plan(let plan):
+                plan.leaves.contains { TranslationPair(endpoint: endpoint, kind: $0.target.kind) != nil }
+            }
+        guard translates, let client = endpoint?.wireProtocol else { return }
+        guard let body = source.body.withUnsafeReadableBytes({ JSONValue(parsing: $0) }) else {
+            throw .invalidField("body", "must be a JSON object")
+        }
+        self.request!.conversation = try client.readRequest(body)
     }
 
     /// A request whose body streams through: route by headers alone and open the upstream right away. Its body

@@ -38,6 +38,10 @@ final class GatewayRequest {
     var preset: String?
     /// The inspected JSON body each attempt is prepared from.
     var source: AttemptSource?
+    /// The body read in no protocol's shape, when a target of the route speaks another protocol than the client.
+    var conversation: Conversation?
+    /// The current attempt's translation, when its provider speaks another protocol than the client.
+    var translation: TranslationPair?
 
     // MARK: The exchange
     var exchange: Exchange

@@ -10,7 +10,10 @@ struct ResponseStages {
     var usage: UsageScanner?
     /// Set while the usage chunk the gateway asked for is taken out of the relayed stream.
     var eventFilter: UsageEventFilter?
-    /// Whether the gateway frames the filtered events as chunks itself (the upstream's body was chunked).
+    /// Set while a response of a translated attempt is rewritten into the client's protocol.
+    var translator: ResponseTranslator?
+    /// Whether the gateway frames the filtered events as chunks itself (the upstream's body was chunked, or the
+    /// body is translated).
     var reframes = false
     /// The response body kept for the log, when bodies are logged.
     var keptBody: [UInt8]?
@@ -40,7 +43,7 @@ struct ResponseStages {
     }
 
     /// Whether relayed bytes go through the event filter (then the body is relayed as payload only).
-    var filters: Bool { self.eventFilter != nil }
+    var filters: Bool { self.eventFilter != nil || self.translator != nil }
 
     /// A piece of the body's payload, before it is relayed.
     mutating func payload(_ bytes: UnsafeRawBufferPointer) {

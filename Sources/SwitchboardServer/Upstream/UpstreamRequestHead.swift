@@ -9,12 +9,16 @@ enum UpstreamRequestHead {
     ///   - upstreamPath: the path after the endpoint's prefix, appended to the target's base path.
     ///   - gatewayKeyHeader: the header that carried the gateway's own key, which is never forwarded.
     ///   - bodyLength: the length of a buffered body; `nil` for a body that streams through.
+    ///   - translated: the body is in another protocol than the client's: the client's own provider key (when
+    ///     the target has none) is sent in the target kind's header, and the client protocol's own headers
+    ///     (`anthropic-*`, `openai-*`) are left out.
     static func compose(
         client: ClientRequestHead,
         upstreamPath: Substring,
         gatewayKeyHeader: GatewayKeyHeader?,
         target: RouteTarget,
-        bodyLength: Int?
+        bodyLength: Int?,
+        translated: Bool = false
     ) -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: 768)
         buffer.writeString(client.method.rawValue)
@@ -23,7 +27,8 @@ enum UpstreamRequestHead {
         buffer.writeSubstring(upstreamPath)
         buffer.writeStaticString(" HTTP/1.1\r\n")
         HTTPWire.writeHeader(&buffer, "host", target.upstream.hostHeader)
-        let ownKey = target.apiKey != nil
+        let ownKey = target.apiKey != nil || translated
+        var clientKey: String?
         // The gateway's own key is never forwarded; a provider key is replaced by the configured one.
         let dropAuthorization = ownKey || gatewayKeyHeader == .authorization
         let dropAPIKey = ownKey || gatewayKeyHeader == .xAPIKey
@@ -42,15 +47,24 @@ enum UpstreamRequestHead {
                     || ((bodyLength != nil || chunked) && name.equalsIgnoringCase("content-length"))
                     || (dropAuthorization && name.equalsIgnoringCase("authorization"))
                     || (dropAPIKey && name.equalsIgnoringCase("x-api-key"))
+                    || (translated
+                        && (name.hasPrefixIgnoringCase("anthropic-") || name.hasPrefixIgnoringCase("openai-")))
                     || target.headers.contains(where: { field in name.elementsEqualIgnoringCase(field.name) })
                 {
+                    if translated, target.apiKey == nil, clientKey == nil {
+                        clientKey = Self.providerKey(
+                            name: name,
+                            value: UnsafeRawBufferPointer(rebasing: raw[span.value]),
+                            gatewayKeyHeader: gatewayKeyHeader
+                        )
+                    }
                     continue
                 }
                 if name.equalsIgnoringCase("anthropic-version") { sentDefaults = true }
                 HTTPWire.writeHeader(&buffer, name, UnsafeRawBufferPointer(rebasing: raw[span.value]))
             }
         }
-        if let key = target.apiKey {
+        if let key = target.apiKey ?? clientKey {
             for field in target.kind.credentialHeaders(apiKey: key) {
                 HTTPWire.writeHeader(&buffer, field.name, field.value)
             }
@@ -66,5 +80,22 @@ enum UpstreamRequestHead {
         }
         buffer.writeStaticString("\r\n")
         return buffer
+    }
+
+    /// The client's provider key in `authorization: Bearer …` or `x-api-key`, unless that header carried the
+    /// gateway's own key.
+    private static func providerKey(
+        name: UnsafeRawBufferPointer,
+        value: UnsafeRawBufferPointer,
+        gatewayKeyHeader: GatewayKeyHeader?
+    ) -> String? {
+        if name.equalsIgnoringCase("authorization"), gatewayKeyHeader != .authorization {
+            let text = String(decoding: value, as: UTF8.self)
+            return text.lowercased().hasPrefix("bearer ") ? String(text.dropFirst(7)) : nil
+        }
+        if name.equalsIgnoringCase("x-api-key"), gatewayKeyHeader != .xAPIKey {
+            return String(decoding: value, as: UTF8.self)
+        }
+        return nil
     }
 }
