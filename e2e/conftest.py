@@ -28,8 +28,9 @@ def gateway(tmp_path_factory):
     yield from run_gateway(tmp_path_factory.mktemp("gateway"))
 
 
-def run_gateway(folder, extra_env=None):
-    """Starts `switchboard serve` with a fresh SQLite store in `folder`; yields it, then stops it cleanly."""
+def run_gateway(folder, extra_env=None, config=None):
+    """Starts `switchboard serve` with a fresh SQLite store in `folder` (and the bundled config, or `config`);
+    yields it, then stops it cleanly."""
     log_path = str(folder / "switchboard.log")
     store = "sqlite:" + str(folder / "switchboard.sqlite")
     env = dict(os.environ)
@@ -38,7 +39,7 @@ def run_gateway(folder, extra_env=None):
     env.update(extra_env or {})
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [BINARY, "serve", "--config", os.path.join(ROOT, "config", "switchboard.yaml"), "--port", "0",
+            [BINARY, "serve", "--config", config or os.path.join(ROOT, "config", "switchboard.yaml"), "--port", "0",
              "--store", store],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
         )

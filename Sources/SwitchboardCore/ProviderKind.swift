@@ -1,7 +1,12 @@
 /// The wire dialect a provider speaks; decides how credentials are sent and which endpoints it serves.
 public enum ProviderKind: String, Sendable, CaseIterable {
-    /// Any OpenAI-compatible server (OpenAI, Groq, Together, vLLM, Ollama, LM Studio, OpenRouter …).
+    /// Any OpenAI-compatible server (OpenAI, Groq, Together, vLLM, Ollama, LM Studio, OpenRouter …): chat
+    /// completions and Responses requests go natively; Messages requests are translated to chat completions.
     case openai
+    /// An OpenAI-compatible server with chat completions only: Responses requests are translated to chat too.
+    case openaiChat = "openai-chat"
+    /// A server spoken to in OpenAI's Responses API only: chat and Messages requests are translated to it.
+    case openaiResponses = "openai-responses"
     /// Anthropic's API: `x-api-key` and `anthropic-version` headers, `/v1/messages` (chat completions are
     /// translated to it).
     case anthropic
@@ -13,8 +18,8 @@ public enum ProviderKind: String, Sendable, CaseIterable {
         switch (self, endpoint) {
         case (.mock, _): true
         // Messages requests are translated to chat completions (docs/translation.md).
-        case (.openai, _): true
-        case (.anthropic, .messages), (.anthropic, .chatCompletions), (.anthropic, .models),
+        case (.openai, _), (.openaiChat, _), (.openaiResponses, _): true
+        case (.anthropic, .messages), (.anthropic, .chatCompletions), (.anthropic, .responses), (.anthropic, .models),
             (.anthropic, .passthrough):
             true
         case (.anthropic, _): false
@@ -24,7 +29,8 @@ public enum ProviderKind: String, Sendable, CaseIterable {
     /// The headers that carry `apiKey` to a provider of this kind.
     public func credentialHeaders(apiKey: String) -> [HeaderField] {
         switch self {
-        case .openai, .mock: [HeaderField(name: "authorization", value: "Bearer \(apiKey)")]
+        case .openai, .openaiChat, .openaiResponses, .mock:
+            [HeaderField(name: "authorization", value: "Bearer \(apiKey)")]
         case .anthropic: [HeaderField(name: "x-api-key", value: apiKey)]
         }
     }
@@ -33,7 +39,7 @@ public enum ProviderKind: String, Sendable, CaseIterable {
     public var defaultHeaders: [HeaderField] {
         switch self {
         case .anthropic: [HeaderField(name: "anthropic-version", value: "2023-06-01")]
-        case .openai, .mock: []
+        case .openai, .openaiChat, .openaiResponses, .mock: []
         }
     }
 }

@@ -28,10 +28,10 @@ public struct MockBehavior: Sendable, Equatable {
     /// some OpenAI-compatible servers do: the gateway's byte scanners must not depend on compact JSON.
     public var spaced = false
     /// Answer with a call of the tool `get_weather` (`{"city":"Paris"}`, its arguments in two pieces) after the
-    /// text: chat and messages only.
+    /// text: chat, messages and responses.
     public var tool = false
     /// Answer with reasoning before the text (`reasoning_content` in chat; a thinking block with a signature in
-    /// messages): chat and messages only.
+    /// messages, a summary with `encrypted_content` in responses).
     public var thinking = false
     /// The model with any options removed.
     public var model: String

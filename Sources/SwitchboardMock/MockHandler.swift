@@ -234,13 +234,15 @@ final class MockHandler: ChannelDuplexHandler {
             return self.respond(context, head, status: .ok, body: Array(#"{"id":"mock-broken","choices":[{"#.utf8))
         }
         let c = plan.context
-        if behavior.tool || behavior.thinking, plan.kind == .chat || plan.kind == .messages {
+        if behavior.tool || behavior.thinking, plan.kind == .chat || plan.kind == .messages || plan.kind == .responses {
             let rich = MockResponses.Rich(context: c, tool: behavior.tool, thinking: behavior.thinking)
             guard plan.stream else {
-                let body = plan.kind == .chat ? rich.chatCompletion : rich.message
+                let body =
+                    plan.kind == .chat ? rich.chatCompletion : plan.kind == .messages ? rich.message : rich.response
                 return self.respond(context, head, status: .ok, body: Array(body.utf8))
             }
-            let events = plan.kind == .chat ? rich.chatEvents : rich.messageEvents
+            let events =
+                plan.kind == .chat ? rich.chatEvents : plan.kind == .messages ? rich.messageEvents : rich.responseEvents
             return self.stream(context, head, events: { $0 < events.count ? events[$0] : nil }, plan: plan)
         }
         if plan.stream {

@@ -156,7 +156,7 @@ public enum MockResponses {
     // MARK: - Responses API
 
     static func response(_ c: Context) -> String {
-        #"{"id":"\#(c.id)","object":"response","created_at":\#(c.created),"status":"completed","model":\#(c.modelJSON),"output":[{"type":"message","id":"msg_\#(c.id)","status":"completed","role":"assistant","content":[{"type":"output_text","text":\#(JSONString.quote(text(tokens: c.completionTokens))),"annotations":[]}]}],"usage":{"input_tokens":\#(c.promptTokens),"output_tokens":\#(c.completionTokens),"total_tokens":\#(c.promptTokens + c.completionTokens)}}"#
+        #"{"id":"\#(c.id)","object":"response","created_at":\#(c.created),"status":"completed","model":\#(c.modelJSON),"output":[{"type":"message","id":"msg_\#(c.id)","status":"completed","role":"assistant","content":[{"type":"output_text","text":\#(JSONString.quote(text(tokens: c.completionTokens))),"annotations":[]}]}],"usage":{"input_tokens":\#(c.promptTokens),"input_tokens_details":{"cached_tokens":\#(c.cachedTokens)},"output_tokens":\#(c.completionTokens),"total_tokens":\#(c.promptTokens + c.completionTokens)}}"#
     }
 
     static func responseEvent(_ c: Context, _ index: Int) -> String? {

@@ -12,20 +12,33 @@ import Testing
 @Suite struct TranslationMatrixTests {
     static let yaml = """
         providers:
-          oai: {kind: openai, base_url: "http://{MOCK}/v1", api_key: sk-oai}
+          chat: {kind: openai-chat, base_url: "http://{MOCK}/v1", api_key: sk-oai}
+          resp: {kind: openai-responses, base_url: "http://{MOCK}/v1", api_key: sk-oai}
           ant: {kind: anthropic, base_url: "http://{MOCK}/v1", api_key: sk-ant}
-        default_route: {provider: oai}
+        default_route: {provider: chat}
         """
 
     enum Client: String, CaseIterable, CustomTestStringConvertible {
-        case chat, messages
-        var path: String { self == .chat ? "/v1/chat/completions" : "/v1/messages" }
+        case chat, responses, messages
+        var path: String {
+            switch self {
+            case .chat: "/v1/chat/completions"
+            case .responses: "/v1/responses"
+            case .messages: "/v1/messages"
+            }
+        }
         var testDescription: String { self.rawValue }
     }
 
     enum Provider: String, CaseIterable, CustomTestStringConvertible {
-        case oai, ant
-        var path: String { self == .oai ? "/v1/chat/completions" : "/v1/messages" }
+        case chat, resp, ant
+        var path: String {
+            switch self {
+            case .chat: "/v1/chat/completions"
+            case .resp: "/v1/responses"
+            case .ant: "/v1/messages"
+            }
+        }
         var testDescription: String { self.rawValue }
     }
 
@@ -35,6 +48,9 @@ import Testing
         case .chat:
             return
                 #"{"model":"\#(model)","stream":\#(stream),"stream_options":\#(stream ? #"{"include_usage":true}"# : "null"),"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Weather in Paris?"}],"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]}"#
+        case .responses:
+            return
+                #"{"model":"\#(model)","stream":\#(stream),"instructions":"Be brief.","input":"Weather in Paris?","tools":[{"type":"function","name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]}"#
         case .messages:
             return
                 #"{"model":"\#(model)","max_tokens":256,"stream":\#(stream),"system":"Be brief.","messages":[{"role":"user","content":"Weather in Paris?"}],"tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}]}"#
@@ -63,7 +79,7 @@ import Testing
             let sent = try #require(fixture.mock.recorder.requests.last)
             #expect(sent.uri == provider.path)
             #expect(answer.inputTokens == MockResponses.promptTokens(bodyBytes: sent.bodyLength))
-            if provider == .oai {
+            if provider != .ant {
                 #expect(sent.header("authorization") == "Bearer sk-oai")
             } else {
                 #expect(sent.header("x-api-key") == "sk-ant")
@@ -90,19 +106,22 @@ import Testing
             #expect(answer.toolCalls[0].id == "call_mock_1")
             #expect(answer.toolCalls[0].name == "get_weather")
             #expect(JSONValue(parsing: Array(answer.toolCalls[0].arguments.utf8)) == .object([("city", "Paris")]))
-            // A signature crosses only where both sides carry one (Anthropic → either client through
-            // thinking_blocks); chat providers send none.
-            if provider == .ant { #expect(answer.signature == "sig-mock") }
+            // A signature (Anthropic's, or OpenAI's encrypted reasoning) reaches every client: chat clients in
+            // thinking_blocks, Responses clients as encrypted_content; chat providers send none.
+            if provider != .chat { #expect(answer.signature == "sig-mock") }
             // The tool the client declared reached the provider in its protocol.
             let last = try #require(fixture.mock.recorder.requests.last)
             let sent = try #require(JSONValue(parsing: last.body))
             let tool = sent["tools"]?.array?.first
-            #expect(provider == .oai ? tool?["function"]?["name"] == "get_weather" : tool?["name"] == "get_weather")
+            #expect(provider == .chat ? tool?["function"]?["name"] == "get_weather" : tool?["name"] == "get_weather")
         }
     }
 
     /// A translated request is logged and counted with the provider's own token counts, streams included.
-    @Test(arguments: [(Client.messages, Provider.oai), (Client.chat, Provider.ant)])
+    @Test(arguments: [
+        (Client.messages, Provider.chat), (Client.chat, Provider.ant), (Client.responses, Provider.ant),
+        (Client.messages, Provider.resp),
+    ])
     func translatedRequestsAreCountedExactly(client: Client, provider: Provider) async throws {
         try await GatewayFixture.with(yaml: Self.yaml, storeKind: .sqlite) { fixture in
             let response = try await fixture.client.request(
@@ -153,7 +172,10 @@ import Testing
 
     /// A translated stream the provider cuts ends with the client protocol's own error event, and the response
     /// is left incomplete.
-    @Test(arguments: [(Client.messages, Provider.oai), (Client.chat, Provider.ant)])
+    @Test(arguments: [
+        (Client.messages, Provider.chat), (Client.chat, Provider.ant), (Client.responses, Provider.ant),
+        (Client.chat, Provider.resp),
+    ])
     func aCutStreamEndsWithTheClientsErrorEvent(client: Client, provider: Provider) async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             let response = try await fixture.client.request(
@@ -164,13 +186,18 @@ import Testing
             #expect(!response.complete)
             let last = try #require(response.sseData.last)
             let json = try #require(JSONValue(parsing: Array(last.utf8)))
-            if client == .messages {
+            switch client {
+            case .messages:
                 #expect(json["type"] == "error")
                 #expect(response.text.contains("event: error\n"))
-            } else {
+            case .responses:
+                #expect(json["type"] == "error")
+                #expect(json["code"] == "stream_interrupted")
+            case .chat:
                 #expect(json["error"]?["code"] == "stream_interrupted")
             }
             #expect(!response.text.contains("message_stop") && !response.text.contains("[DONE]"))
+            #expect(!response.text.contains("response.completed"))
         }
     }
 
@@ -180,7 +207,7 @@ import Testing
             let messages = try await fixture.client.request(
                 "/v1/messages",
                 body:
-                    #"{"model":"oai/m1","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"web_search_20250305","name":"web_search"}]}"#
+                    #"{"model":"chat/m1","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"web_search_20250305","name":"web_search"}]}"#
             )
             #expect(messages.status == 400)
             let error = try #require(JSONValue(parsing: messages.body))
@@ -201,9 +228,9 @@ import Testing
     @Test func theClientsOwnKeyIsSentInTheProvidersHeader() async throws {
         let yaml = """
             providers:
-              oai: {kind: openai, base_url: "http://{MOCK}/v1"}
+              chat: {kind: openai-chat, base_url: "http://{MOCK}/v1"}
               ant: {kind: anthropic, base_url: "http://{MOCK}/v1"}
-            default_route: {provider: oai}
+            default_route: {provider: chat}
             """
         try await GatewayFixture.with(yaml: yaml) { fixture in
             _ = try await fixture.client.request(
@@ -217,7 +244,7 @@ import Testing
             _ = try await fixture.client.request(
                 "/v1/messages",
                 headers: [("x-api-key", "sk-client-2"), ("anthropic-version", "2023-06-01")],
-                body: Self.body(.messages, model: "oai/m1", stream: false)
+                body: Self.body(.messages, model: "chat/m1", stream: false)
             )
             sent = try #require(fixture.mock.recorder.requests.last)
             #expect(sent.header("authorization") == "Bearer sk-client-2")
@@ -256,6 +283,8 @@ struct ClientAnswer {
             case (.chat, true): answer.chatChunk(item)
             case (.messages, false): answer.message(item)
             case (.messages, true): answer.messageEvent(item)
+            case (.responses, false): answer.response(item)
+            case (.responses, true): answer.responseEvent(item)
             }
         }
         return answer
@@ -303,6 +332,49 @@ struct ClientAnswer {
             if let reason = choice["finish_reason"]?.string { self.stop = StopReason(openAI: reason) }
         }
         if let usage = chunk["usage"], usage != .null { self.chatUsage(usage) }
+    }
+
+    mutating func response(_ body: JSONValue) {
+        for item in body["output"]?.array ?? [] {
+            switch item["type"]?.string {
+            case "message":
+                for part in item["content"]?.array ?? [] { self.text += part["text"]?.string ?? "" }
+            case "reasoning":
+                for part in item["summary"]?.array ?? [] { self.thinking += part["text"]?.string ?? "" }
+                self.signature += item["encrypted_content"]?.string ?? ""
+            case "function_call":
+                self.toolCalls.append(
+                    (item["call_id"]?.string ?? "", item["name"]?.string ?? "", item["arguments"]?.string ?? "")
+                )
+            default: break
+            }
+        }
+        self.responseEnd(body)
+    }
+
+    private mutating func responseEnd(_ body: JSONValue) {
+        self.stop = body["status"] == "incomplete" ? .maxTokens : self.toolCalls.isEmpty ? .endTurn : .toolUse
+        self.inputTokens = body["usage"]?["input_tokens"]?.int ?? 0
+        self.outputTokens = body["usage"]?["output_tokens"]?.int ?? 0
+    }
+
+    mutating func responseEvent(_ event: JSONValue) {
+        switch event["type"]?.string {
+        case "response.output_text.delta": self.text += event["delta"]?.string ?? ""
+        case "response.reasoning_summary_text.delta": self.thinking += event["delta"]?.string ?? ""
+        case "response.output_item.added":
+            if let item = event["item"], item["type"] == "function_call" {
+                self.toolCalls.append((item["call_id"]?.string ?? "", item["name"]?.string ?? "", ""))
+            }
+        case "response.function_call_arguments.delta":
+            if !self.toolCalls.isEmpty {
+                self.toolCalls[self.toolCalls.count - 1].arguments += event["delta"]?.string ?? ""
+            }
+        case "response.output_item.done":
+            self.signature += event["item"]?["encrypted_content"]?.string ?? ""
+        case "response.completed", "response.incomplete": self.responseEnd(event["response"] ?? .null)
+        default: break
+        }
     }
 
     private mutating func anthropicUsage(_ usage: JSONValue?) {

@@ -11,11 +11,13 @@ public struct ResponseTranslator: Sendable {
 
     fileprivate enum Reader {
         case openAIChat(OpenAIChatStreamReader)
+        case responses(ResponsesStreamReader)
         case anthropic(AnthropicStreamReader)
     }
 
     fileprivate enum Writer {
         case openAIChat(OpenAIChatStreamWriter)
+        case responses(ResponsesStreamWriter)
         case anthropic(AnthropicStreamWriter)
     }
 
@@ -52,12 +54,14 @@ public struct ResponseTranslator: Sendable {
         self.reader =
             switch pair.provider {
             case .openAIChat: .openAIChat(OpenAIChatStreamReader())
+            case .openAIResponses: .responses(ResponsesStreamReader())
             case .anthropicMessages: .anthropic(AnthropicStreamReader())
             }
         self.writer =
             switch pair.client {
             case .openAIChat:
                 .openAIChat(OpenAIChatStreamWriter(model: model, created: created, includeUsage: includeUsage))
+            case .openAIResponses: .responses(ResponsesStreamWriter(model: model, created: created))
             case .anthropicMessages: .anthropic(AnthropicStreamWriter(model: model, estimatedInput: estimatedInput))
             }
     }
@@ -77,6 +81,9 @@ public struct ResponseTranslator: Sendable {
         case .openAIChat(var chat):
             chat.consume(bytes, write)
             reader = .openAIChat(chat)
+        case .responses(var responses):
+            responses.consume(bytes, write)
+            reader = .responses(responses)
         case .anthropic(var anthropic):
             anthropic.consume(bytes, write)
             reader = .anthropic(anthropic)
@@ -110,11 +117,13 @@ public struct ResponseTranslator: Sendable {
         let events: [AnswerEvent] =
             switch self.pair.provider {
             case .openAIChat: OpenAIChatStreamReader.answer(json)
+            case .openAIResponses: ResponsesStreamReader.answer(json)
             case .anthropicMessages: AnthropicStreamReader.answer(json)
             }
         let answer: JSONValue =
             switch self.pair.client {
             case .openAIChat: OpenAIChatMessageWriter.body(events, model: self.model, created: self.created)
+            case .openAIResponses: ResponsesStreamWriter.answer(events, model: self.model, created: self.created)
             case .anthropicMessages: AnthropicMessageWriter.body(events, model: self.model)
             }
         return Array(answer.jsonText.utf8)
@@ -127,6 +136,9 @@ extension ResponseTranslator.Writer {
         case .openAIChat(var writer):
             writer.write(event, into: &out)
             self = .openAIChat(writer)
+        case .responses(var writer):
+            writer.write(event, into: &out)
+            self = .responses(writer)
         case .anthropic(var writer):
             writer.write(event, into: &out)
             self = .anthropic(writer)
@@ -138,6 +150,9 @@ extension ResponseTranslator.Writer {
         case .openAIChat(var writer):
             writer.finish(into: &out)
             self = .openAIChat(writer)
+        case .responses(var writer):
+            writer.finish(into: &out)
+            self = .responses(writer)
         case .anthropic(var writer):
             writer.finish(into: &out)
             self = .anthropic(writer)

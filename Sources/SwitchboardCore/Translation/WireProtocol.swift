@@ -2,12 +2,14 @@
 /// whose client protocol is not one its provider speaks is translated (docs/translation.md).
 public enum WireProtocol: String, Sendable, CaseIterable {
     case openAIChat = "openai-chat"
+    case openAIResponses = "openai-responses"
     case anthropicMessages = "anthropic-messages"
 
     /// The path of the protocol's generation endpoint, after a provider's base path (`…/v1`).
     public var path: Substring {
         switch self {
         case .openAIChat: "/chat/completions"
+        case .openAIResponses: "/responses"
         case .anthropicMessages: "/messages"
         }
     }
@@ -18,8 +20,9 @@ extension Endpoint {
     public var wireProtocol: WireProtocol? {
         switch self {
         case .chatCompletions: .openAIChat
+        case .responses: .openAIResponses
         case .messages: .anthropicMessages
-        case .completions, .embeddings, .models, .responses, .passthrough: nil
+        case .completions, .embeddings, .models, .passthrough: nil
         }
     }
 }
@@ -30,7 +33,9 @@ extension ProviderKind {
     public func wireProtocol(for client: WireProtocol) -> WireProtocol {
         switch self {
         case .mock: client
-        case .openai: .openAIChat
+        case .openai: client == .openAIResponses ? .openAIResponses : .openAIChat
+        case .openaiChat: .openAIChat
+        case .openaiResponses: .openAIResponses
         case .anthropic: .anthropicMessages
         }
     }
@@ -57,6 +62,7 @@ extension WireProtocol {
         switch self {
         case .anthropicMessages: try AnthropicRequestReader.read(body)
         case .openAIChat: try OpenAIChatRequestReader.read(body)
+        case .openAIResponses: try ResponsesRequestReader.read(body)
         }
     }
 
@@ -64,6 +70,7 @@ extension WireProtocol {
     public func writeRequest(_ conversation: Conversation, model: String?) -> JSONValue {
         switch self {
         case .openAIChat: OpenAIChatWriter.body(conversation, model: model)
+        case .openAIResponses: ResponsesRequestWriter.body(conversation, model: model)
         case .anthropicMessages: AnthropicRequestWriter.body(conversation, model: model)
         }
     }

@@ -12,7 +12,7 @@ public enum StreamUsage {
     ) -> [UInt8]? {
         guard inspection.stream, inspection.includeUsage != true,
             endpoint == .chatCompletions || endpoint == .completions,
-            kind == .openai || kind == .mock
+            kind == .openai || kind == .openaiChat || kind == .mock
         else { return nil }
         var members: [(key: String, value: JSONValue)] = []
         _ = try? JSONScanner.scanObject(body) { key, value in
