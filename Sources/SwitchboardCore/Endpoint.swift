@@ -6,6 +6,8 @@ public enum Endpoint: Sendable, Equatable {
     case models
     case responses
     case messages
+    /// Gemini's `models/{model}:generateContent` and `:streamGenerateContent` (``GeminiPath``).
+    case generateContent
     /// Any other path under the API prefix: forwarded as-is to the chosen provider.
     case passthrough
 
@@ -16,7 +18,8 @@ public enum Endpoint: Sendable, Equatable {
         public var upstreamPath: Substring
     }
 
-    /// Classifies `uri` (path and query as received). Returns `nil` for paths outside `/v1` and `/api/v1`.
+    /// Classifies `uri` (path and query as received). Returns `nil` for paths outside `/v1`, `/api/v1` and Gemini's
+    /// `/v1beta`.
     public static func match(uri: String) -> Match? {
         // Compared as bytes: every request is classified, and the paths are ASCII.
         let utf8 = uri.utf8
@@ -24,6 +27,8 @@ public enum Endpoint: Sendable, Equatable {
         if utf8.starts(with: "/v1/".utf8) {
             prefixLength = 3
         } else if utf8.starts(with: "/api/v1/".utf8) {
+            prefixLength = 7
+        } else if utf8.starts(with: "/v1beta/".utf8) {
             prefixLength = 7
         } else {
             return nil
@@ -44,6 +49,8 @@ public enum Endpoint: Sendable, Equatable {
                 .responses
             } else if path.elementsEqual("/messages".utf8) {
                 .messages
+            } else if path.starts(with: "/models/".utf8), GeminiPath(rest) != nil {
+                .generateContent
             } else {
                 .passthrough
             }
@@ -53,7 +60,7 @@ public enum Endpoint: Sendable, Equatable {
     /// Whether the body is JSON the gateway reads for routing (model, stream) before forwarding.
     public var inspectsBody: Bool {
         switch self {
-        case .chatCompletions, .completions, .embeddings, .responses, .messages: true
+        case .chatCompletions, .completions, .embeddings, .responses, .messages, .generateContent: true
         case .models, .passthrough: false
         }
     }
@@ -67,6 +74,7 @@ public enum Endpoint: Sendable, Equatable {
         case .models: "models"
         case .responses: "responses"
         case .messages: "messages"
+        case .generateContent: "generateContent"
         case .passthrough: "passthrough"
         }
     }

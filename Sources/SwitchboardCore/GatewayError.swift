@@ -21,6 +21,8 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         case portkey
         /// `{"type":"error","error":{"type","message"}}`: Anthropic's, for Messages clients.
         case anthropic
+        /// `{"error":{"code","message","status"}}`: Google's, for Gemini clients.
+        case gemini
     }
 
     public init(
@@ -52,6 +54,12 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
                 out += #","errors":["# + details.map(JSONString.quote).joined(separator: ",") + "]"
             }
             return Array((out + "}").utf8)
+        }
+        if self.format == .gemini {
+            let out =
+                #"{"error":{"code":\#(self.status),"message":"# + JSONString.quote(self.message) + #","status":"#
+                + JSONString.quote(self.googleStatus) + "}}"
+            return Array(out.utf8)
         }
         if self.format == .anthropic {
             let out =
@@ -87,12 +95,33 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
-    /// This error in the error shape of `endpoint`'s clients (Anthropic's for Messages), unless it is the control
-    /// plane's.
+    /// Google's status name for the HTTP status (the Gemini SDK reads it).
+    var googleStatus: String {
+        switch self.status {
+        case 400, 422: "INVALID_ARGUMENT"
+        case 401: "UNAUTHENTICATED"
+        case 403: "PERMISSION_DENIED"
+        case 404: "NOT_FOUND"
+        case 409: "ABORTED"
+        case 413: "INVALID_ARGUMENT"
+        case 429: "RESOURCE_EXHAUSTED"
+        case 501: "UNIMPLEMENTED"
+        case 503, 529: "UNAVAILABLE"
+        case 504: "DEADLINE_EXCEEDED"
+        default: self.status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION"
+        }
+    }
+
+    /// This error in the error shape of `endpoint`'s clients (Anthropic's for Messages, Google's for Gemini),
+    /// unless it is the control plane's.
     public func shaped(for endpoint: Endpoint?) -> GatewayError {
-        guard endpoint == .messages, self.format == .openai else { return self }
+        guard self.format == .openai else { return self }
         var shaped = self
-        shaped.format = .anthropic
+        switch endpoint {
+        case .messages: shaped.format = .anthropic
+        case .generateContent: shaped.format = .gemini
+        default: return self
+        }
         return shaped
     }
 

@@ -10,6 +10,9 @@ public enum ProviderKind: String, Sendable, CaseIterable {
     /// Anthropic's API: `x-api-key` and `anthropic-version` headers, `/v1/messages` (chat completions are
     /// translated to it).
     case anthropic
+    /// Google's Gemini API (AI Studio): `x-goog-api-key`, `models/{model}:generateContent`; every other protocol
+    /// is translated to it.
+    case gemini
     /// The bundled demo provider, started in-process; speaks both dialects.
     case mock
 
@@ -19,10 +22,15 @@ public enum ProviderKind: String, Sendable, CaseIterable {
         case (.mock, _): true
         // Messages requests are translated to chat completions (docs/translation.md).
         case (.openai, _), (.openaiChat, _), (.openaiResponses, _): true
-        case (.anthropic, .messages), (.anthropic, .chatCompletions), (.anthropic, .responses), (.anthropic, .models),
+        case (.anthropic, .messages), (.anthropic, .chatCompletions), (.anthropic, .responses),
+            (.anthropic, .generateContent), (.anthropic, .models),
             (.anthropic, .passthrough):
             true
         case (.anthropic, _): false
+        case (.gemini, .chatCompletions), (.gemini, .messages), (.gemini, .responses), (.gemini, .generateContent),
+            (.gemini, .passthrough):
+            true
+        case (.gemini, _): false
         }
     }
 
@@ -32,6 +40,7 @@ public enum ProviderKind: String, Sendable, CaseIterable {
         case .openai, .openaiChat, .openaiResponses, .mock:
             [HeaderField(name: "authorization", value: "Bearer \(apiKey)")]
         case .anthropic: [HeaderField(name: "x-api-key", value: apiKey)]
+        case .gemini: [HeaderField(name: "x-goog-api-key", value: apiKey)]
         }
     }
 
@@ -39,7 +48,7 @@ public enum ProviderKind: String, Sendable, CaseIterable {
     public var defaultHeaders: [HeaderField] {
         switch self {
         case .anthropic: [HeaderField(name: "anthropic-version", value: "2023-06-01")]
-        case .openai, .openaiChat, .openaiResponses, .mock: []
+        case .openai, .openaiChat, .openaiResponses, .gemini, .mock: []
         }
     }
 }
@@ -71,6 +80,7 @@ public enum KnownProviders {
         "x-ai": (.openai, "https://api.x.ai/v1"),
         "cerebras": (.openai, "https://api.cerebras.ai/v1"),
         "google": (.openai, "https://generativelanguage.googleapis.com/v1beta/openai"),
+        "gemini": (.gemini, "https://generativelanguage.googleapis.com/v1beta"),
         "ollama": (.openai, "http://localhost:11434/v1"),
         "lm-studio": (.openai, "http://localhost:1234/v1"),
     ]

@@ -55,6 +55,12 @@ struct RequestFieldRules {
                 return value.kind == .string || value.kind == .array || value.kind == .null
                     ? nil : .invalidField("input", "must be a string or an array, not \(value.kind.phrase)")
             }
+        case .generateContent:
+            if key.equals("contents") {
+                self.sawMessages = value.kind != .null
+                return value.kind == .array || value.kind == .null
+                    ? nil : .invalidField("contents", "must be an array of contents, not \(value.kind.phrase)")
+            }
         case .completions, .models, .passthrough:
             break
         }
@@ -68,6 +74,11 @@ struct RequestFieldRules {
             .missingField("messages", "an array of messages, e.g. [{\"role\":\"user\",\"content\":\"Hello\"}]")
         case .messages where !self.sawMaxTokens:
             .missingField("max_tokens", "the most tokens to generate (Anthropic's Messages API requires it)")
+        case .generateContent where !self.sawMessages:
+            .missingField(
+                "contents",
+                "an array of contents, e.g. [{\"role\":\"user\",\"parts\":[{\"text\":\"Hello\"}]}]"
+            )
         case .embeddings where !self.sawInput:
             .missingField("input", "the text (or array of texts) to embed")
         default: nil

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -134,7 +135,11 @@ final class MockHandler: ChannelDuplexHandler {
             return self.respond(context, head, status: .ok, body: Array(MockResponses.models.utf8))
         }
         let kind: Kind
-        if path.hasSuffix("/chat/completions") {
+        // Gemini: `/v1beta/models/{model}:generateContent` or `:streamGenerateContent`.
+        let gemini = path.range(of: "/models/").flatMap { GeminiPath(path[$0.lowerBound...]) }
+        if gemini != nil {
+            kind = .gemini
+        } else if path.hasSuffix("/chat/completions") {
             kind = .chat
         } else if path.hasSuffix("/completions") {
             kind = .completion
@@ -155,10 +160,14 @@ final class MockHandler: ChannelDuplexHandler {
         let inspected = bodyBytes.withUnsafeBytes { bytes in
             Result { () throws(GatewayError) in try RequestInspection.inspect(bytes) }
         }
-        let inspection: RequestInspection
+        var inspection: RequestInspection
         switch inspected {
         case .success(let value): inspection = value
         case .failure(let error): return self.respond(context, head, status: .badRequest, body: error.jsonBody)
+        }
+        if let gemini {
+            inspection.model = gemini.model
+            inspection.stream = gemini.stream
         }
         var behavior = MockBehavior.parse(
             model: inspection.model,
@@ -198,7 +207,7 @@ final class MockHandler: ChannelDuplexHandler {
         }
     }
 
-    private enum Kind: Equatable { case chat, completion, embeddings, messages, responses }
+    private enum Kind: Equatable { case chat, completion, embeddings, messages, responses, gemini }
 
     private struct Plan {
         var kind: Kind
@@ -221,7 +230,10 @@ final class MockHandler: ChannelDuplexHandler {
             var headers = HTTPHeaders()
             if let retryAfter = behavior.retryAfter { headers.add(name: "retry-after", value: retryAfter) }
             if let retryAfterMs = behavior.retryAfterMs { headers.add(name: "retry-after-ms", value: retryAfterMs) }
-            let body = MockResponses.error(status: status, anthropic: plan.kind == .messages)
+            let body =
+                plan.kind == .gemini
+                ? MockResponses.geminiError(status: status)
+                : MockResponses.error(status: status, anthropic: plan.kind == .messages)
             return self.respond(
                 context,
                 head,
@@ -234,15 +246,25 @@ final class MockHandler: ChannelDuplexHandler {
             return self.respond(context, head, status: .ok, body: Array(#"{"id":"mock-broken","choices":[{"#.utf8))
         }
         let c = plan.context
-        if behavior.tool || behavior.thinking, plan.kind == .chat || plan.kind == .messages || plan.kind == .responses {
+        if behavior.tool || behavior.thinking, plan.kind != .completion, plan.kind != .embeddings {
             let rich = MockResponses.Rich(context: c, tool: behavior.tool, thinking: behavior.thinking)
             guard plan.stream else {
                 let body =
-                    plan.kind == .chat ? rich.chatCompletion : plan.kind == .messages ? rich.message : rich.response
+                    switch plan.kind {
+                    case .chat: rich.chatCompletion
+                    case .messages: rich.message
+                    case .gemini: rich.geminiAnswer
+                    default: rich.response
+                    }
                 return self.respond(context, head, status: .ok, body: Array(body.utf8))
             }
             let events =
-                plan.kind == .chat ? rich.chatEvents : plan.kind == .messages ? rich.messageEvents : rich.responseEvents
+                switch plan.kind {
+                case .chat: rich.chatEvents
+                case .messages: rich.messageEvents
+                case .gemini: rich.geminiEvents
+                default: rich.responseEvents
+                }
             return self.stream(context, head, events: { $0 < events.count ? events[$0] : nil }, plan: plan)
         }
         if plan.stream {
@@ -252,6 +274,7 @@ final class MockHandler: ChannelDuplexHandler {
             case .completion: source = { MockResponses.completionEvent(c, $0) }
             case .messages: source = { MockResponses.messageEvent(c, $0) }
             case .responses: source = { MockResponses.responseEvent(c, $0) }
+            case .gemini: source = { MockResponses.geminiEvent(c, $0) }
             case .embeddings:
                 return self.respond(
                     context,
@@ -309,6 +332,7 @@ final class MockHandler: ChannelDuplexHandler {
                 )
             case .messages: MockResponses.message(c)
             case .responses: MockResponses.response(c)
+            case .gemini: MockResponses.geminiAnswer(c)
             }
         }
         guard c.completionTokens > 4096 || plan.embeddingInputs > 512, !behavior.spaced else {

@@ -24,9 +24,12 @@ public struct TestResponse: Sendable {
         (try? JSONSerialization.jsonObject(with: Data(self.body))) as? [String: Any] ?? [:]
     }
 
-    /// The `data:` payloads of an SSE body, in order.
+    /// The `data:` payloads of an SSE body, in order (lines may end in CRLF, as Gemini's do).
     public var sseData: [String] {
-        self.text.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+        // Split on bytes: in a String, CRLF is one character and would not split on LF.
+        self.body.split(separator: UInt8(ascii: "\n")).map { line in
+            String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...], as: UTF8.self)
+        }.filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
     }
 }
 

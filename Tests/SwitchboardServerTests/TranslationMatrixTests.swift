@@ -15,28 +15,31 @@ import Testing
           chat: {kind: openai-chat, base_url: "http://{MOCK}/v1", api_key: sk-oai}
           resp: {kind: openai-responses, base_url: "http://{MOCK}/v1", api_key: sk-oai}
           ant: {kind: anthropic, base_url: "http://{MOCK}/v1", api_key: sk-ant}
+          gem: {kind: gemini, base_url: "http://{MOCK}/v1beta", api_key: sk-gem}
         default_route: {provider: chat}
         """
 
     enum Client: String, CaseIterable, CustomTestStringConvertible {
-        case chat, responses, messages
-        var path: String {
+        case chat, responses, messages, gemini
+        func path(model: String, stream: Bool) -> String {
             switch self {
             case .chat: "/v1/chat/completions"
             case .responses: "/v1/responses"
             case .messages: "/v1/messages"
+            case .gemini: "/v1beta" + GeminiPath(model: model, stream: stream).path
             }
         }
         var testDescription: String { self.rawValue }
     }
 
     enum Provider: String, CaseIterable, CustomTestStringConvertible {
-        case chat, resp, ant
-        var path: String {
+        case chat, resp, ant, gem
+        func path(model: String, stream: Bool) -> String {
             switch self {
             case .chat: "/v1/chat/completions"
             case .resp: "/v1/responses"
             case .ant: "/v1/messages"
+            case .gem: "/v1beta" + GeminiPath(model: model, stream: stream).path
             }
         }
         var testDescription: String { self.rawValue }
@@ -51,6 +54,9 @@ import Testing
         case .responses:
             return
                 #"{"model":"\#(model)","stream":\#(stream),"instructions":"Be brief.","input":"Weather in Paris?","tools":[{"type":"function","name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]}"#
+        case .gemini:
+            return
+                #"{"systemInstruction":{"parts":[{"text":"Be brief."}]},"contents":[{"role":"user","parts":[{"text":"Weather in Paris?"}]}],"tools":[{"functionDeclarations":[{"name":"get_weather","parametersJsonSchema":{"type":"object","properties":{"city":{"type":"string"}}}}]}]}"#
         case .messages:
             return
                 #"{"model":"\#(model)","max_tokens":256,"stream":\#(stream),"system":"Be brief.","messages":[{"role":"user","content":"Weather in Paris?"}],"tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}]}"#
@@ -65,7 +71,7 @@ import Testing
     func plainAnswer(client: Client, provider: Provider, stream: Bool) async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             let response = try await fixture.client.request(
-                client.path,
+                client.path(model: "\(provider.rawValue)/m1;tokens=3", stream: stream),
                 body: Self.body(client, model: "\(provider.rawValue)/m1;tokens=3", stream: stream)
             )
             #expect(response.status == 200, "\(response.text)")
@@ -77,13 +83,14 @@ import Testing
             #expect(answer.outputTokens == 3)
             // The provider was called in its own protocol, with its own key, and reported the prompt it got.
             let sent = try #require(fixture.mock.recorder.requests.last)
-            #expect(sent.uri == provider.path)
+            #expect(sent.uri == provider.path(model: "m1;tokens=3", stream: stream))
             #expect(answer.inputTokens == MockResponses.promptTokens(bodyBytes: sent.bodyLength))
-            if provider != .ant {
-                #expect(sent.header("authorization") == "Bearer sk-oai")
-            } else {
+            switch provider {
+            case .chat, .resp: #expect(sent.header("authorization") == "Bearer sk-oai")
+            case .ant:
                 #expect(sent.header("x-api-key") == "sk-ant")
                 #expect(sent.header("anthropic-version") == "2023-06-01")
+            case .gem: #expect(sent.header("x-goog-api-key") == "sk-gem")
             }
             let contentType = response.header("content-type") ?? ""
             #expect(contentType.hasPrefix(stream ? "text/event-stream" : "application/json"))
@@ -94,7 +101,7 @@ import Testing
     func toolCallAndReasoning(client: Client, provider: Provider, stream: Bool) async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             let response = try await fixture.client.request(
-                client.path,
+                client.path(model: "\(provider.rawValue)/m1;tokens=2;tool=1;thinking=1", stream: stream),
                 body: Self.body(client, model: "\(provider.rawValue)/m1;tokens=2;tool=1;thinking=1", stream: stream)
             )
             #expect(response.status == 200, "\(response.text)")
@@ -103,7 +110,9 @@ import Testing
             #expect(answer.thinking == "Let me think.")
             #expect(answer.stop == .toolUse)
             try #require(answer.toolCalls.count == 1)
-            #expect(answer.toolCalls[0].id == "call_mock_1")
+            // Gemini gives no call ids: the gateway makes one for other clients.
+            let id = provider != .gem ? "call_mock_1" : client == .gemini ? "" : "call_0"
+            #expect(answer.toolCalls[0].id == id)
             #expect(answer.toolCalls[0].name == "get_weather")
             #expect(JSONValue(parsing: Array(answer.toolCalls[0].arguments.utf8)) == .object([("city", "Paris")]))
             // A signature (Anthropic's, or OpenAI's encrypted reasoning) reaches every client: chat clients in
@@ -113,19 +122,25 @@ import Testing
             let last = try #require(fixture.mock.recorder.requests.last)
             let sent = try #require(JSONValue(parsing: last.body))
             let tool = sent["tools"]?.array?.first
-            #expect(provider == .chat ? tool?["function"]?["name"] == "get_weather" : tool?["name"] == "get_weather")
+            let name =
+                switch provider {
+                case .chat: tool?["function"]?["name"]
+                case .gem: tool?["functionDeclarations"]?.array?.first?["name"]
+                default: tool?["name"]
+                }
+            #expect(name == "get_weather")
         }
     }
 
     /// A translated request is logged and counted with the provider's own token counts, streams included.
     @Test(arguments: [
         (Client.messages, Provider.chat), (Client.chat, Provider.ant), (Client.responses, Provider.ant),
-        (Client.messages, Provider.resp),
+        (Client.messages, Provider.resp), (Client.gemini, Provider.ant), (Client.chat, Provider.gem),
     ])
     func translatedRequestsAreCountedExactly(client: Client, provider: Provider) async throws {
         try await GatewayFixture.with(yaml: Self.yaml, storeKind: .sqlite) { fixture in
             let response = try await fixture.client.request(
-                client.path,
+                client.path(model: "\(provider.rawValue)/m1;tokens=5;cached=4", stream: true),
                 body: Self.body(client, model: "\(provider.rawValue)/m1;tokens=5;cached=4", stream: true)
             )
             #expect(response.status == 200)
@@ -154,12 +169,16 @@ import Testing
     func providerErrorsInTheClientsShape(client: Client, provider: Provider) async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             let response = try await fixture.client.request(
-                client.path,
+                client.path(model: "\(provider.rawValue)/m1;status=429", stream: false),
                 body: Self.body(client, model: "\(provider.rawValue)/m1;status=429", stream: false)
             )
             #expect(response.status == 429)
             let json = try #require(JSONValue(parsing: response.body))
-            if client == .messages {
+            if client == .gemini {
+                #expect(json["error"]?["code"] == 429)
+                #expect(json["error"]?["status"] == "RESOURCE_EXHAUSTED")
+                #expect(json["error"]?["message"] == "mock fault: status 429")
+            } else if client == .messages {
                 #expect(json["type"] == "error")
                 #expect(json["error"]?["type"] == "rate_limit_error")
                 #expect(json["error"]?["message"] == "mock fault: status 429")
@@ -174,12 +193,12 @@ import Testing
     /// is left incomplete.
     @Test(arguments: [
         (Client.messages, Provider.chat), (Client.chat, Provider.ant), (Client.responses, Provider.ant),
-        (Client.chat, Provider.resp),
+        (Client.chat, Provider.resp), (Client.gemini, Provider.chat), (Client.messages, Provider.gem),
     ])
     func aCutStreamEndsWithTheClientsErrorEvent(client: Client, provider: Provider) async throws {
         try await GatewayFixture.with(yaml: Self.yaml) { fixture in
             let response = try await fixture.client.request(
-                client.path,
+                client.path(model: "\(provider.rawValue)/m1;tokens=20;reset_after=4", stream: true),
                 body: Self.body(client, model: "\(provider.rawValue)/m1;tokens=20;reset_after=4", stream: true)
             )
             #expect(response.status == 200)
@@ -187,6 +206,8 @@ import Testing
             let last = try #require(response.sseData.last)
             let json = try #require(JSONValue(parsing: Array(last.utf8)))
             switch client {
+            case .gemini:
+                #expect(json["error"]?["status"] == "INTERNAL")
             case .messages:
                 #expect(json["type"] == "error")
                 #expect(response.text.contains("event: error\n"))
@@ -285,6 +306,7 @@ struct ClientAnswer {
             case (.messages, true): answer.messageEvent(item)
             case (.responses, false): answer.response(item)
             case (.responses, true): answer.responseEvent(item)
+            case (.gemini, _): answer.geminiChunk(item)
             }
         }
         return answer
@@ -332,6 +354,28 @@ struct ClientAnswer {
             if let reason = choice["finish_reason"]?.string { self.stop = StopReason(openAI: reason) }
         }
         if let usage = chunk["usage"], usage != .null { self.chatUsage(usage) }
+    }
+
+    mutating func geminiChunk(_ chunk: JSONValue) {
+        let candidate = chunk["candidates"]?.array?.first
+        for part in candidate?["content"]?["parts"]?.array ?? [] {
+            if let text = part["text"]?.string {
+                if part["thought"] == .bool(true) { self.thinking += text } else { self.text += text }
+            }
+            self.signature += part["thoughtSignature"]?.string ?? ""
+            if let call = part["functionCall"] {
+                self.toolCalls.append(
+                    (call["id"]?.string ?? "", call["name"]?.string ?? "", (call["args"] ?? .null).jsonText)
+                )
+            }
+        }
+        if let reason = candidate?["finishReason"]?.string {
+            self.stop = reason == "MAX_TOKENS" ? .maxTokens : self.toolCalls.isEmpty ? .endTurn : .toolUse
+        }
+        if let usage = chunk["usageMetadata"] {
+            self.inputTokens = usage["promptTokenCount"]?.int ?? 0
+            self.outputTokens = (usage["candidatesTokenCount"]?.int ?? 0) + (usage["thoughtsTokenCount"]?.int ?? 0)
+        }
     }
 
     mutating func response(_ body: JSONValue) {

@@ -23,6 +23,8 @@ public enum ProviderError {
             message: message
         )
         if shaped.type == "error" { shaped.type = Self.type(for: status) }
+        // Google's errors name a status (RESOURCE_EXHAUSTED …), not a type.
+        if error["type"] == nil, error["status"]?.string != nil { shaped.type = Self.type(for: status) }
         return shaped
     }
 
@@ -52,7 +54,12 @@ extension GatewayError {
     /// This error in `client`'s error shape.
     public func shaped(for client: WireProtocol) -> GatewayError {
         var shaped = self
-        shaped.format = client == .anthropicMessages ? .anthropic : .openai
+        shaped.format =
+            switch client {
+            case .anthropicMessages: .anthropic
+            case .gemini: .gemini
+            case .openAIChat, .openAIResponses: .openai
+            }
         return shaped
     }
 }

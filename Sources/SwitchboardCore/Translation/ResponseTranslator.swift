@@ -13,12 +13,14 @@ public struct ResponseTranslator: Sendable {
         case openAIChat(OpenAIChatStreamReader)
         case responses(ResponsesStreamReader)
         case anthropic(AnthropicStreamReader)
+        case gemini(GeminiStreamReader)
     }
 
     fileprivate enum Writer {
         case openAIChat(OpenAIChatStreamWriter)
         case responses(ResponsesStreamWriter)
         case anthropic(AnthropicStreamWriter)
+        case gemini(GeminiStreamWriter)
     }
 
     /// The largest JSON or error body translated; a larger one is answered with an error.
@@ -56,6 +58,7 @@ public struct ResponseTranslator: Sendable {
             case .openAIChat: .openAIChat(OpenAIChatStreamReader())
             case .openAIResponses: .responses(ResponsesStreamReader())
             case .anthropicMessages: .anthropic(AnthropicStreamReader())
+            case .gemini: .gemini(GeminiStreamReader())
             }
         self.writer =
             switch pair.client {
@@ -63,6 +66,7 @@ public struct ResponseTranslator: Sendable {
                 .openAIChat(OpenAIChatStreamWriter(model: model, created: created, includeUsage: includeUsage))
             case .openAIResponses: .responses(ResponsesStreamWriter(model: model, created: created))
             case .anthropicMessages: .anthropic(AnthropicStreamWriter(model: model, estimatedInput: estimatedInput))
+            case .gemini: .gemini(GeminiStreamWriter(model: model))
             }
     }
 
@@ -87,6 +91,9 @@ public struct ResponseTranslator: Sendable {
         case .anthropic(var anthropic):
             anthropic.consume(bytes, write)
             reader = .anthropic(anthropic)
+        case .gemini(var gemini):
+            gemini.consume(bytes, write)
+            reader = .gemini(gemini)
         }
         self.reader = reader
         self.writer = writer
@@ -119,12 +126,14 @@ public struct ResponseTranslator: Sendable {
             case .openAIChat: OpenAIChatStreamReader.answer(json)
             case .openAIResponses: ResponsesStreamReader.answer(json)
             case .anthropicMessages: AnthropicStreamReader.answer(json)
+            case .gemini: GeminiStreamReader.answer(json)
             }
         let answer: JSONValue =
             switch self.pair.client {
             case .openAIChat: OpenAIChatMessageWriter.body(events, model: self.model, created: self.created)
             case .openAIResponses: ResponsesStreamWriter.answer(events, model: self.model, created: self.created)
             case .anthropicMessages: AnthropicMessageWriter.body(events, model: self.model)
+            case .gemini: GeminiStreamWriter.answer(events, model: self.model)
             }
         return Array(answer.jsonText.utf8)
     }
@@ -142,6 +151,9 @@ extension ResponseTranslator.Writer {
         case .anthropic(var writer):
             writer.write(event, into: &out)
             self = .anthropic(writer)
+        case .gemini(var writer):
+            writer.write(event, into: &out)
+            self = .gemini(writer)
         }
     }
 
@@ -156,6 +168,9 @@ extension ResponseTranslator.Writer {
         case .anthropic(var writer):
             writer.finish(into: &out)
             self = .anthropic(writer)
+        case .gemini(var writer):
+            writer.finish(into: &out)
+            self = .gemini(writer)
         }
     }
 }

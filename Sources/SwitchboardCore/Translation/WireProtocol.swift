@@ -4,13 +4,16 @@ public enum WireProtocol: String, Sendable, CaseIterable {
     case openAIChat = "openai-chat"
     case openAIResponses = "openai-responses"
     case anthropicMessages = "anthropic-messages"
+    case gemini
 
-    /// The path of the protocol's generation endpoint, after a provider's base path (`…/v1`).
-    public var path: Substring {
+    /// The path of the protocol's generation endpoint, after a provider's base path (`…/v1`, `…/v1beta`): Gemini's
+    /// names the model and whether the answer streams.
+    public func path(model: String, stream: Bool) -> Substring {
         switch self {
         case .openAIChat: "/chat/completions"
         case .openAIResponses: "/responses"
         case .anthropicMessages: "/messages"
+        case .gemini: GeminiPath(model: model, stream: stream).path
         }
     }
 }
@@ -22,6 +25,7 @@ extension Endpoint {
         case .chatCompletions: .openAIChat
         case .responses: .openAIResponses
         case .messages: .anthropicMessages
+        case .generateContent: .gemini
         case .completions, .embeddings, .models, .passthrough: nil
         }
     }
@@ -37,6 +41,7 @@ extension ProviderKind {
         case .openaiChat: .openAIChat
         case .openaiResponses: .openAIResponses
         case .anthropic: .anthropicMessages
+        case .gemini: .gemini
         }
     }
 }
@@ -63,6 +68,7 @@ extension WireProtocol {
         case .anthropicMessages: try AnthropicRequestReader.read(body)
         case .openAIChat: try OpenAIChatRequestReader.read(body)
         case .openAIResponses: try ResponsesRequestReader.read(body)
+        case .gemini: try GeminiRequestReader.read(body)
         }
     }
 
@@ -72,6 +78,7 @@ extension WireProtocol {
         case .openAIChat: OpenAIChatWriter.body(conversation, model: model)
         case .openAIResponses: ResponsesRequestWriter.body(conversation, model: model)
         case .anthropicMessages: AnthropicRequestWriter.body(conversation, model: model)
+        case .gemini: GeminiRequestWriter.body(conversation)
         }
     }
 }

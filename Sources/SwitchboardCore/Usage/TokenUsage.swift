@@ -88,7 +88,7 @@ public struct UsageScanner: Sendable {
         var counts = self.counts
         if self.format == .json {
             self.pending.withUnsafeBytes { tail in
-                if let at = tail.lastRange(of: Self.usageKey) {
+                if let at = Self.usage(in: tail) {
                     counts.read(UnsafeRawBufferPointer(rebasing: tail[at.lowerBound...]))
                 }
             }
@@ -116,12 +116,21 @@ public struct UsageScanner: Sendable {
         while payload.first == UInt8(ascii: " ") { payload = UnsafeRawBufferPointer(rebasing: payload[1...]) }
         if payload.hasPrefix("[DONE]") { return }
         self.dataEvents += 1
-        if let at = payload.lastRange(of: Self.usageKey) {
+        if let at = Self.usage(in: payload) {
             self.counts.read(UnsafeRawBufferPointer(rebasing: payload[at.lowerBound...]))
         }
     }
 
-    static let usageKey = Array(#""usage""#.utf8)
+    /// `"usage"` (OpenAI, Anthropic) and `"usageMetadata"` (Gemini) start alike: one search finds either.
+    static let usagePrefix = Array(#""usage"#.utf8)
+    static let metadataSuffix = Array(#"Metadata""#.utf8)
+
+    /// Where the last usage member of `text` starts.
+    static func usage(in text: UnsafeRawBufferPointer) -> Range<Int>? {
+        guard let at = text.lastRange(of: Self.usagePrefix) else { return nil }
+        let rest = UnsafeRawBufferPointer(rebasing: text[at.upperBound...])
+        return rest.first == UInt8(ascii: "\"") || rest.starts(with: Self.metadataSuffix) ? at : nil
+    }
 
     /// Token counts found so far; later events overwrite earlier ones field by field (Anthropic's
     /// `message_delta` carries the final output count after `message_start`'s first one).
@@ -154,6 +163,14 @@ public struct UsageScanner: Sendable {
                 self.addsCacheToPrompt = true
             }
             if let value = Self.integer(Keys.reasoningTokens, in: text) { self.reasoning = value }
+            // Gemini: the prompt count includes cached tokens; thoughts are billed as output.
+            if let value = Self.integer(Keys.promptTokenCount, in: text) { self.prompt = value }
+            if let value = Self.integer(Keys.cachedContentTokenCount, in: text) { self.cacheRead = value }
+            if let value = Self.integer(Keys.candidatesTokenCount, in: text) {
+                let thoughts = Self.integer(Keys.thoughtsTokenCount, in: text) ?? 0
+                self.completion = value + thoughts
+                self.reasoning = thoughts
+            }
         }
 
         /// The quoted member names, made once.
@@ -166,6 +183,10 @@ public struct UsageScanner: Sendable {
             static let cacheReadInputTokens = Array(#""cache_read_input_tokens""#.utf8)
             static let cacheCreationInputTokens = Array(#""cache_creation_input_tokens""#.utf8)
             static let reasoningTokens = Array(#""reasoning_tokens""#.utf8)
+            static let promptTokenCount = Array(#""promptTokenCount""#.utf8)
+            static let candidatesTokenCount = Array(#""candidatesTokenCount""#.utf8)
+            static let cachedContentTokenCount = Array(#""cachedContentTokenCount""#.utf8)
+            static let thoughtsTokenCount = Array(#""thoughtsTokenCount""#.utf8)
         }
 
         /// The integer value of the first member named `key` (quotes included) in `text`.

@@ -146,14 +146,24 @@ extension GatewayHandler {
                 let body = conversation.body(for: translation.provider, preparation: preparation)
                 self.request!.body = ByteBuffer(bytes: body)
             } else if self.request!.source != nil {
-                self.request!.body = self.request!.source!.prepared(for: preparation)
+                var prepared = preparation
+                // Gemini names the model in the path, never in the body.
+                if self.request!.endpoint == .generateContent { prepared.target.model = nil }
+                self.request!.body = self.request!.source!.prepared(for: prepared)
             }
+        }
+        var upstreamPath = self.request!.upstreamPath
+        let protocolPath = translation?.provider ?? (self.request!.endpoint == .generateContent ? .gemini : nil)
+        if let protocolPath {
+            let model =
+                preparation.target.model ?? preparation.target.overrideModel ?? self.request!.source?.inspection?.model
+            upstreamPath = protocolPath.path(model: model ?? "", stream: self.request!.stream)
         }
         var length: Int?
         if case .buffered = self.request!.mode { length = self.request!.body?.readableBytes ?? 0 }
         return UpstreamRequestHead.compose(
             client: self.request!.head,
-            upstreamPath: translation?.provider.path ?? self.request!.upstreamPath,
+            upstreamPath: upstreamPath,
             gatewayKeyHeader: self.request!.gatewayKeyHeader,
             target: target,
             bodyLength: length,

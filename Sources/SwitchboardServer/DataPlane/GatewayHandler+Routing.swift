@@ -16,6 +16,11 @@ extension GatewayHandler {
             source.inspection = try source.body.withUnsafeReadableBytes { bytes throws(GatewayError) in
                 try RequestInspection.inspect(bytes, endpoint: endpoint)
             }
+            // Gemini names the model, and whether to stream, in the path.
+            if endpoint == .generateContent, let path = GeminiPath(self.request!.upstreamPath) {
+                source.inspection?.model = path.model
+                source.inspection?.stream = path.stream
+            }
             for stage in RequestStages.all {
                 try stage.bodyRead(&source, request: &self.request!, runtime: self.runtime)
             }
@@ -74,7 +79,12 @@ extension GatewayHandler {
         guard let body = source.body.withUnsafeReadableBytes({ JSONValue(parsing: $0) }) else {
             throw .invalidField("body", "must be a JSON object")
         }
-        self.request!.conversation = try client.readRequest(body)
+        var conversation = try client.readRequest(body)
+        if let path = GeminiPath(self.request!.upstreamPath), endpoint == .generateContent {
+            conversation.model = path.model
+            conversation.stream = path.stream
+        }
+        self.request!.conversation = conversation
     }
 
     /// A request whose body streams through: route by headers alone and open the upstream right away. Its body

@@ -42,6 +42,8 @@ extension GatewayHandler {
             return #"event: error"# + "\n" + #"data: {"type":"error","code":"stream_interrupted","message":"#
                 + quoted + #","param":null,"error":{"message":"# + quoted
                 + #","type":"upstream_error","code":"stream_interrupted"}}"# + "\n\n"
+        case .generateContent:
+            return #"data: {"error":{"code":500,"message":"# + quoted + #","status":"INTERNAL"}}"# + "\r\n\r\n"
         default:
             return #"data: {"error":{"message":"# + quoted
                 + #","type":"upstream_error","param":null,"code":"stream_interrupted"}}"# + "\n\n"
