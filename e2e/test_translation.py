@@ -47,6 +47,7 @@ providers:
   chat: {{kind: openai-chat, base_url: "http://127.0.0.1:{port}/v1", api_key: sk-chat}}
   resp: {{kind: openai-responses, base_url: "http://127.0.0.1:{port}/v1", api_key: sk-resp}}
   ant: {{kind: anthropic, base_url: "http://127.0.0.1:{port}/v1", api_key: sk-ant}}
+  gem: {{kind: gemini, base_url: "http://127.0.0.1:{port}/v1beta", api_key: sk-gem}}
 default_route: {{provider: chat}}
 """)
     try:
@@ -189,3 +190,63 @@ def test_openai_chat_against_anthropic(oai):
                                              messages=[{"role": "user", "content": "hi"}])
     assert completion.choices[0].message.content == "Hello from"
     assert completion.usage.completion_tokens == 2
+
+
+# The `google-genai` SDK (Gemini) against every other provider kind, and the other SDKs against a Gemini provider.
+
+GEMINI_TOOL = {"function_declarations": [{"name": TOOL["name"], "description": TOOL["description"],
+                                          "parameters_json_schema": TOOL["parameters"]}]}
+
+
+@pytest.fixture
+def gemini(gateway):
+    from google import genai
+    from google.genai import types
+    return genai.Client(api_key="sk-client", http_options=types.HttpOptions(base_url=gateway.base_url))
+
+
+@pytest.mark.parametrize("provider", ["chat", "resp", "ant"])
+def test_google_genai_against_other_providers(gemini, provider):
+    from google.genai import types
+    response = gemini.models.generate_content(
+        model=f"{provider}/m;tokens=3;tool=1", contents="Weather in Paris?",
+        config=types.GenerateContentConfig(system_instruction="Be brief.", tools=[GEMINI_TOOL]),
+    )
+    assert response.text == "Hello from the"
+    call = response.function_calls[0]
+    assert call.name == "get_weather" and call.args == {"city": "Paris"}
+    assert response.usage_metadata.candidates_token_count == 3
+    assert response.usage_metadata.prompt_token_count > 0
+
+
+@pytest.mark.parametrize("provider", ["chat", "ant"])
+def test_google_genai_stream_against_other_providers(gemini, provider):
+    chunks = list(gemini.models.generate_content_stream(model=f"{provider}/m;tokens=4", contents="Hi"))
+    assert "".join(chunk.text or "" for chunk in chunks) == "Hello from the Switchboard"
+    assert chunks[-1].candidates[0].finish_reason == "STOP"
+    assert chunks[-1].usage_metadata.candidates_token_count == 4
+
+
+def test_google_genai_errors_are_its_own_exceptions(gemini):
+    from google.genai import errors
+    with pytest.raises(errors.ClientError) as raised:
+        gemini.models.generate_content(model="ant/m;status=429", contents="hi")
+    assert raised.value.code == 429 and "mock fault" in str(raised.value)
+
+
+def test_every_sdk_against_a_gemini_provider(gateway, claude, oai, gemini):
+    """A Gemini-kind provider serves the Anthropic, OpenAI chat and Responses clients, and Gemini's own natively."""
+    message = claude.messages.create(model="gem/gemini-x;tokens=3;tool=1", max_tokens=100, tools=[ANTHROPIC_TOOL],
+                                     messages=[{"role": "user", "content": "Weather in Paris?"}])
+    assert message.content[0].text == "Hello from the" and message.content[1].input == {"city": "Paris"}
+    assert message.stop_reason == "tool_use"
+    completion = oai.chat.completions.create(model="gem/gemini-x;tokens=2",
+                                             messages=[{"role": "user", "content": "hi"}])
+    assert completion.choices[0].message.content == "Hello from"
+    response = oai.responses.create(model="gem/gemini-x;tokens=2", input="hi")
+    assert response.output_text == "Hello from"
+    native = gemini.models.generate_content(model="gem/gemini-x;tokens=2", contents="hi")
+    assert native.text == "Hello from"
+    sent = mock_requests(gateway)[-1]
+    assert sent["uri"] == "/v1beta/models/gemini-x;tokens=2:generateContent"
+    assert sent["headers"]["x-goog-api-key"] == "sk-gem"
