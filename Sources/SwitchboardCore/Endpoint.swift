@@ -6,6 +6,8 @@ public enum Endpoint: Sendable, Equatable {
     case models
     case responses
     case messages
+    /// Anthropic's `messages/count_tokens`: forwarded to Anthropic-kind providers, estimated for the others.
+    case countTokens
     /// Gemini's `models/{model}:generateContent` and `:streamGenerateContent` (``GeminiPath``).
     case generateContent
     /// Any other path under the API prefix: forwarded as-is to the chosen provider.
@@ -49,6 +51,8 @@ public enum Endpoint: Sendable, Equatable {
                 .responses
             } else if path.elementsEqual("/messages".utf8) {
                 .messages
+            } else if path.elementsEqual("/messages/count_tokens".utf8) {
+                .countTokens
             } else if path.starts(with: "/models/".utf8), GeminiPath(rest) != nil {
                 .generateContent
             } else {
@@ -60,7 +64,7 @@ public enum Endpoint: Sendable, Equatable {
     /// Whether the body is JSON the gateway reads for routing (model, stream) before forwarding.
     public var inspectsBody: Bool {
         switch self {
-        case .chatCompletions, .completions, .embeddings, .responses, .messages, .generateContent: true
+        case .chatCompletions, .completions, .embeddings, .responses, .messages, .countTokens, .generateContent: true
         case .models, .passthrough: false
         }
     }
@@ -74,6 +78,7 @@ public enum Endpoint: Sendable, Equatable {
         case .models: "models"
         case .responses: "responses"
         case .messages: "messages"
+        case .countTokens: "count_tokens"
         case .generateContent: "generateContent"
         case .passthrough: "passthrough"
         }

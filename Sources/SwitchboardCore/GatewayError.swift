@@ -118,7 +118,7 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         guard self.format == .openai else { return self }
         var shaped = self
         switch endpoint {
-        case .messages: shaped.format = .anthropic
+        case .messages, .countTokens: shaped.format = .anthropic
         case .generateContent: shaped.format = .gemini
         default: return self
         }

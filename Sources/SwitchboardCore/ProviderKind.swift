@@ -19,7 +19,7 @@ public enum ProviderKind: String, Sendable, CaseIterable {
     /// Whether a provider of this kind serves `endpoint` natively.
     public func serves(_ endpoint: Endpoint) -> Bool {
         switch (self, endpoint) {
-        case (.mock, _): true
+        case (.mock, _), (_, .countTokens): true
         // Messages requests are translated to chat completions (docs/translation.md).
         case (.openai, _), (.openaiChat, _), (.openaiResponses, _): true
         case (.anthropic, .messages), (.anthropic, .chatCompletions), (.anthropic, .responses),

@@ -61,7 +61,7 @@ struct RequestFieldRules {
                 return value.kind == .array || value.kind == .null
                     ? nil : .invalidField("contents", "must be an array of contents, not \(value.kind.phrase)")
             }
-        case .completions, .models, .passthrough:
+        case .completions, .models, .countTokens, .passthrough:
             break
         }
         return nil

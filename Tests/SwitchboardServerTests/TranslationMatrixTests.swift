@@ -1,4 +1,6 @@
+import Foundation
 import NIOCore
+import NIOHTTP1
 import SwitchboardCore
 import SwitchboardMock
 import SwitchboardStore
@@ -241,6 +243,51 @@ import Testing
             #expect(chat.status == 400)
             #expect(JSONValue(parsing: chat.body)?["error"]?["param"] == "n")
             #expect(fixture.mock.recorder.requestCount == 0)
+        }
+    }
+
+    /// `GET /v1/models`, the same with `anthropic-version` (Anthropic's SDKs) and `GET /v1beta/models` (Gemini's)
+    /// list the same models, each in its client's shape.
+    @Test func modelListsInEveryClientsShape() async throws {
+        let yaml = Self.yaml.replacingOccurrences(of: "api_key: sk-ant}", with: "api_key: sk-ant, models: [claude-x]}")
+        try await GatewayFixture.with(yaml: yaml) { fixture in
+            let openAI = try #require(
+                JSONValue(parsing: try await fixture.client.request("/v1/models", method: .GET).body)
+            )
+            #expect(openAI["data"]?.array?.map { $0["id"] } == ["ant/claude-x"])
+            let anthropic = try #require(
+                JSONValue(
+                    parsing: try await fixture.client.request(
+                        "/v1/models",
+                        method: .GET,
+                        headers: [("anthropic-version", "2023-06-01")]
+                    ).body
+                )
+            )
+            #expect(anthropic["data"]?.array?.map { $0["id"] } == ["ant/claude-x"])
+            #expect(anthropic["data"]?.array?.first?["type"] == "model")
+            #expect(anthropic["has_more"] == .bool(false))
+            let gemini = try #require(
+                JSONValue(parsing: try await fixture.client.request("/v1beta/models", method: .GET).body)
+            )
+            #expect(gemini["models"]?.array?.map { $0["name"] } == ["models/ant/claude-x"])
+        }
+    }
+
+    /// `count_tokens` goes to an Anthropic provider (which counts); for any other it is estimated locally.
+    @Test func countTokensIsForwardedToAnthropicAndEstimatedElsewhere() async throws {
+        try await GatewayFixture.with(yaml: Self.yaml) { fixture in
+            let body = #"{"model":"ant/claude-x","messages":[{"role":"user","content":"hi"}]}"#
+            let forwarded = try await fixture.client.request("/v1/messages/count_tokens", body: body)
+            #expect(forwarded.status == 200)
+            let sent = try #require(fixture.mock.recorder.requests.last)
+            #expect(sent.uri == "/v1/messages/count_tokens")
+            #expect(sent.bodyString.contains(#""model":"claude-x""#))
+            let chatBody = body.replacingOccurrences(of: "ant/", with: "chat/")
+            let estimated = try await fixture.client.request("/v1/messages/count_tokens", body: chatBody)
+            #expect(estimated.status == 200)
+            #expect(JSONValue(parsing: estimated.body)?["input_tokens"]?.int == chatBody.utf8.count / 4)
+            #expect(fixture.mock.recorder.requestCount == 1)
         }
     }
 

@@ -26,7 +26,7 @@ extension Endpoint {
         case .responses: .openAIResponses
         case .messages: .anthropicMessages
         case .generateContent: .gemini
-        case .completions, .embeddings, .models, .passthrough: nil
+        case .completions, .embeddings, .models, .countTokens, .passthrough: nil
         }
     }
 }

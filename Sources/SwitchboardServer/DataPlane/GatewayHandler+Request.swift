@@ -83,7 +83,9 @@ extension GatewayHandler {
         if match.endpoint == .models, head.method == .GET, request.portkey.provider == nil,
             request.portkey.config == nil
         {
-            return .local(.models)
+            let shape: ModelListShape =
+                uri.hasPrefix("/v1beta/") ? .gemini : head.header("anthropic-version") != nil ? .anthropic : .openAI
+            return .local(.models(shape))
         }
         if match.endpoint.inspectsBody, head.method == .POST { return .buffered }
         if match.endpoint.inspectsBody {

@@ -35,8 +35,8 @@ extension GatewayHandler {
                 contentType: "text/plain; version=0.0.4; charset=utf-8",
                 body: self.runtime.metrics.render()
             )
-        case .models:
-            self.send(status: .ok, contentType: "application/json", body: self.runtime.modelsBody())
+        case .models(let shape):
+            self.send(status: .ok, contentType: "application/json", body: self.runtime.modelsBody(shape))
         case .pricing(let provider, let model):
             let kind = self.runtime.config.provider(provider)?.kind
             if let price = self.runtime.price(provider: provider, kind: kind, model: model) {

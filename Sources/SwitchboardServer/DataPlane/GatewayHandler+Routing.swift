@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import SwitchboardCore
 import Synchronization
 
@@ -53,6 +54,12 @@ extension GatewayHandler {
             self.sendError(error)
             return
         }
+        if endpoint == .countTokens, !Self.countsTokensUpstream(route) {
+            // Only Anthropic counts a Messages body: for any other provider the count is estimated here.
+            let estimate = max(1, source.body.readableBytes / 4)
+            self.send(status: .ok, contentType: "application/json", body: Array(#"{"input_tokens":\#(estimate)}"#.utf8))
+            return
+        }
         switch route {
         case .target(let target):
             self.request!.source = source
@@ -85,6 +92,14 @@ extension GatewayHandler {
             conversation.stream = path.stream
         }
         self.request!.conversation = conversation
+    }
+
+    /// Whether a `count_tokens` request goes to its provider: when every target speaks Anthropic's API.
+    private static func countsTokensUpstream(_ route: Route) -> Bool {
+        switch route {
+        case .target(let target): target.kind == .anthropic || target.kind == .mock
+        case .plan(let plan): plan.leaves.allSatisfy { $0.target.kind == .anthropic || $0.target.kind == .mock }
+        }
     }
 
     /// A request whose body streams through: route by headers alone and open the upstream right away. Its body

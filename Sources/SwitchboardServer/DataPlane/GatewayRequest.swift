@@ -105,7 +105,7 @@ enum LocalResponse {
     case health
     case ready
     case metrics
-    case models
+    case models(ModelListShape)
     case root
     /// `GET /model-configs/pricing/{provider}/{model}`.
     case pricing(provider: String, model: String)

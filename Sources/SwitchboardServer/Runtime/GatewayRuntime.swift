@@ -16,7 +16,7 @@ public final class GatewayRuntime: Sendable {
     let breakers: CircuitBreakers
     let logger: Logger
     /// `GET /v1/models` entries of the config file's models, rendered once.
-    private let configModelItems: [String]
+    private let configModels: [(id: String, owner: String)]
     private let readyBox = NIOLockedValueBox(false)
     /// The store and what is built on it; `nil` when the gateway runs without one (tests, benchmarks).
     let store: (any Store)?
@@ -62,7 +62,7 @@ public final class GatewayRuntime: Sendable {
         self.requestLog = store != nil && config.log.requests ? RequestLogQueue(metrics: metrics) : nil
         self.breakers = CircuitBreakers(metrics: metrics, clock: circuitClock)
         self.logger = logger
-        self.configModelItems = Self.modelItems(config)
+        self.configModels = Self.models(config)
     }
 
     /// Loads the store's configs; call once before serving.
@@ -116,29 +116,24 @@ public final class GatewayRuntime: Sendable {
         set { self.readyBox.withLockedValue { $0 = newValue } }
     }
 
-    /// `GET /v1/models`: the config file's models, then the models registry's (default project).
-    func modelsBody() -> [UInt8] {
-        var items = self.configModelItems
+    /// `GET /v1/models` (and Anthropic's and Gemini's model lists): the config file's models, then the models
+    /// registry's (default project), in the client protocol's shape.
+    func modelsBody(_ shape: ModelListShape = .openAI) -> [UInt8] {
+        var models = self.configModels
         for id in self.snapshot.registryModelIDs {
-            let owner = self.snapshot.registryModel(id)?.provider ?? "registry"
-            items.append(Self.modelItem(id: id, owner: owner))
+            models.append((id, self.snapshot.registryModel(id)?.provider ?? "registry"))
         }
-        return Array((#"{"object":"list","data":["# + items.joined(separator: ",") + "]}").utf8)
+        return Array(shape.render(models).utf8)
     }
 
-    private static func modelItems(_ config: GatewayConfig) -> [String] {
-        var items: [String] = []
+    private static func models(_ config: GatewayConfig) -> [(id: String, owner: String)] {
+        var models: [(id: String, owner: String)] = []
         for provider in config.providers {
             for model in provider.models + provider.aliases.keys.sorted() {
-                items.append(Self.modelItem(id: "\(provider.slug)/\(model)", owner: provider.slug))
+                models.append(("\(provider.slug)/\(model)", provider.slug))
             }
         }
-        return items
-    }
-
-    private static func modelItem(id: String, owner: String) -> String {
-        #"{"id":"# + JSONString.quote(id) + #","object":"model","created":0,"owned_by":"# + JSONString.quote(owner)
-            + "}"
+        return models
     }
 }
 
