@@ -51,6 +51,11 @@ public struct TranslationPair: Sendable, Equatable {
     public var client: WireProtocol
     public var provider: WireProtocol
 
+    public init(client: WireProtocol, provider: WireProtocol) {
+        self.client = client
+        self.provider = provider
+    }
+
     /// The pair for a request to `endpoint` sent to a provider of `kind`; `nil` when it goes natively.
     public init?(endpoint: Endpoint?, kind: ProviderKind) {
         guard let client = endpoint?.wireProtocol else { return nil }
