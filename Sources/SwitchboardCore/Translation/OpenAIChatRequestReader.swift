@@ -34,9 +34,19 @@ public enum OpenAIChatRequestReader {
                 for (index, item) in items.enumerated() {
                     conversation.tools.append(try Self.tool(item, "tools[\(index)]"))
                 }
-            case "tool_choice": conversation.toolChoice = try Self.toolChoice(value)
+            case "tool_choice":
+                conversation.toolChoice = try Read.toolChoice(
+                    value,
+                    name: value["function"]?["name"],
+                    namePath: "tool_choice.function.name"
+                )
             case "parallel_tool_calls": conversation.parallelToolCalls = value.bool
-            case "response_format": conversation.responseFormat = try Self.responseFormat(value)
+            case "response_format":
+                conversation.responseFormat = try Read.outputFormat(
+                    type: value["type"],
+                    definition: value["json_schema"],
+                    "response_format.type"
+                )
             case "reasoning_effort":
                 conversation.thinking = .init(effort: try Read.string(value, key))
             case "user": conversation.user = try Read.string(value, key)
@@ -153,38 +163,6 @@ public enum OpenAIChatRequestReader {
         guard value["type"]?.string == "function", let function = value["function"] else {
             throw .invalidField("\(path).type", "must be \"function\" with a \"function\" object")
         }
-        return Conversation.Tool(
-            name: try Read.string(function["name"], "\(path).function.name"),
-            description: function["description"]?.string,
-            parameters: function["parameters"] ?? .object([("type", "object"), ("properties", .object([]))]),
-            strict: function["strict"]?.bool
-        )
-    }
-
-    private static func toolChoice(_ value: JSONValue) throws(GatewayError) -> Conversation.ToolChoice {
-        switch value.string {
-        case "auto": return .auto
-        case "none": return Conversation.ToolChoice.none
-        case "required": return .required
-        case nil:
-            return .tool(try Read.string(value["function"]?["name"], "tool_choice.function.name"))
-        case let other?:
-            throw .invalidField("tool_choice", "'\(other)' is not auto, none, required or a function")
-        }
-    }
-
-    private static func responseFormat(_ value: JSONValue) throws(GatewayError) -> Conversation.ResponseFormat? {
-        switch value["type"]?.string {
-        case "text": return nil
-        case "json_object": return .jsonObject
-        case "json_schema":
-            let format = value["json_schema"]
-            return .jsonSchema(
-                name: format?["name"]?.string ?? "output",
-                schema: format?["schema"] ?? .object([("type", "object")]),
-                strict: format?["strict"]?.bool
-            )
-        default: throw .invalidField("response_format.type", "must be text, json_object or json_schema")
-        }
+        return try Read.functionTool(function, "\(path).function")
     }
 }

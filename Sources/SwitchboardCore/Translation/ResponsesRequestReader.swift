@@ -34,9 +34,15 @@ public enum ResponsesRequestReader {
                 for (index, item) in items.enumerated() {
                     conversation.tools.append(try Self.tool(item, "tools[\(index)]"))
                 }
-            case "tool_choice": conversation.toolChoice = try Self.toolChoice(value)
+            case "tool_choice":
+                conversation.toolChoice = try Read.toolChoice(value, name: value["name"], namePath: "tool_choice.name")
             case "parallel_tool_calls": conversation.parallelToolCalls = value.bool
-            case "text": conversation.responseFormat = try Self.format(value["format"])
+            case "text":
+                conversation.responseFormat = try Read.outputFormat(
+                    type: value["format"]?["type"],
+                    definition: value["format"],
+                    "text.format.type"
+                )
             case "reasoning":
                 if let effort = value["effort"]?.string { conversation.thinking = .init(effort: effort) }
             case "user", "safety_identifier": conversation.user = try Read.string(value, key)
@@ -157,36 +163,7 @@ public enum ResponsesRequestReader {
             let type = value["type"]?.string ?? "?"
             throw .invalidField("\(path).type", "'\(type)' is one of OpenAI's built-in tools, which only OpenAI runs")
         }
-        return Conversation.Tool(
-            name: try Read.string(value["name"], "\(path).name"),
-            description: value["description"]?.string,
-            parameters: value["parameters"] ?? .object([("type", "object"), ("properties", .object([]))]),
-            strict: value["strict"]?.bool
-        )
-    }
-
-    private static func toolChoice(_ value: JSONValue) throws(GatewayError) -> Conversation.ToolChoice {
-        switch value.string {
-        case "auto": return .auto
-        case "none": return Conversation.ToolChoice.none
-        case "required": return .required
-        case nil: return .tool(try Read.string(value["name"], "tool_choice.name"))
-        case let other?: throw .invalidField("tool_choice", "'\(other)' is not auto, none, required or a function")
-        }
-    }
-
-    private static func format(_ value: JSONValue?) throws(GatewayError) -> Conversation.ResponseFormat? {
-        switch value?["type"]?.string {
-        case nil, "text": return nil
-        case "json_object": return .jsonObject
-        case "json_schema":
-            return .jsonSchema(
-                name: value?["name"]?.string ?? "output",
-                schema: value?["schema"] ?? .object([("type", "object")]),
-                strict: value?["strict"]?.bool
-            )
-        default: throw .invalidField("text.format.type", "must be text, json_object or json_schema")
-        }
+        return try Read.functionTool(value, path)
     }
 }
 
