@@ -36,6 +36,7 @@ def run_gateway(folder, extra_env=None, config=None):
     env = dict(os.environ)
     env.pop("OPENAI_API_KEY", None)
     env.pop("ANTHROPIC_API_KEY", None)
+    env.pop("GEMINI_API_KEY", None)
     env.update(extra_env or {})
     with open(log_path, "w") as log:
         process = subprocess.Popen(

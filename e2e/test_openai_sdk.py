@@ -83,7 +83,7 @@ def test_upstream_error_passes_through(client):
 def test_gateway_errors_are_clear(client):
     with pytest.raises(openai.BadRequestError) as raised:
         client.chat.completions.create(model="nope/x", messages=[])
-    assert "Configured providers: mock, openai, anthropic, ollama" in raised.value.message
+    assert "Configured providers: mock, openai, anthropic, gemini, ollama" in raised.value.message
 
 
 def test_trace_headers(client):
