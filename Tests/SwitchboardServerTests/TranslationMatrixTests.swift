@@ -23,6 +23,14 @@ import Testing
 
     enum Client: String, CaseIterable, CustomTestStringConvertible {
         case chat, responses, messages, gemini
+        var endpoint: Endpoint {
+            switch self {
+            case .chat: .chatCompletions
+            case .responses: .responses
+            case .messages: .messages
+            case .gemini: .generateContent
+            }
+        }
         func path(model: String, stream: Bool) -> String {
             switch self {
             case .chat: "/v1/chat/completions"
@@ -36,6 +44,14 @@ import Testing
 
     enum Provider: String, CaseIterable, CustomTestStringConvertible {
         case chat, resp, ant, gem
+        var kind: ProviderKind {
+            switch self {
+            case .chat: .openaiChat
+            case .resp: .openaiResponses
+            case .ant: .anthropic
+            case .gem: .gemini
+            }
+        }
         func path(model: String, stream: Bool) -> String {
             switch self {
             case .chat: "/v1/chat/completions"
@@ -163,6 +179,14 @@ import Testing
             )
             #expect(record.cachedTokens == 4)
             #expect(record.stream)
+            let metrics = try await fixture.client.request("/metrics", method: .GET).text
+            let pair = try #require(TranslationPair(endpoint: client.endpoint, kind: provider.kind))
+            #expect(
+                metrics.contains(
+                    #"switchboard_translated_attempts_total{client="\#(pair.client.rawValue)",provider="\#(pair.provider.rawValue)"} 1"#
+                ),
+                "\(metrics.split(separator: "\n").filter { $0.contains("translated") })"
+            )
         }
     }
 

@@ -143,6 +143,7 @@ extension GatewayHandler {
             }
             self.request!.accounting.asksForUsage = preparation.asksForUsage
             if let translation, let conversation = self.request!.conversation {
+                self.runtime.metrics.translations(translation).increment()
                 let body = conversation.body(for: translation.provider, preparation: preparation)
                 self.request!.body = ByteBuffer(bytes: body)
             } else if self.request!.source != nil {

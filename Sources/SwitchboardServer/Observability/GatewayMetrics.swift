@@ -96,6 +96,10 @@ public final class GatewayMetrics: Sendable {
         self.registry.counter(.retries, [("provider", provider)])
     }
 
+    func translations(_ pair: TranslationPair) -> Counter {
+        self.registry.counter(.translations, [("client", pair.client.rawValue), ("provider", pair.provider.rawValue)])
+    }
+
     func fallbacks(provider: String) -> Counter {
         self.registry.counter(.fallbacks, [("provider", provider)])
     }

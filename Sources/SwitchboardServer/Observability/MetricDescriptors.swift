@@ -91,6 +91,12 @@ struct MetricDescriptor: Sendable {
         name: "retries",
         help: "Attempts made again on the same target (config retry), by provider."
     )
+    static let translations = Self(
+        kind: .counter,
+        name: "translated_attempts",
+        help:
+            "Attempts sent in another protocol than the client's, by client and provider protocol (docs/translation.md)."
+    )
     static let fallbacks = Self(
         kind: .counter,
         name: "fallbacks",
