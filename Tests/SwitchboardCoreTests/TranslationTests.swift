@@ -47,6 +47,22 @@ struct TranslationTests {
         #expect(chat == expected, "\(chat.jsonText)")
     }
 
+    /// OpenAI's reasoning models take `max_completion_tokens` and an effort, and no sampling settings.
+    @Test func aReasoningModelGetsWhatItAccepts() throws {
+        let body = Self.json(
+            #"{"model":"c","max_tokens":300,"temperature":0.5,"thinking":{"type":"enabled","budget_tokens":2048},"messages":[]}"#
+        )
+        let conversation = try AnthropicRequestReader.read(body)
+        for model in ["gpt-5-mini", "o3", "openai/o4-mini"] {
+            let chat = OpenAIChatWriter.body(conversation, model: model)
+            #expect(chat["max_completion_tokens"] == 300 && chat["max_tokens"] == nil, "\(model)")
+            #expect(chat["temperature"] == nil && chat["reasoning_effort"] == "low", "\(model)")
+        }
+        let classic = OpenAIChatWriter.body(conversation, model: "gpt-4.1")
+        #expect(classic["max_tokens"] == 300 && classic["temperature"] == .number(0.5))
+        #expect(classic["reasoning_effort"] == nil)
+    }
+
     @Test(arguments: [
         (#"{"messages":[{"role":"robot","content":"x"}]}"#, "messages[0].role"),
         (#"{"messages":[{"role":"user","content":[{"type":"hologram"}]}]}"#, "messages[0].content[0].type"),

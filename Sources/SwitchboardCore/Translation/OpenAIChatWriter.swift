@@ -2,9 +2,10 @@
 ///
 /// Mapped: system prompts (one system message), text and image parts, documents as `file` parts, tool calls
 /// (`tool_calls`) and results (`tool` messages, in order), tools, `tool_choice`, `parallel_tool_calls`,
-/// `max_tokens`, sampling, stop sequences, JSON schema output, `user`; a streamed request asks for the usage
-/// chunk, so the answer's usage is exact. Dropped: thinking blocks of earlier turns (chat has no place for them)
-/// and the thinking budget (chat models that reason do so by default).
+/// `max_tokens` (`max_completion_tokens` for OpenAI's reasoning models, which take no sampling settings but a
+/// `reasoning_effort`), sampling, stop sequences, JSON schema output, `user`; a streamed request asks for the
+/// usage chunk, so the answer's usage is exact. Dropped: thinking blocks of earlier turns (chat has no place for
+/// them) and, for other models, the thinking budget.
 public enum OpenAIChatWriter {
     public static func body(_ conversation: Conversation, model: String? = nil) -> JSONValue {
         var body: [(key: String, value: JSONValue)] = []
@@ -19,9 +20,18 @@ public enum OpenAIChatWriter {
             messages += message.role == .assistant ? [Self.assistant(message.parts)] : Self.user(message.parts)
         }
         body.append(("messages", .array(messages)))
-        if let maxTokens = conversation.maxTokens { body.append(("max_tokens", .number(Double(maxTokens)))) }
-        if let temperature = conversation.temperature { body.append(("temperature", .number(temperature))) }
-        if let topP = conversation.topP { body.append(("top_p", .number(topP))) }
+        let reasoning = Self.isReasoningModel(model ?? conversation.model ?? "")
+        if let maxTokens = conversation.maxTokens {
+            body.append((reasoning ? "max_completion_tokens" : "max_tokens", .number(Double(maxTokens))))
+        }
+        if !reasoning {
+            if let temperature = conversation.temperature { body.append(("temperature", .number(temperature))) }
+            if let topP = conversation.topP { body.append(("top_p", .number(topP))) }
+        } else if let effort = conversation.thinking?.effort
+            ?? conversation.thinking?.budgetTokens.map(ResponsesRequestWriter.effort(for:))
+        {
+            body.append(("reasoning_effort", .string(effort)))
+        }
         if !conversation.stop.isEmpty { body.append(("stop", .array(conversation.stop.map(JSONValue.string)))) }
         if !conversation.tools.isEmpty {
             body.append(("tools", .array(conversation.tools.map(Self.tool))))
@@ -42,6 +52,15 @@ public enum OpenAIChatWriter {
             body.append(("stream_options", .object([("include_usage", .bool(true))])))
         }
         return .object(body)
+    }
+
+    /// OpenAI's reasoning models (o1, o3, o4-mini, gpt-5 …) refuse `max_tokens` (they take
+    /// `max_completion_tokens`) and sampling other than the default: those are written for them as they accept.
+    static func isReasoningModel(_ model: String) -> Bool {
+        let name = model.split(separator: "/").last.map(String.init) ?? model
+        if name.hasPrefix("gpt-5") { return true }
+        guard name.first == "o", let second = name.dropFirst().first else { return false }
+        return second.isNumber
     }
 
     /// A user turn: tool results become `tool` messages (in order), the other parts one user message.
