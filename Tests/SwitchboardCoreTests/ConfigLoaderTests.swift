@@ -19,7 +19,7 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("config/switchboard.yaml")
         let text = try String(contentsOf: url, encoding: .utf8)
         let config = try self.load(text).get()
-        #expect(config.providers.map(\.slug) == ["mock", "openai", "anthropic", "ollama"])
+        #expect(config.providers.map(\.slug) == ["mock", "openai", "anthropic", "gemini", "ollama"])
         #expect(config.provider("mock")?.kind == .mock)
         #expect(config.provider("openai")?.apiKey == nil)
         #expect(config.defaultRoute?.provider == "mock")

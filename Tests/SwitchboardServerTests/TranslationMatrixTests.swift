@@ -270,6 +270,26 @@ import Testing
         }
     }
 
+    /// Translation is decided per attempt: a config that falls back from a chat provider to an Anthropic one
+    /// sends each attempt in its own provider's protocol, and the client gets the answer in its own.
+    @Test func aFallbackTranslatesEachAttemptForItsProvider() async throws {
+        try await GatewayFixture.with(yaml: Self.yaml) { fixture in
+            let config =
+                #"{"strategy":{"mode":"fallback"},"targets":[{"provider":"chat","override_params":{"model":"m1;status=503"}},{"provider":"ant","override_params":{"model":"m2;tokens=2"}}]}"#
+            let response = try await fixture.client.request(
+                "/v1/responses",
+                headers: [("x-portkey-config", config)],
+                body: Self.body(.responses, model: "any", stream: true)
+            )
+            #expect(response.status == 200)
+            #expect(response.header("x-portkey-last-used-option-index") == "config.targets[1]")
+            let answer = try ClientAnswer.read(response, client: .responses, stream: true)
+            #expect(answer.text == "Hello from")
+            let sent = fixture.mock.recorder.requests.suffix(2).map(\.uri)
+            #expect(sent == ["/v1/chat/completions", "/v1/messages"])
+        }
+    }
+
     /// `GET /v1/models`, the same with `anthropic-version` (Anthropic's SDKs) and `GET /v1beta/models` (Gemini's)
     /// list the same models, each in its client's shape.
     @Test func modelListsInEveryClientsShape() async throws {

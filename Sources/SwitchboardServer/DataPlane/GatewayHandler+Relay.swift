@@ -67,7 +67,7 @@ extension GatewayHandler: UpstreamResponseDelegate {
                 HTTPWire.writeHeader(&out, name, UnsafeRawBufferPointer(rebasing: raw[header.value]))
             }
         }
-        if translated { self.writeTranslatedHeaders(&out, eventStream: eventStream) }
+        if translated { self.writeTranslatedHeaders(&out) }
         self.writeGatewayHeaders(&out)
         out.writeStaticString("\r\n")
         context.write(self.wrapOutboundOut(out), promise: nil)
@@ -131,18 +131,18 @@ extension GatewayHandler: UpstreamResponseDelegate {
             self.run(action)
             return
         }
-        if self.request!.accounting.stages.translator != nil {
-            self.endTranslatedStream()
-            return
-        }
-        // Events that arrived before the failure go out before the error.
-        if let context = self.context { self.writeRelayed(context: context) }
         self.runtime.logger.warning(
             "upstream failed mid-response",
             metadata: [
                 "id": "\(self.request!.id)", "provider": "\(self.request!.providerLabel)", "error": "\(error)",
             ]
         )
+        if self.request!.accounting.stages.translator != nil {
+            self.endTranslatedStream()
+            return
+        }
+        // Events that arrived before the failure go out before the error.
+        if let context = self.context { self.writeRelayed(context: context) }
         let appendPoint: UpstreamConnection.AppendPoint =
             self.request!.accounting.stages.reframes ? .chunkBoundary : connection?.appendPoint ?? .none
         if !self.endStreamWithError(message, appendPoint: appendPoint) { self.abortResponse() }

@@ -28,7 +28,7 @@ extension GatewayHandler {
     }
 
     /// The headers of a translated body: its type, and chunked framing when the client speaks HTTP/1.1.
-    func writeTranslatedHeaders(_ out: inout ByteBuffer, eventStream: Bool) {
+    func writeTranslatedHeaders(_ out: inout ByteBuffer) {
         let status = self.request!.accounting.stages.translator?.body
         let contentType = status == .stream ? "text/event-stream; charset=utf-8" : "application/json"
         HTTPWire.writeHeader(&out, "content-type", contentType)
