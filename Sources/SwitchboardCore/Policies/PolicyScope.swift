@@ -1,0 +1,87 @@
+/// Which requests a policy counts and how it splits them (Portkey's `conditions` and `group_by`): a request is
+/// counted when every condition holds, under the entity named by its `group_by` values — one budget per user,
+/// per API key, per model…
+public struct PolicyScope: Sendable, Equatable {
+    /// `{key, value}`: the request's `key` equals `value`; `*` matches any request that has the key.
+    public struct Condition: Sendable, Equatable {
+        public var key: String
+        public var value: String
+
+        public init(key: String, value: String) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public var conditions: [Condition]
+    public var groupBy: [String]
+
+    /// The keys a condition or a group may name; `metadata.<field>` names a metadata field.
+    public static let keys = ["api_key", "workspace_id", "organisation_id", "virtual_key", "provider", "model"]
+
+    public static func isKnown(_ key: String) -> Bool {
+        Self.keys.contains(key) || (key.hasPrefix("metadata.") && key.count > "metadata.".count)
+    }
+
+    public init(conditions: [Condition], groupBy: [String]) {
+        self.conditions = conditions
+        self.groupBy = groupBy
+    }
+
+    /// The entity (`value_key`) `subject` is counted under, or `nil` when the policy does not apply to it (a
+    /// condition fails, or a group value is missing).
+    public func entity(for subject: PolicySubject) -> String? {
+        for condition in self.conditions {
+            guard let value = subject.value(of: condition.key) else { return nil }
+            if condition.value != "*", value != condition.value { return nil }
+        }
+        var parts: [String] = []
+        for key in self.groupBy {
+            guard let value = subject.value(of: key) else { return nil }
+            parts.append(key + ":" + value)
+        }
+        return parts.joined(separator: "|")
+    }
+}
+
+/// What a policy can see of a request.
+public struct PolicySubject: Sendable, Equatable {
+    public var apiKey: String?
+    public var workspace: String?
+    public var organisation: String?
+    public var virtualKey: String?
+    public var provider: String?
+    public var model: String?
+    /// `x-portkey-metadata` over the API key's default metadata.
+    public var metadata: [String: String]
+
+    public init(
+        apiKey: String? = nil,
+        workspace: String? = nil,
+        organisation: String? = nil,
+        virtualKey: String? = nil,
+        provider: String? = nil,
+        model: String? = nil,
+        metadata: [String: String] = [:]
+    ) {
+        self.apiKey = apiKey
+        self.workspace = workspace
+        self.organisation = organisation
+        self.virtualKey = virtualKey
+        self.provider = provider
+        self.model = model
+        self.metadata = metadata
+    }
+
+    public func value(of key: String) -> String? {
+        switch key {
+        case "api_key": self.apiKey
+        case "workspace_id": self.workspace
+        case "organisation_id": self.organisation
+        case "virtual_key": self.virtualKey
+        case "provider": self.provider
+        case "model": self.model
+        default: key.hasPrefix("metadata.") ? self.metadata[String(key.dropFirst("metadata.".count))] : nil
+        }
+    }
+}
