@@ -10,11 +10,7 @@ public struct GeminiStreamReader: Sendable {
     public init() {}
 
     public mutating func consume(_ bytes: UnsafeRawBufferPointer, _ emit: (AnswerEvent) -> Void) {
-        var splitter = self.splitter
-        splitter.consume(bytes) { _, data in
-            if let chunk = JSONValue(parsing: data) { self.chunk(chunk, emit) }
-        }
-        self.splitter = splitter
+        for event in self.splitter.json(bytes) { self.chunk(event, emit) }
     }
 
     mutating func chunk(_ chunk: JSONValue, _ emit: (AnswerEvent) -> Void) {

@@ -6,20 +6,11 @@ public struct OpenAIChatStreamReader: Sendable {
     private var started = false
     /// The provider's tool-call indexes seen, in order: an answer's calls are numbered from 0 here.
     private var toolIndexes: [Int] = []
-    public private(set) var sawDone = false
 
     public init() {}
 
     public mutating func consume(_ bytes: UnsafeRawBufferPointer, _ emit: (AnswerEvent) -> Void) {
-        var splitter = self.splitter
-        splitter.consume(bytes) { _, data in
-            if data.elementsEqual("[DONE]".utf8) {
-                self.sawDone = true
-            } else if let chunk = JSONValue(parsing: data) {
-                self.chunk(chunk, emit)
-            }
-        }
-        self.splitter = splitter
+        for chunk in self.splitter.json(bytes) { self.chunk(chunk, emit) }
     }
 
     /// One chunk of a stream.

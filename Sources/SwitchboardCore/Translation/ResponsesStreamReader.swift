@@ -10,11 +10,7 @@ public struct ResponsesStreamReader: Sendable {
     public init() {}
 
     public mutating func consume(_ bytes: UnsafeRawBufferPointer, _ emit: (AnswerEvent) -> Void) {
-        var splitter = self.splitter
-        splitter.consume(bytes) { _, data in
-            if let event = JSONValue(parsing: data) { self.event(event, emit) }
-        }
-        self.splitter = splitter
+        for event in self.splitter.json(bytes) { self.event(event, emit) }
     }
 
     mutating func event(_ event: JSONValue, _ emit: (AnswerEvent) -> Void) {

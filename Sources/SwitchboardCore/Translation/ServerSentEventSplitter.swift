@@ -32,6 +32,16 @@ public struct ServerSentEventSplitter: Sendable {
             self.line.removeAll(keepingCapacity: true)
         }
     }
+
+    /// The data of the complete events in `bytes` that is JSON, in order: what the provider stream readers read
+    /// (`[DONE]` and other non-JSON data are left out).
+    public mutating func json(_ bytes: UnsafeRawBufferPointer) -> [JSONValue] {
+        var events: [JSONValue] = []
+        self.consume(bytes) { _, data in
+            if let event = JSONValue(parsing: data) { events.append(event) }
+        }
+        return events
+    }
 }
 
 extension String {
