@@ -14,6 +14,10 @@ public protocol ControlPlaneHost: Sendable {
     func storedConfig(_ slug: String) -> PortkeyConfig?
     /// A provider credential stored under `slug`, as requests see it.
     func storedCredential(_ slug: String) -> ProviderCredential?
+    /// Reports this replica's policy usage to the store now, so that what the store shows is what was answered.
+    func reportPolicyUsage() async
+    /// A policy's usage was reset in the store (for one entity `valueKey`, or all).
+    func policyUsageReset(policy: String, valueKey: String?)
     /// What `model` of `provider` costs (the registry's price, else the config's or the bundled one).
     func price(provider: String, model: String) -> ModelPrice?
 }

@@ -50,6 +50,29 @@ extension RouteTable {
             ]
         ),
         RouteGroup(
+            name: "control-plane",
+            prefixes: ["/v1/policies"],
+            style: .portkey,
+            docs: "docs/policies.md",
+            routes: [
+                .get("/v1/policies/usage-limits", PoliciesAPI<UsageLimitsKind>.list),
+                .post("/v1/policies/usage-limits", PoliciesAPI<UsageLimitsKind>.create),
+                .get("/v1/policies/usage-limits/{id}", PoliciesAPI<UsageLimitsKind>.get),
+                .put("/v1/policies/usage-limits/{id}", PoliciesAPI<UsageLimitsKind>.update),
+                .delete("/v1/policies/usage-limits/{id}", PoliciesAPI<UsageLimitsKind>.delete),
+                .get("/v1/policies/usage-limits/{id}/entities", PoliciesAPI<UsageLimitsKind>.listEntities),
+                .put(
+                    "/v1/policies/usage-limits/{id}/entities/{entityId}/reset",
+                    PoliciesAPI<UsageLimitsKind>.resetEntity
+                ),
+                .get("/v1/policies/rate-limits", PoliciesAPI<RateLimitsKind>.list),
+                .post("/v1/policies/rate-limits", PoliciesAPI<RateLimitsKind>.create),
+                .get("/v1/policies/rate-limits/{id}", PoliciesAPI<RateLimitsKind>.get),
+                .put("/v1/policies/rate-limits/{id}", PoliciesAPI<RateLimitsKind>.update),
+                .delete("/v1/policies/rate-limits/{id}", PoliciesAPI<RateLimitsKind>.delete),
+            ]
+        ),
+        RouteGroup(
             name: "presets",
             prefixes: ["/api/v1/presets", "/v1/presets"],
             style: .openRouter,

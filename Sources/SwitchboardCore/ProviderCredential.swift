@@ -12,6 +12,8 @@ public struct ProviderCredential: Sendable {
     /// Why it cannot be used now, with the status to answer (400 archived, 500 its secret cannot be opened),
     /// or `nil`.
     public var unusable: (status: Int, reason: String)?
+    /// When it stops working (`expires_at`, seconds since the epoch).
+    public var expiresAt: Double?
 
     public init(
         slug: String,

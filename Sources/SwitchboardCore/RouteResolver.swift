@@ -214,6 +214,16 @@ public struct RouteResolver: Sendable {
                 format: .portkey
             )
         }
+        if let expiry = credential.expiresAt, expiry <= Date().timeIntervalSince1970 {
+            throw GatewayError(
+                status: 401,
+                type: "authentication_error",
+                code: "expired_credential",
+                param: param,
+                message: "Provider '\(slug)' expired (its expires_at has passed); set a later expires_at with PUT.",
+                format: .portkey
+            )
+        }
         guard var target = try self.providerTarget(credential.provider) else {
             throw GatewayError(
                 status: 500,
@@ -227,6 +237,7 @@ public struct RouteResolver: Sendable {
         }
         if let url = credential.baseURL { target.upstream = url }
         if let key = credential.apiKey { target.apiKey = key }
+        target.credential = slug
         if let customHost {
             switch self.hostValidator.validate(customHost) {
             case .success(let url): target.upstream = url

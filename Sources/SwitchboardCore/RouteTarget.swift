@@ -27,6 +27,8 @@ public struct RouteTarget: Sendable {
     /// A config target of a configured provider: the body's model is mapped for it at each attempt
     /// (``RouteResolver/upstreamModel(for:requestModel:)``).
     public var mapsRequestModel = false
+    /// The stored provider or virtual key it came from (its limits apply to it).
+    public var credential: String?
 
     public init(
         provider: String,

@@ -89,10 +89,31 @@ enum Migrations {
         case 7:
             // Bytes of the response relayed to the client, so a cut response shows how far it got.
             return ["ALTER TABLE request_logs ADD COLUMN response_bytes INTEGER NOT NULL DEFAULT 0"]
+        case 8:
+            // Policies (issue 21): the policies, their entities (one row per group value, locked while a slice
+            // is leased), and each replica's share of an entity's period: what it used and what it holds.
+            let real = backend == .sqlite ? "REAL" : "DOUBLE PRECISION"
+            return [
+                """
+                CREATE TABLE policies (id TEXT PRIMARY KEY, kind TEXT NOT NULL, body TEXT NOT NULL,
+                  status TEXT NOT NULL, created_at TEXT NOT NULL, last_updated_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE policy_entities (id TEXT NOT NULL UNIQUE, policy_id TEXT NOT NULL, value_key TEXT NOT NULL,
+                  period TEXT NOT NULL, last_reset_at TEXT, PRIMARY KEY (policy_id, value_key))
+                """,
+                """
+                CREATE TABLE policy_shares (policy_id TEXT NOT NULL, value_key TEXT NOT NULL, replica TEXT NOT NULL,
+                  period TEXT NOT NULL, used \(real) NOT NULL, leased \(real) NOT NULL, renewed_at BIGINT NOT NULL,
+                  PRIMARY KEY (policy_id, value_key, replica))
+                """,
+                "ALTER TABLE api_keys ADD COLUMN limits TEXT NOT NULL DEFAULT '{}'",
+                "ALTER TABLE request_logs ADD COLUMN refused_by TEXT",
+            ]
         default:
             return []
         }
     }
 
-    static let latest = 7
+    static let latest = 8
 }

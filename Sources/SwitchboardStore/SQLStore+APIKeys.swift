@@ -27,7 +27,8 @@ extension SQLStore {
             createdAt: try row.decode(column: "created_at", as: String.self),
             lastUpdatedAt: try row.decode(column: "last_updated_at", as: String.self),
             previousKeyHash: try row.decode(column: "previous_key_hash", as: String?.self),
-            previousKeyExpiresAt: try row.decode(column: "previous_key_expires_at", as: String?.self)
+            previousKeyExpiresAt: try row.decode(column: "previous_key_expires_at", as: String?.self),
+            limits: try row.decode(column: "limits", as: String.self)
         )
     }
 
@@ -48,10 +49,10 @@ extension SQLStore {
             try await db.raw(
                 """
                 INSERT INTO api_keys (id, name, description, key_hash, key_hint, type, scopes, defaults, status,
-                  created_at, last_updated_at)
+                  created_at, last_updated_at, limits)
                 VALUES (\(bind: key.id), \(bind: key.name), \(bind: key.description), \(bind: key.keyHash),
                   \(bind: key.keyHint), \(bind: key.type), \(bind: Self.scopesText(key.scopes)), \(bind: key.defaults),
-                  \(bind: key.status), \(bind: key.createdAt), \(bind: key.lastUpdatedAt))
+                  \(bind: key.status), \(bind: key.createdAt), \(bind: key.lastUpdatedAt), \(bind: key.limits))
                 """
             ).run()
             try await Self.recordChange(db, entity: "api_key", key: key.id)
@@ -68,7 +69,7 @@ extension SQLStore {
                 """
                 UPDATE api_keys SET name = \(bind: key.name), description = \(bind: key.description),
                   scopes = \(bind: Self.scopesText(key.scopes)), defaults = \(bind: key.defaults),
-                  status = \(bind: key.status), last_updated_at = \(bind: now)
+                  status = \(bind: key.status), limits = \(bind: key.limits), last_updated_at = \(bind: now)
                 WHERE id = \(bind: key.id)
                 """
             ).run()

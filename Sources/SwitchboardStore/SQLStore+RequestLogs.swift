@@ -11,7 +11,8 @@ extension SQLStore {
         id, created_at, trace_id, span_id, parent_span_id, span_name, method, path, endpoint, provider, model, status,
         duration_ms, first_byte_ms, upstream_ms, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
         reasoning_tokens, usage_source, cost_cents, stream, complete, retry_count, config, preset, virtual_key,
-        api_key_id, option_index, metadata, request_headers, request_body, response_body, cache_status, response_bytes
+        api_key_id, option_index, metadata, request_headers, request_body, response_body, cache_status, response_bytes,
+        refused_by
         """
 
     public func insertRequestLogs(_ records: [RequestLogRecord]) async throws {
@@ -152,6 +153,7 @@ extension SQLStore {
         body(.text(r.responseBody))
         body(.text(r.cacheStatus))
         body(.int(r.responseBytes))
+        body(.text(r.refusedBy))
     }
 
     private static func logRecord(_ row: any SQLRow) throws -> RequestLogRecord {
@@ -193,6 +195,7 @@ extension SQLStore {
         record.responseBody = try row.decode(column: "response_body", as: String?.self)
         record.cacheStatus = try row.decode(column: "cache_status", as: String.self)
         record.responseBytes = try row.decode(column: "response_bytes", as: Int.self)
+        record.refusedBy = try row.decode(column: "refused_by", as: String?.self)
         return record
     }
 

@@ -95,6 +95,30 @@ public protocol Store: Sendable {
     /// `nil` when there is no such feedback.
     func updateFeedback(id: String, value: Int, weight: Double, metadata: String) async throws -> StoredFeedback?
 
+    /// Usage-limit and rate-limit policies, oldest first (archived ones too).
+    func listPolicies() async throws -> [StoredPolicy]
+    func policy(id: String) async throws -> StoredPolicy?
+    func createPolicy(_ policy: StoredPolicy) async throws
+    /// Replaces body, status and `last_updated_at`; `nil` when there is none.
+    func updatePolicy(_ policy: StoredPolicy) async throws -> StoredPolicy?
+    /// A policy's entities with their usage in their current period, summed over replicas.
+    func policyEntities(policyID: String) async throws -> [StoredPolicyEntity]
+    /// Usage back to 0 for one entity (`valueKey`) or all; false when there was none.
+    func resetPolicyUsage(policyID: String, valueKey: String?) async throws -> Bool
+    /// A slice of an entity's allowance for `replica` (see ``SQLStore``).
+    func leasePolicyAllowance(
+        policyID: String,
+        valueKey: String,
+        period: String,
+        replica: String,
+        limit: Double,
+        want: Double,
+        now: Int64,
+        staleBefore: Int64
+    ) async throws -> PolicyLease
+    /// What `replica` used and gives back; renews its slices.
+    func settlePolicyUsage(_ settlements: [PolicySettlement], replica: String, now: Int64) async throws
+
     /// A number that grows with every write, for replicas to notice changes cheaply.
     func changeMark() async throws -> Int64
     func close() async

@@ -130,6 +130,7 @@ struct Serve: AsyncParsableCommand {
         if let writer = runtime.requestLogWriter() { services.insert(writer, at: 0) }
         services.append(GatewayServer(runtime: runtime, group: group))
         if let watcher = runtime.storeWatcher() { services.append(watcher) }
+        if let reporter = runtime.policyReporter() { services.append(reporter) }
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) },

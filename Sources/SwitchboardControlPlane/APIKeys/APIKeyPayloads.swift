@@ -9,9 +9,12 @@ struct APIKeyBody: Decodable {
     var scopes: [String]?
     var defaults: APIKeyDefaults?
     var status: String?
+    var expires_at: Patch<String> = .absent
+    var usage_limits: Patch<UsageLimits> = .absent
+    var rate_limits: Patch<[RateLimit]> = .absent
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, scopes, defaults, status
+        case name, description, scopes, defaults, status, expires_at, usage_limits, rate_limits
     }
 
     /// Also taken, and ignored: `workspace_id` (a gateway is one workspace) and what a GET shows that cannot be
@@ -53,6 +56,29 @@ struct APIKeyBody: Decodable {
             }
         }
         self.status = try fields.choice(.status, ["active", "archived"])
+        self.expires_at = try fields.patch(String.self, .expires_at)
+        if case .value(let time) = self.expires_at, Timestamps.epochMs(parsing: time) == nil {
+            throw fields.invalid(.expires_at, "must be an RFC 3339 date-time, e.g. 2027-01-01T00:00:00Z, or null.")
+        }
+        if fields.contains(.usage_limits), try !fields.decodeNil(forKey: .usage_limits),
+            try fields.decode(JSONValue.self, forKey: .usage_limits).members == nil
+        {
+            throw fields.invalid(
+                .usage_limits,
+                "must be an object: {credit_limit, type, alert_threshold, periodic_reset}."
+            )
+        }
+        self.usage_limits = try fields.patch(UsageLimits.self, .usage_limits)
+        self.rate_limits = try fields.patch([RateLimit].self, .rate_limits)
+    }
+
+    /// `limits` with this body's `expires_at`, `usage_limits` and `rate_limits` applied.
+    func limits(over text: String) -> String {
+        var limits = APIKeyLimits(text: text)
+        limits.expires_at = self.expires_at.applied(to: limits.expires_at)
+        limits.usage_limits = self.usage_limits.applied(to: limits.usage_limits)
+        limits.rate_limits = self.rate_limits.applied(to: limits.rate_limits)
+        return limits.text
     }
 
     /// The fields a create needs.
@@ -96,6 +122,9 @@ struct APIKeyItem: Encodable {
     var creation_mode = "api"
     var scopes: [String]
     var defaults: APIKeyDefaults
+    var expires_at: String?
+    var usage_limits: UsageLimits?
+    var rate_limits: [RateLimit]?
     var object = "api-key"
 
     init(_ key: StoredAPIKey) {
@@ -109,6 +138,10 @@ struct APIKeyItem: Encodable {
         self.last_updated_at = key.lastUpdatedAt
         self.scopes = key.scopes
         self.defaults = APIKeyDefaults(text: key.defaults)
+        let limits = APIKeyLimits(text: key.limits)
+        self.expires_at = limits.expires_at
+        self.usage_limits = limits.usage_limits
+        self.rate_limits = limits.rate_limits
     }
 }
 

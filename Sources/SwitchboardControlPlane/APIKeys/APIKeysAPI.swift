@@ -52,7 +52,9 @@ struct APIKeysAPI: ControlPlaneAPI {
             scopes: body.scopes!,
             defaults: (body.defaults ?? APIKeyDefaults()).text
         )
-        try await self.context.store.createAPIKey(record)
+        var stored = record
+        stored.limits = body.limits(over: "{}")
+        try await self.context.store.createAPIKey(stored)
         try await self.context.host.storeChanged()
         self.context.logger.info(
             "API key created",
@@ -71,6 +73,7 @@ struct APIKeysAPI: ControlPlaneAPI {
         key.scopes = body.scopes ?? key.scopes
         key.defaults = body.defaults?.text ?? key.defaults
         key.status = body.status ?? key.status
+        key.limits = body.limits(over: key.limits)
         guard let updated = try await self.context.store.updateAPIKey(key) else { throw Self.notFound(id) }
         try await self.context.host.storeChanged()
         return .json(PortkeyItem(APIKeyItem(updated)))

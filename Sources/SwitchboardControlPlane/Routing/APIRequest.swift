@@ -13,6 +13,16 @@ struct APIRequest: Sendable {
     let headers: [String: String]
     let body: [UInt8]
 
+    /// The query's boolean `name` (`true`/`false`, `1`/`0`); `nil` when absent.
+    func flag(_ name: String) throws -> Bool? {
+        guard let text = self.query[name] else { return nil }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw APIFailure(400, "'\(name)' must be true or false.")
+        }
+    }
+
     /// The path parameter `name` (declared by the route, so always there).
     func parameter(_ name: String) -> String { self.parameters[name] ?? "" }
 

@@ -207,6 +207,9 @@ extension GatewayHandler {
         {
             cost = price.cost(of: usage)
         }
+        if let ticket = request.policyTicket {
+            self.runtime.snapshot.policies.settle(ticket, usage: usage, costCents: cost)
+        }
         let upstream = accounting.attemptSentAt.map { now - $0 }
         self.loop.metrics.record(
             RequestMeasurement(

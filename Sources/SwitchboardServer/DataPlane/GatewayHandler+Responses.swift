@@ -30,6 +30,9 @@ extension GatewayHandler {
                 self.send(status: .ok, contentType: "application/json", body: Array(#"{"status":"ready"}"#.utf8))
             }
         case .metrics:
+            if self.runtime.snapshot.policies.isActive.load(ordering: .relaxed) {
+                self.runtime.metrics.showPolicies(self.runtime.snapshot.policies.usageByEntity())
+            }
             self.send(
                 status: .ok,
                 contentType: "text/plain; version=0.0.4; charset=utf-8",

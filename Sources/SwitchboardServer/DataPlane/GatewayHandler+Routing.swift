@@ -60,14 +60,20 @@ extension GatewayHandler {
             self.send(status: .ok, contentType: "application/json", body: Array(#"{"input_tokens":\#(estimate)}"#.utf8))
             return
         }
+        if case .plan(let plan) = route { source.consumedBodyKeys = plan.consumedBodyKeys }
+        self.request!.source = source
+        if self.runtime.snapshot.policies.isActive.load(ordering: .relaxed) {
+            self.admitUnderPolicies(route)
+        } else {
+            self.startRoute(route)
+        }
+    }
+
+    /// Starts a routed request whose body is in ``GatewayRequest/source``.
+    func startRoute(_ route: Route) {
         switch route {
-        case .target(let target):
-            self.request!.source = source
-            self.startExchange(.target(target))
-        case .plan(let plan):
-            source.consumedBodyKeys = plan.consumedBodyKeys
-            self.request!.source = source
-            self.startPlan(plan)
+        case .target(let target): self.startExchange(.target(target))
+        case .plan(let plan): self.startPlan(plan)
         }
     }
 

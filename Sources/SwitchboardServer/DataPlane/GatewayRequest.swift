@@ -36,6 +36,10 @@ final class GatewayRequest {
     var grant: KeyGrant?
     var gatewayKeyHeader: GatewayKeyHeader?
     var preset: String?
+    /// What the request reserved under the limits in force, settled when it ends.
+    var policyTicket: PolicyBook.Ticket?
+    /// The limit that refused it.
+    var refusedBy: String?
     /// The inspected JSON body each attempt is prepared from.
     var source: AttemptSource?
     /// The body read in no protocol's shape, when a target of the route speaks another protocol than the client.

@@ -114,6 +114,21 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// The Prometheus text exposition.
+    func policyRefusals(policy: String, reason: String) -> Counter {
+        self.registry.counter(.policyRefusals, [("policy", policy), ("reason", reason)])
+    }
+
+    /// Sets the policy gauges from what the book knows (at most ``maxPolicyEntities`` entities are shown).
+    func showPolicies(_ entities: [(policy: LimitPolicy, value: String, used: Double)]) {
+        for (policy, value, used) in entities.prefix(Self.maxPolicyEntities) {
+            let labels = [("policy", policy.id), ("entity", value)]
+            self.registry.gauge(.policyUsage, labels).set(used)
+            self.registry.gauge(.policyLimit, labels).set(policy.limit)
+        }
+    }
+
+    static let maxPolicyEntities = 1000
+
     public func render() -> [UInt8] {
         self.registry.emitToBuffer()
     }

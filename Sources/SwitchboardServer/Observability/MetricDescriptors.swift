@@ -130,6 +130,21 @@ struct MetricDescriptor: Sendable {
         name: "client_head_timeouts",
         help: "Client connections answered 408 and closed because a request head was not completed in time."
     )
+    static let policyRefusals = Self(
+        kind: .counter,
+        name: "policy_refusals",
+        help: "Requests refused by a usage limit (reason usage, 412) or a rate limit (reason rate, 429), by policy."
+    )
+    static let policyUsage = Self(
+        kind: .gauge,
+        name: "policy_usage",
+        help: "Usage in the current period of a policy's entity (cents, tokens or requests), as this replica knows it."
+    )
+    static let policyLimit = Self(
+        kind: .gauge,
+        name: "policy_limit",
+        help: "The limit of a policy's entity (cents, tokens or requests per period)."
+    )
     static let requestLogQueued = Self(
         kind: .gauge,
         name: "request_log_queued",

@@ -34,6 +34,7 @@ extension RequestLogRecord {
         self.responseBytes = request.accounting.responseBytes
         self.retryCount = request.exchange.plan?.retryAttemptCount ?? 0
         self.preset = request.preset
+        self.refusedBy = request.refusedBy
         self.apiKeyID = request.grant?.id
         self.optionIndex = request.exchange.target?.optionIndex
         let headers = request.portkey

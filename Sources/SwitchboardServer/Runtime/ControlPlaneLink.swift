@@ -16,6 +16,14 @@ struct ControlPlaneLink: ControlPlaneHost {
         try await self.snapshot.reload(from: self.store, logger: self.logger)
     }
 
+    func reportPolicyUsage() async {
+        await PolicyLeases(book: self.snapshot.policies, store: self.store).report(idleFor: 5, logger: self.logger)
+    }
+
+    func policyUsageReset(policy: String, valueKey: String?) {
+        self.snapshot.policies.usageReset(policy: policy, valueKey: valueKey)
+    }
+
     func storedConfig(_ slug: String) -> PortkeyConfig? { self.snapshot.lookup(slug) }
 
     func storedCredential(_ slug: String) -> ProviderCredential? { self.snapshot.credential(slug) }

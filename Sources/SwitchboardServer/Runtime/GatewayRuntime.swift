@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -42,7 +43,10 @@ public final class GatewayRuntime: Sendable {
         self.adminKeyHash = adminKey.flatMap { $0.isEmpty ? nil : APIKeys.hash($0) }
         self.config = config
         var resolver = RouteResolver(config: config)
-        let configs = StoreSnapshot(vault: vault)
+        let configs = StoreSnapshot(
+            vault: vault,
+            policies: PolicyBook(replica: UUID().uuidString.lowercased(), logger: logger)
+        )
         if store != nil {
             resolver.storedConfigs = { configs.lookup($0) }
             resolver.storedCredentials = { configs.credential($0) }
@@ -74,6 +78,19 @@ public final class GatewayRuntime: Sendable {
     /// The service that keeps the configs in step with a store other replicas write to.
     public func storeWatcher(interval: Duration = .seconds(1)) -> (any Service)? {
         self.store.map { StoreWatcher(store: $0, snapshot: self.snapshot, interval: interval, logger: self.logger) }
+    }
+
+    /// The service that reports policy usage to the store and renews this replica's slices.
+    public func policyReporter(interval: Duration = .seconds(1)) -> (any Service)? {
+        self.store.map {
+            PolicyReporter(book: self.snapshot.policies, store: $0, interval: interval, logger: self.logger)
+        }
+    }
+
+    /// Reports policy usage now (tests, and the control plane before it shows usage).
+    public func reportPolicyUsage() async {
+        guard let store = self.store else { return }
+        await PolicyLeases(book: self.snapshot.policies, store: store).report(idleFor: 5, logger: self.logger)
     }
 
     /// The service that writes the request log to the store.

@@ -14,6 +14,8 @@ struct KeyGrant: Sendable {
     var defaultMetadata: [(key: String, value: JSONValue)] = []
     /// For a key replaced by a rotation: when it stops working (ISO-8601, compared as text).
     var validUntil: String?
+    /// The key's own `expires_at` (seconds since the epoch): after it, requests get 401.
+    var expiresAt: Double?
 
     /// `SWITCHBOARD_ADMIN_KEY`'s grant: every scope, no defaults.
     static let admin = KeyGrant(id: "admin-key", scopes: ["admin"], defaultConfig: nil, allowConfigOverride: true)
@@ -32,6 +34,9 @@ struct KeyGrant: Sendable {
         self.defaultConfig = defaults.config_id
         self.allowConfigOverride = defaults.allow_config_override ?? true
         self.defaultMetadata = defaults.metadata?.members ?? []
+        self.expiresAt = APIKeyLimits(text: key.limits).expires_at.flatMap(Timestamps.epochMs(parsing:)).map {
+            Double($0) / 1000
+        }
     }
 
     /// Inference (the data plane) needs `inference` or `admin`; control-plane reads `read` or `admin`;

@@ -17,6 +17,8 @@ final class StoreSnapshot: Sendable {
     private let keys = NIOLockedValueBox([String: KeyGrant]())
     /// Opens the stored secrets.
     let vault: CredentialVault
+    /// The limits in force (policies, and those of keys and credentials), replaced with the rest.
+    let policies: PolicyBook
     /// How many active API keys exist: any at all turns authentication on.
     let keyCount = Atomic<Int>(0)
     /// Grows with every replacement, so event loops know when to drop plans built from older configs.
@@ -27,7 +29,10 @@ final class StoreSnapshot: Sendable {
     /// Whether the last look at the store succeeded (`/readyz`).
     let storeReachable = Atomic<Bool>(true)
 
-    init(vault: CredentialVault) { self.vault = vault }
+    init(vault: CredentialVault, policies: PolicyBook) {
+        self.vault = vault
+        self.policies = policies
+    }
 
     func lookup(_ slug: String) -> PortkeyConfig? {
         self.configs.withLockedValue { $0[slug] }
@@ -111,8 +116,26 @@ final class StoreSnapshot: Sendable {
             presets: try await Self.presets(from: store, logger: logger),
             registry: try await self.registry(from: store, logger: logger)
         )
+        var limits = try await store.listPolicies().compactMap(LimitPolicy.init)
+        for credential in try await store.listCredentials(kinds: [.provider, .virtualKey])
+        where credential.status == "active" {
+            let details = CredentialDetails(text: credential.details)
+            limits += LimitPolicy.limits(
+                of: "virtual_key",
+                owner: credential.slug,
+                usage: details.usage_limits,
+                rates: details.rate_limits
+            )
+        }
         var grants: [String: KeyGrant] = [:]
         for key in try await store.listAPIKeys() where key.status == "active" {
+            let keyLimits = APIKeyLimits(text: key.limits)
+            limits += LimitPolicy.limits(
+                of: "api_key",
+                owner: key.id,
+                usage: keyLimits.usage_limits,
+                rates: keyLimits.rate_limits
+            )
             grants[key.keyHash] = KeyGrant(key)
             if let previous = key.previousKeyHash, let until = key.previousKeyExpiresAt {
                 var grant = KeyGrant(key)
@@ -121,6 +144,7 @@ final class StoreSnapshot: Sendable {
             }
         }
         self.replace(keys: grants)
+        self.policies.replace(policies: limits)
         self.loadedMark.store(mark, ordering: .releasing)
     }
 }
@@ -155,6 +179,11 @@ extension StoreSnapshot {
                 apiKey: nil,
                 baseURL: CredentialDetails(text: source.details).baseURL
             )
+            if let expiry = CredentialDetails(text: credential.details).expires_at,
+                let epochMs = Timestamps.epochMs(parsing: expiry)
+            {
+                usable.expiresAt = Double(epochMs) / 1000
+            }
             if let sealed = source.sealedSecret {
                 do {
                     usable.apiKey = try self.vault.unseal(sealed, for: source.id)

@@ -56,6 +56,16 @@ struct AuthStage: RequestStage {
                 format: format
             )
         }
+        if let expiry = grant.expiresAt, expiry <= Date().timeIntervalSince1970 {
+            throw GatewayError(
+                status: 401,
+                type: "authentication_error",
+                code: "expired_api_key",
+                message: "The API key expired (its expires_at has passed); set a later expires_at with "
+                    + "PUT /v1/api-keys/{id}, or use another key.",
+                format: format
+            )
+        }
         guard grant.allows(access) else {
             let needed = access == .write ? "'admin'" : access == .read ? "'read' or 'admin'" : "'inference' or 'admin'"
             throw GatewayError(

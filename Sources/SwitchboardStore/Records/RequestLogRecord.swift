@@ -45,6 +45,9 @@ public struct RequestLogRecord: Sendable, Equatable {
     public var requestBody: String?
     public var responseBody: String?
     public var cacheStatus: String
+    /// The policy that refused the request (`usage_limits:<id>`, `rate_limits:<id>`, or an API key's or virtual
+    /// key's own limit), when one did.
+    public var refusedBy: String?
 
     public init(
         id: String,

@@ -17,6 +17,8 @@ public struct StoredAPIKey: Sendable, Equatable {
     /// After a rotation, the replaced key's hash stays valid until `previousKeyExpiresAt`.
     public var previousKeyHash: String?
     public var previousKeyExpiresAt: String?
+    /// JSON object: the key's own `rate_limits`, `usage_limits` and `expires_at` (``APIKeyLimits``).
+    public var limits: String
 
     public init(
         id: String,
@@ -31,8 +33,10 @@ public struct StoredAPIKey: Sendable, Equatable {
         createdAt: String = Timestamps.now(),
         lastUpdatedAt: String = Timestamps.now(),
         previousKeyHash: String? = nil,
-        previousKeyExpiresAt: String? = nil
+        previousKeyExpiresAt: String? = nil,
+        limits: String = "{}"
     ) {
+        self.limits = limits
         self.previousKeyHash = previousKeyHash
         self.previousKeyExpiresAt = previousKeyExpiresAt
         self.id = id

@@ -1,0 +1,107 @@
+import Foundation
+
+/// A limit the gateway enforces, whatever defined it: a usage-limit or rate-limit policy of the policies API, or
+/// the `usage_limits` / `rate_limits` of an API key or a virtual key (a policy whose condition is that key).
+public struct LimitPolicy: Sendable, Equatable {
+    /// What a request counts for.
+    public enum Measure: String, Sendable {
+        /// Cents, priced from the provider's reported tokens.
+        case cost
+        case tokens
+        case requests
+    }
+
+    /// Over what time the limit holds.
+    public enum Period: Sendable, Equatable {
+        /// Never starts again (until reset by hand).
+        case cumulative
+        /// Calendar weeks or months in UTC.
+        case periodic(PeriodicReset)
+        /// Every N days, counted from the Unix epoch.
+        case days(Int)
+        /// A rate limit's fixed window.
+        case window(RateWindow.Unit)
+    }
+
+    /// Stable and unique: `usage_limits:<uuid>`, `rate_limits:<uuid>`, `api_key:<id>:usage`, `virtual_key:<slug>:rpm`…
+    public var id: String
+    /// The id the policies API shows (the policy's UUID), or the key or virtual key the limit belongs to.
+    public var owner: String
+    public var name: String?
+    public var scope: PolicyScope
+    public var measure: Measure
+    public var limit: Double
+    public var period: Period
+    /// Usage from which a warning is logged (once per period).
+    public var alertThreshold: Double?
+
+    public init(
+        id: String,
+        owner: String,
+        name: String? = nil,
+        scope: PolicyScope,
+        measure: Measure,
+        limit: Double,
+        period: Period,
+        alertThreshold: Double? = nil
+    ) {
+        self.id = id
+        self.owner = owner
+        self.name = name
+        self.scope = scope
+        self.measure = measure
+        self.limit = limit
+        self.period = period
+        self.alertThreshold = alertThreshold
+    }
+
+    /// A rate limit (refused with 429 and `Retry-After`) rather than a usage limit (refused with 412).
+    public var isRate: Bool {
+        if case .window = self.period { return true }
+        return false
+    }
+
+    /// The period `now` (seconds since the epoch) falls in: its start as the store keys it (ISO-8601, so that
+    /// later periods sort later; empty for a cumulative limit), and its end (seconds since the epoch) if it has one.
+    public func period(at now: Int) -> (key: String, end: Int?) {
+        switch self.period {
+        case .cumulative:
+            return ("", nil)
+        case .periodic(let reset):
+            let date = Date(timeIntervalSince1970: TimeInterval(now))
+            let start = reset.periodStart(of: date)
+            return (Self.iso(Int(start.timeIntervalSince1970)), Int(reset.nextReset(after: date).timeIntervalSince1970))
+        case .days(let days):
+            let length = max(1, days) * 86400
+            let start = now - now % length
+            return (Self.iso(start), start + length)
+        case .window(let unit):
+            let start = now - now % unit.seconds
+            return (Self.iso(start), start + unit.seconds)
+        }
+    }
+
+    /// How much of this limit a request with `usage` (and `costCents`) used.
+    public func amount(of usage: TokenUsage, costCents: Double?) -> Double {
+        switch self.measure {
+        case .requests: 1
+        case .tokens: Double(usage.totalTokens)
+        case .cost: costCents ?? 0
+        }
+    }
+
+    private static func iso(_ seconds: Int) -> String {
+        var time = tm()
+        var value = time_t(seconds)
+        gmtime_r(&value, &time)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
+            Int(time.tm_year) + 1900,
+            Int(time.tm_mon) + 1,
+            Int(time.tm_mday),
+            Int(time.tm_hour),
+            Int(time.tm_min),
+            Int(time.tm_sec)
+        )
+    }
+}
