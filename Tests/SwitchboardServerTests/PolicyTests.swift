@@ -5,6 +5,7 @@ import SwitchboardCore
 import SwitchboardMock
 import SwitchboardStore
 import SwitchboardTestSupport
+import Synchronization
 import Testing
 
 @testable import SwitchboardServer
@@ -368,6 +369,55 @@ import Testing
             #expect(expired.status == 200, "\(expired.text)")
             let afterExpiry = try await Self.chat(fixture, user: "gina", headers: [("x-portkey-virtual-key", slug)])
             #expect(afterExpiry.status == 401)
+        }
+    }
+
+    // MARK: Replicas
+
+    /// Two gateways on one PostgreSQL: one budget, spent from both at once, never passed; the store's count is
+    /// what both answered.
+    @Test(.enabled(if: TestStores.postgresURL != nil))
+    func twoReplicasOnOnePostgreSQLShareOneBudget() async throws {
+        let location = try await TestStores.location(.postgres, group: MultiThreadedEventLoopGroup.singleton)
+        try await GatewayFixture.with(store: location) { first in
+            try await GatewayFixture.with(store: location) { second in
+                let id = try await Self.create(
+                    first,
+                    "/v1/policies/usage-limits",
+                    Self.perUserTokens.replacingOccurrences(of: "LIMIT", with: "900")
+                )
+                // The second replica sees the policy within its watch interval.
+                var seen = false
+                for _ in 0..<100 where !seen {
+                    try await Task.sleep(for: .milliseconds(50))
+                    seen = second.runtime.snapshot.policies.isActive.load(ordering: .relaxed)
+                }
+                #expect(seen)
+                let results = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                    for index in 0..<80 {
+                        group.addTask {
+                            let fixture = index % 2 == 0 ? first : second
+                            let response = try await Self.chat(fixture, user: "hana")
+                            let tokens = (response.json["usage"] as? [String: Any])?["total_tokens"] as? Int ?? 0
+                            return (response.status, response.status == 200 ? tokens : 0)
+                        }
+                    }
+                    var all: [(Int, Int)] = []
+                    for try await result in group { all.append(result) }
+                    return all
+                }
+                let answered = results.reduce(0) { $0 + $1.1 }
+                #expect(results.allSatisfy { $0.0 == 200 || $0.0 == 412 })
+                #expect(results.contains { $0.0 == 412 })
+                #expect(answered <= 900)
+                #expect(
+                    first.mock.recorder.requestCount + second.mock.recorder.requestCount
+                        == results.filter { $0.0 == 200 }.count
+                )
+                await second.runtime.reportPolicyUsage()
+                let usage = try await Self.entities(first, id).first?["current_usage"] as? Double
+                #expect(usage == Double(answered))
+            }
         }
     }
 }
