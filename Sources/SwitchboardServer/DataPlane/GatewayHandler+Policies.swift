@@ -154,7 +154,9 @@ extension GatewayHandler {
     /// limit, in the client protocol's error shape; the request log names the policy.
     private func refuse(_ refusal: PolicyBook.Refusal) {
         let policy = refusal.policy
-        let name = policy.name.map { "'\($0)' (\(policy.owner))" } ?? "'\(policy.owner)'"
+        let name =
+            policy.name.map { $0.contains(policy.owner) ? "'\($0)'" : "'\($0)' (\(policy.owner))" }
+            ?? "'\(policy.owner)'"
         let unit =
             switch policy.measure {
             case .cost: "cents"

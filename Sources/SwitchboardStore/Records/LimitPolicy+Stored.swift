@@ -40,6 +40,7 @@ extension LimitPolicy {
     public static func limits(of key: String, owner: String, usage: UsageLimits?, rates: [RateLimit]?) -> [LimitPolicy]
     {
         let scope = PolicyScope(conditions: [.init(key: key, value: owner)], groupBy: [key])
+        let holder = key == "api_key" ? "API key \(owner)" : "provider \(owner)"
         var policies: [LimitPolicy] = []
         if let usage, let limit = usage.credit_limit {
             let period: Period =
@@ -54,7 +55,7 @@ extension LimitPolicy {
                 LimitPolicy(
                     id: "\(key):\(owner):usage",
                     owner: owner,
-                    name: "\(key) \(owner) usage_limits",
+                    name: "\(holder)'s usage_limits",
                     scope: scope,
                     measure: usage.type == "tokens" ? .tokens : .cost,
                     limit: Double(limit),
@@ -69,7 +70,7 @@ extension LimitPolicy {
                 LimitPolicy(
                     id: "\(key):\(owner):\(rate.type):\(rate.unit)",
                     owner: owner,
-                    name: "\(key) \(owner) rate_limits",
+                    name: "\(holder)'s rate_limits",
                     scope: scope,
                     measure: rate.type == "tokens" ? .tokens : .requests,
                     limit: Double(rate.value),
