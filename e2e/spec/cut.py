@@ -22,7 +22,8 @@ CUTS = [
     ("portkey-openapi.yaml", "portkey.json", "PortkeySeed",
      r"^/(configs|virtual-keys|providers|integrations|api-keys|logs|feedback)(/\{[^}]+\})?(/(versions|rotate|\{[^}]+\}))?$"
      r"|^/analytics/(graphs/(requests|cost|latency|tokens|errors|errors/rate|errors/status-codes|cache/hit-rate)"
-     r"|summary/cache)$"),
+     r"|summary/cache)$"
+     r"|^/policies/(usage-limits|rate-limits)(/\{[^}]+\})?(/entities(/\{[^}]+\}/reset)?)?$"),
     ("openrouter-openapi.yaml", "openrouter-presets.json", "OpenRouterSeed", r"^/presets"),
 ]
 
@@ -65,6 +66,21 @@ def cut(document, pattern):
     return out
 
 
+def null_in_enums(node, in_properties=False):
+    """`node` with `null` added to the enum of every `nullable` schema that lists its values: OpenAPI 3.0.3 reads
+    `nullable: true` with an `enum` lacking `null` as not nullable after all, while the seeds mean null (Portkey's
+    `periodic_reset: null` is its documented cumulative limit)."""
+    if isinstance(node, dict):
+        out = {key: null_in_enums(value, key == "properties") for key, value in node.items()}
+        if not in_properties and out.get("nullable") is True and isinstance(out.get("enum"), list) \
+                and None not in out["enum"]:
+            out["enum"] = out["enum"] + [None]
+        return out
+    if isinstance(node, list):
+        return [null_in_enums(item) for item in node]
+    return node
+
+
 def compact(node, in_properties=False):
     """`node` without examples and vendor extensions (a property may still be called `example`)."""
     if isinstance(node, dict):
@@ -96,7 +112,7 @@ def main():
     for seed, output, swift, pattern in CUTS:
         with open(os.path.join(seeds, seed)) as f:
             document = yaml.safe_load(f)
-        result = cut(document, pattern)
+        result = null_in_enums(cut(document, pattern))
         with open(os.path.join(HERE, output), "w") as f:
             json.dump(result, f, indent=1, sort_keys=True, default=str)
             f.write("\n")

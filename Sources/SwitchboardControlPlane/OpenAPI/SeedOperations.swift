@@ -35,12 +35,23 @@ struct SeedOperations {
                 continue
             }
             let renamed = parameters.map { parameter -> JSONValue in
-                guard parameter["in"]?.string == "path", let name = names.next() else { return parameter }
-                return parameter.replacing("name", with: .string(name))
+                // A path parameter given by reference is written out, so that it can take the route's name.
+                let resolved = self.resolvedParameter(parameter)
+                guard resolved["in"]?.string == "path", let name = names.next() else { return parameter }
+                return resolved.replacing("name", with: .string(name))
             }
             operation.append((key, .array(renamed)))
         }
         return self.adopt(.object(operation))
+    }
+
+    /// `parameter`, or the component parameter it refers to (`#/components/parameters/…`).
+    private func resolvedParameter(_ parameter: JSONValue) -> JSONValue {
+        guard let reference = parameter["$ref"]?.string, reference.hasPrefix("#/components/parameters/") else {
+            return parameter
+        }
+        let name = String(reference.dropFirst("#/components/parameters/".count))
+        return self.document["components"]?["parameters"]?[name] ?? parameter
     }
 
     /// The seed's components, adopted, as `(kind, name, value)`.

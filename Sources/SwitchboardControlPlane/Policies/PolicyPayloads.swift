@@ -23,6 +23,8 @@ struct PolicyInput: Decodable {
 
     init(from decoder: any Decoder) throws {
         let fields = try decoder.container(keyedBy: CodingKeys.self)
+        // Only alert_threshold and periodic_reset take null.
+        try fields.refuseNull(CodingKeys.allCases.filter { $0 != .alert_threshold && $0 != .periodic_reset })
         if let name = try fields.optional(String.self, .name) {
             guard name.count <= 255 else { throw fields.invalid(.name, "must be at most 255 characters.") }
             self.name = name
@@ -67,7 +69,10 @@ struct PolicyInput: Decodable {
         if let value = self.value, value <= 0 { throw fields.invalid(.value, "must be a number > 0.") }
         self.reset_usage_for_value = try fields.optional(String.self, .reset_usage_for_value)
         _ = try fields.optional(String.self, .workspace_id)
-        _ = try fields.optional(String.self, .organisation_id)
+        if let organisation = try fields.optional(String.self, .organisation_id), UUID(uuidString: organisation) == nil
+        {
+            throw fields.invalid(.organisation_id, "must be a UUID (the gateway's is \(LocalTenant.id)).")
+        }
     }
 
     private static func number(_ fields: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Double? {

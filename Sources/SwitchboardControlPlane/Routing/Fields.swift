@@ -30,6 +30,13 @@ extension KeyedDecodingContainer {
         try self.decodeIfPresent(T.self, forKey: key)
     }
 
+    /// Refuses `null` for `keys`, fields the schema does not make nullable (left out is how to not give them).
+    func refuseNull(_ keys: [Key]) throws {
+        for key in keys where self.contains(key) {
+            if try self.decodeNil(forKey: key) { throw self.invalid(key, "must not be null (leave it out instead).") }
+        }
+    }
+
     /// A string that must be there and not blank.
     func name(_ key: Key, _ what: String) throws -> String {
         guard let text = try self.optional(String.self, key) else { throw self.invalid(key, "is required: \(what).") }
