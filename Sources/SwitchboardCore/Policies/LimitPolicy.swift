@@ -94,14 +94,8 @@ public struct LimitPolicy: Sendable, Equatable {
         var time = tm()
         var value = time_t(seconds)
         gmtime_r(&value, &time)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
-            Int(time.tm_year) + 1900,
-            Int(time.tm_mon) + 1,
-            Int(time.tm_mday),
-            Int(time.tm_hour),
-            Int(time.tm_min),
-            Int(time.tm_sec)
-        )
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(time.tm_year + 1900)-\(two(time.tm_mon + 1))-\(two(time.tm_mday))T"
+            + "\(two(time.tm_hour)):\(two(time.tm_min)):\(two(time.tm_sec))Z"
     }
 }

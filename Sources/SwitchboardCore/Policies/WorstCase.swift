@@ -22,21 +22,23 @@ public struct WorstCase: Sendable, Equatable {
     public static func outputLimit(in body: UnsafeRawBufferPointer) -> Int? {
         var limit: Int?
         _ = try? JSONScanner.scanObject(body) { key, value in
-            let name = String(decoding: key, as: UTF8.self)
-            switch name {
-            case "max_tokens", "max_completion_tokens", "max_output_tokens":
+            // Compared as bytes: no string is made for the keys a body has.
+            if Self.limitKeys.contains(where: { $0.elementsEqual(key) }) {
                 if let number = Self.integer(body, value) { limit = max(limit ?? 0, number) }
-            case "generationConfig", "generation_config":
+            } else if Self.configKeys.contains(where: { $0.elementsEqual(key) }) {
                 let config = JSONValue(parsing: UnsafeRawBufferPointer(rebasing: body[value.range]))
                 if let number = config?["maxOutputTokens"]?.number ?? config?["max_output_tokens"]?.number {
                     limit = max(limit ?? 0, Int(number))
                 }
-            default:
-                break
             }
         }
         return limit
     }
+
+    private static let limitKeys: [[UInt8]] = ["max_tokens", "max_completion_tokens", "max_output_tokens"].map {
+        Array($0.utf8)
+    }
+    private static let configKeys: [[UInt8]] = ["generationConfig", "generation_config"].map { Array($0.utf8) }
 
     private static func integer(_ body: UnsafeRawBufferPointer, _ value: JSONValueSpan) -> Int? {
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: body[value.range]), as: UTF8.self)

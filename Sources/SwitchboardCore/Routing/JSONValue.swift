@@ -68,8 +68,11 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
     /// Parses a JSON document; `nil` when it is not valid JSON.
     public init?(parsing bytes: some Collection<UInt8>) {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return nil }
-        self = value
+        let parsed =
+            bytes.withContiguousStorageIfAvailable { JSONValueParser.parse(UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { JSONValueParser.parse($0) }
+        guard let parsed else { return nil }
+        self = parsed
     }
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {

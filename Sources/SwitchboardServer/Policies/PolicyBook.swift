@@ -52,6 +52,8 @@ final class PolicyBook: Sendable {
         var alertedIn: String?
         /// Refused without asking the store again until then (seconds since the epoch).
         var refusedUntil = 0
+        /// When the share's period ends (`Int.max`: never); 0 until worked out.
+        var periodEnd = 0
     }
 
     private struct State {
@@ -87,7 +89,10 @@ final class PolicyBook: Sendable {
                 state.entries[key] = nil
             }
             for (key, var entry) in state.entries {
-                if let policy = policies.first(where: { $0.id == key.policy }) { entry.policy = policy }
+                if let policy = policies.first(where: { $0.id == key.policy }) {
+                    entry.policy = policy
+                    entry.periodEnd = 0
+                }
                 state.entries[key] = entry
             }
         }
@@ -113,9 +118,15 @@ final class PolicyBook: Sendable {
                     case .tokens: tokens
                     case .cost: costCents ?? 0
                     }
-                let (period, end) = policy.period(at: now)
-                var entry = state.entries[key] ?? Entry(policy: policy, share: PolicyShare(period: period))
-                if entry.share.period < period { entry.share.moveTo(period) }
+                var entry = state.entries[key] ?? Entry(policy: policy, share: PolicyShare(period: ""))
+                if now >= entry.periodEnd {
+                    // The period is worked out again only when it ends (formatting its key costs microseconds).
+                    let (period, end) = policy.period(at: now)
+                    if entry.share.period < period { entry.share.moveTo(period) }
+                    entry.periodEnd = end ?? Int.max
+                }
+                let period = entry.share.period
+                let end: Int? = entry.periodEnd == Int.max ? nil : entry.periodEnd
                 if entry.refusedUntil > now, refusal == nil {
                     refusal = Refusal(
                         policy: policy,
