@@ -4,7 +4,10 @@ to the gateway's process while a fixed number of keep-alive requests of one kind
 includes everything the process does meanwhile (the request log's writer, timers), so it is the whole cost of a
 request. This VM has no hardware counters; a uprobe needs none. Needs root and `perf` (linux-perf).
 
-  benchmarks/load/mallocs.py --bin DIR [--baseline-bin DIR] [--requests 20000]
+  benchmarks/load/mallocs.py --bin DIR [--baseline-bin DIR] [--requests 20000] [--with-policies]
+
+--with-policies adds this build once more with a per-user token budget and a per-user rate limit that every
+request falls under (docs/policies.md); every gateway then gets the same `x-portkey-metadata` header.
 """
 import argparse
 import http.client
@@ -16,7 +19,16 @@ import sys
 import tempfile
 import time
 
-MOCK_PORT, GATEWAY_PORT, BASELINE_PORT = 18391, 18394, 18395
+MOCK_PORT, GATEWAY_PORT, BASELINE_PORT, POLICED_PORT = 18391, 18394, 18395, 18396
+HEADERS = {"Content-Type": "application/json"}
+POLICIES = [
+    ("/v1/policies/usage-limits", {"name": "bench", "conditions": [{"key": "metadata.user_id", "value": "*"}],
+                                   "group_by": [{"key": "metadata.user_id"}], "type": "tokens",
+                                   "credit_limit": 500000000}),
+    ("/v1/policies/rate-limits", {"conditions": [{"key": "metadata.user_id", "value": "*"}],
+                                  "group_by": [{"key": "metadata.user_id"}], "type": "requests", "unit": "rpm",
+                                  "value": 10000000}),
+]
 LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
 
 # (label, body, requests): the load benchmark's chat and stream requests, and its large answers.
@@ -50,8 +62,7 @@ def send(port, body, count):
     payload = json.dumps(body)
     try:
         for _ in range(count):
-            connection.request("POST", "/v1/chat/completions", body=payload,
-                               headers={"Content-Type": "application/json"})
+            connection.request("POST", "/v1/chat/completions", body=payload, headers=HEADERS)
             response = connection.getresponse()
             response.read()
             if response.status != 200:
@@ -87,7 +98,10 @@ def main():
     parser.add_argument("--baseline-label", default="baseline")
     parser.add_argument("--requests", type=int, default=20000, help="small requests per measurement")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--with-policies", action="store_true", help="this build again, every request policed")
     args = parser.parse_args()
+    if args.with_policies:
+        HEADERS["x-portkey-metadata"] = json.dumps({"user_id": "u1"})
 
     subprocess.run(["perf", "probe", "-q", "-x", LIBC, "--add", "malloc"], capture_output=True)
     folder = tempfile.mkdtemp(prefix="switchboard-mallocs-")
@@ -98,6 +112,8 @@ def main():
         gateways = [("this build", args.bin, GATEWAY_PORT)]
         if args.baseline_bin:
             gateways.append((args.baseline_label, args.baseline_bin, BASELINE_PORT))
+        if args.with_policies:
+            gateways.append(("this build, policed", args.bin, POLICED_PORT))
         pids = {}
         for label, binary, port in gateways:
             config = os.path.join(folder, f"{port}.yaml")
@@ -113,6 +129,11 @@ def main():
         wait_for_port(MOCK_PORT)
         for _, (_, port) in pids.items():
             wait_for_port(port)
+        if args.with_policies:
+            for path, policy in POLICIES:
+                connection = http.client.HTTPConnection("127.0.0.1", POLICED_PORT, timeout=10)
+                connection.request("POST", path, body=json.dumps(policy), headers={"Content-Type": "application/json"})
+                assert connection.getresponse().status == 200
         print("| mallocs per request | " + " | ".join(label for label, _, _ in gateways) + " |")
         print("|---|" + "---:|" * len(gateways))
         for name, body, share in SCENARIOS:

@@ -13,8 +13,11 @@ public struct PolicyScope: Sendable, Equatable {
         }
     }
 
-    public var conditions: [Condition]
-    public var groupBy: [String]
+    public let conditions: [Condition]
+    public let groupBy: [String]
+    /// The keys read once into the subject's fields, so that matching a request makes no strings but the entity.
+    private let conditionFields: [(field: PolicySubject.Field, value: String)]
+    private let groupFields: [(field: PolicySubject.Field, name: String)]
 
     /// The keys a condition or a group may name; `metadata.<field>` names a metadata field.
     public static let keys = ["api_key", "workspace_id", "organisation_id", "virtual_key", "provider", "model"]
@@ -26,21 +29,30 @@ public struct PolicyScope: Sendable, Equatable {
     public init(conditions: [Condition], groupBy: [String]) {
         self.conditions = conditions
         self.groupBy = groupBy
+        self.conditionFields = conditions.map { (PolicySubject.Field($0.key), $0.value) }
+        self.groupFields = groupBy.map { (PolicySubject.Field($0), $0) }
+    }
+
+    public static func == (lhs: PolicyScope, rhs: PolicyScope) -> Bool {
+        lhs.conditions == rhs.conditions && lhs.groupBy == rhs.groupBy
     }
 
     /// The entity (`value_key`) `subject` is counted under, or `nil` when the policy does not apply to it (a
     /// condition fails, or a group value is missing).
     public func entity(for subject: PolicySubject) -> String? {
-        for condition in self.conditions {
-            guard let value = subject.value(of: condition.key) else { return nil }
+        for condition in self.conditionFields {
+            guard let value = subject.value(condition.field) else { return nil }
             if condition.value != "*", value != condition.value { return nil }
         }
-        var parts: [String] = []
-        for key in self.groupBy {
-            guard let value = subject.value(of: key) else { return nil }
-            parts.append(key + ":" + value)
+        var entity = ""
+        for (index, group) in self.groupFields.enumerated() {
+            guard let value = subject.value(group.field) else { return nil }
+            if index > 0 { entity += "|" }
+            entity += group.name
+            entity += ":"
+            entity += value
         }
-        return parts.joined(separator: "|")
+        return entity
     }
 }
 
@@ -74,14 +86,39 @@ public struct PolicySubject: Sendable, Equatable {
     }
 
     public func value(of key: String) -> String? {
-        switch key {
-        case "api_key": self.apiKey
-        case "workspace_id": self.workspace
-        case "organisation_id": self.organisation
-        case "virtual_key": self.virtualKey
-        case "provider": self.provider
-        case "model": self.model
-        default: key.hasPrefix("metadata.") ? self.metadata[String(key.dropFirst("metadata.".count))] : nil
+        self.value(Field(key))
+    }
+
+    /// A condition or group key, read once.
+    public enum Field: Sendable, Equatable {
+        case apiKey, workspace, organisation, virtualKey, provider, model
+        case metadata(String)
+        case unknown
+
+        public init(_ key: String) {
+            switch key {
+            case "api_key": self = .apiKey
+            case "workspace_id": self = .workspace
+            case "organisation_id": self = .organisation
+            case "virtual_key": self = .virtualKey
+            case "provider": self = .provider
+            case "model": self = .model
+            default:
+                self = key.hasPrefix("metadata.") ? .metadata(String(key.dropFirst("metadata.".count))) : .unknown
+            }
+        }
+    }
+
+    public func value(_ field: Field) -> String? {
+        switch field {
+        case .apiKey: self.apiKey
+        case .workspace: self.workspace
+        case .organisation: self.organisation
+        case .virtualKey: self.virtualKey
+        case .provider: self.provider
+        case .model: self.model
+        case .metadata(let name): self.metadata[name]
+        case .unknown: nil
         }
     }
 }

@@ -106,7 +106,7 @@ extension GatewayHandler {
             case .plan(let plan): plan.leaves.first?.target
             }
         var metadata: [String: String] = [:]
-        for (key, value) in self.request!.portkey.metadata(over: self.request!.grant?.defaultMetadata ?? []) {
+        for (key, value) in self.request!.metadata {
             metadata[key] = value.string ?? value.jsonText
         }
         return PolicySubject(

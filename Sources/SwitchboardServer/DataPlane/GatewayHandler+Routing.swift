@@ -200,7 +200,7 @@ extension GatewayHandler {
     /// metadata, `params.*` from the body.
     private func conditionContext(body: ByteBuffer?) -> ConditionContext {
         var context = ConditionContext(path: Self.pathOnly(self.request!.head.uri))
-        let members = self.request!.portkey.metadata(over: self.request!.grant?.defaultMetadata ?? [])
+        let members = self.request!.metadata
         if !members.isEmpty { context.metadata = .object(members) }
         if let body, let params = body.withUnsafeReadableBytes({ JSONValue(parsing: $0) }), params.members != nil {
             context.params = params

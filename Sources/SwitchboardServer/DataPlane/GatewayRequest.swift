@@ -36,6 +36,11 @@ final class GatewayRequest {
     var grant: KeyGrant?
     var gatewayKeyHeader: GatewayKeyHeader?
     var preset: String?
+    /// `x-portkey-metadata` over the API key's default metadata, read once (by routing conditions, the policy
+    /// stage and the request log) after the key is known.
+    lazy var metadata: [(key: String, value: JSONValue)] = self.portkey.metadata(
+        over: self.grant?.defaultMetadata ?? []
+    )
     /// What the request reserved under the limits in force, settled when it ends.
     var policyTicket: PolicyBook.Ticket?
     /// The limit that refused it.

@@ -45,7 +45,7 @@ extension RequestLogRecord {
         // A saved config's slug; inline configs are not names.
         if let config = headers.config, !config.hasPrefix("{") { self.config = config }
         if self.config == nil, let slug = request.grant?.defaultConfig { self.config = slug }
-        let metadata = headers.metadata(over: request.grant?.defaultMetadata ?? [])
+        let metadata = request.metadata
         if !metadata.isEmpty {
             // Compact, keys sorted: the store filters on members as text.
             self.metadata = JSONValue.object(metadata.sorted { $0.key < $1.key }).jsonText
