@@ -194,8 +194,18 @@ import Testing
                 method: .GET
             )
             #expect(exhausted.json["total"] as? Int == 0)
-            // The log says which policy refused.
+            // The log says which policy refused, in the store and through the logs API.
+            let logged = answered + 2
+            let queued = await fulfilled { await fixture.runtime.requestLogQueued(atLeast: logged) }
+            #expect(queued)
             await fixture.runtime.flushRequestLog()
+            let log = try await fixture.client.request(
+                "/v1/logs/\(refused.header("x-request-id") ?? "")",
+                method: .GET
+            )
+            #expect(log.status == 200, "\(log.text)")
+            let metrics = log.json["metrics"] as? [String: Any]
+            #expect(metrics?["refused_by"] as? String == "usage_limits:\(id)")
             let logs = try await fixture.store!.listRequestLogs(filter: RequestLogFilter(), limit: 50, offset: 0)
             #expect(logs.records.contains { $0.status == 412 && $0.refusedBy == "usage_limits:\(id)" })
         }
@@ -418,6 +428,29 @@ import Testing
                 let usage = try await Self.entities(first, id).first?["current_usage"] as? Double
                 #expect(usage == Double(answered))
             }
+        }
+    }
+
+    /// A stream cut by its provider keeps what it used: the budget is charged what the request log counted.
+    @Test func aCutStreamIsChargedWhatItUsed() async throws {
+        try await Self.withGateway { fixture in
+            let id = try await Self.create(
+                fixture,
+                "/v1/policies/usage-limits",
+                Self.perUserTokens.replacingOccurrences(of: "LIMIT", with: "5000")
+            )
+            let cut = try await Self.chat(fixture, user: "ivan", stream: true, headers: [("x-mock-reset-after", "3")])
+            #expect(cut.status == 200)
+            #expect(!cut.complete)
+            let queued = await fulfilled { await fixture.runtime.requestLogQueued(atLeast: 1) }
+            #expect(queued)
+            await fixture.runtime.flushRequestLog()
+            let logs = try await fixture.store!.listRequestLogs(filter: RequestLogFilter(), limit: 10, offset: 0)
+            let record = try #require(logs.records.first)
+            #expect(!record.complete)
+            let used = record.promptTokens + record.completionTokens
+            #expect(used > 0)
+            #expect(try await Self.entities(fixture, id).first?["current_usage"] as? Double == Double(used))
         }
     }
 }

@@ -52,6 +52,8 @@ struct LogItem: Encodable {
         /// The index of the target that answered, within its strategy (the path is `lastUsedOptionJsonPath`).
         @Nullable var last_used_option_index: Int? = nil
         @Nullable var api_key_id: String? = nil
+        /// The limit that refused the request before any upstream call (docs/policies.md).
+        @Nullable var refused_by: String? = nil
         var metadataKeys: [String]
         var metadataValues: [JSONValue]
         @Nullable var time_to_first_byte: Double? = nil
@@ -63,7 +65,7 @@ struct LogItem: Encodable {
             case reasoning_units, usage_source, cost, cost_currency, response_status_code, response_time
             case is_success, cache_status, stream_mode, complete, response_bytes, retry_success_count, trace_id
             case span_id, parent_span_id, span_name, mode, virtual_key, config, preset, prompt_slug
-            case last_used_option_index, api_key_id, time_to_first_byte, upstream_response_time
+            case last_used_option_index, api_key_id, refused_by, time_to_first_byte, upstream_response_time
             case gateway_processing_time
             case metadataKeys = "metadata.key"
             case metadataValues = "metadata.value"
@@ -128,6 +130,7 @@ struct LogItem: Encodable {
             preset: r.preset,
             last_used_option_index: r.optionIndex.map(Self.lastIndex),
             api_key_id: r.apiKeyID,
+            refused_by: r.refusedBy,
             metadataKeys: metadata.map(\.key),
             metadataValues: metadata.map(\.value),
             time_to_first_byte: r.firstByteMs,

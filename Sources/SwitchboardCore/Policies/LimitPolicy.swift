@@ -9,6 +9,15 @@ public struct LimitPolicy: Sendable, Equatable {
         case cost
         case tokens
         case requests
+
+        /// What a request of `tokens` tokens costing `costCents` counts for (a worst case, or what was used).
+        public func amount(tokens: Double, costCents: Double?) -> Double {
+            switch self {
+            case .requests: 1
+            case .tokens: tokens
+            case .cost: costCents ?? 0
+            }
+        }
     }
 
     /// Over what time the limit holds.
@@ -78,15 +87,6 @@ public struct LimitPolicy: Sendable, Equatable {
         case .window(let unit):
             let start = now - now % unit.seconds
             return (Self.iso(start), start + unit.seconds)
-        }
-    }
-
-    /// How much of this limit a request with `usage` (and `costCents`) used.
-    public func amount(of usage: TokenUsage, costCents: Double?) -> Double {
-        switch self.measure {
-        case .requests: 1
-        case .tokens: Double(usage.totalTokens)
-        case .cost: costCents ?? 0
         }
     }
 

@@ -74,9 +74,12 @@ public struct PolicyShare: Sendable, Equatable {
         return (used, returned)
     }
 
-    /// A report that did not reach the store: its usage is to be reported again (unless the period moved on).
-    public mutating func unreport(_ used: Double, period: String) {
-        if period == self.period { self.unreported += used }
+    /// A report that did not reach the store: its usage is to be reported again, and the slice it gave back is
+    /// still this replica's (unless the period moved on).
+    public mutating func unreport(_ used: Double, returned: Double, period: String) {
+        guard period == self.period else { return }
+        self.unreported += used
+        self.held += returned
     }
 
     /// Usage was reset through the API: what this replica knows starts again.

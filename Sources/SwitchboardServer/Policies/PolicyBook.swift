@@ -112,12 +112,7 @@ final class PolicyBook: Sendable {
             for policy in state.policies {
                 guard let value = policy.scope.entity(for: subject) else { continue }
                 let key = EntityKey(policy: policy.id, value: value)
-                let amount: Double =
-                    switch policy.measure {
-                    case .requests: 1
-                    case .tokens: tokens
-                    case .cost: costCents ?? 0
-                    }
+                let amount = policy.measure.amount(tokens: tokens, costCents: costCents)
                 var entry = state.entries[key] ?? Entry(policy: policy, share: PolicyShare(period: ""))
                 if now >= entry.periodEnd {
                     // The period is worked out again only when it ends (formatting its key costs microseconds).
@@ -164,12 +159,7 @@ final class PolicyBook: Sendable {
         self.state.withLock { state in
             for lease in leases {
                 guard var entry = state.entries[lease.key] else { continue }
-                let amount: Double =
-                    switch entry.policy.measure {
-                    case .requests: 1
-                    case .tokens: tokens
-                    case .cost: costCents ?? 0
-                    }
+                let amount = entry.policy.measure.amount(tokens: tokens, costCents: costCents)
                 guard amount > entry.share.free else { continue }
                 entry.refusedUntil = now + 1
                 state.entries[lease.key] = entry
@@ -193,12 +183,7 @@ final class PolicyBook: Sendable {
         var alerts: [(LimitPolicy, String, Double)] = []
         self.state.withLock { state in
             for hold in ticket.holds {
-                let used: Double =
-                    switch hold.measure {
-                    case .requests: 1
-                    case .tokens: Double(usage.totalTokens)
-                    case .cost: costCents ?? 0
-                    }
+                let used = hold.measure.amount(tokens: Double(usage.totalTokens), costCents: costCents)
                 guard var entry = state.entries[hold.key] ?? state.retired[hold.key] else { continue }
                 entry.share.settle(hold.amount, used: used)
                 if let threshold = entry.policy.alertThreshold, entry.share.knownUsed >= threshold,
@@ -230,46 +215,38 @@ final class PolicyBook: Sendable {
     func report(idleBefore: Int) -> [PolicySettlement] {
         self.state.withLock { state in
             var settlements: [PolicySettlement] = []
-            for (key, var entry) in state.entries {
-                let idle = entry.share.lastUse < idleBefore && entry.share.reserved == 0
-                let (used, returned) = entry.share.report(returning: idle)
-                guard used > 0 || returned > 0 else { continue }
-                state.entries[key] = entry
+            func add(_ key: EntityKey, _ share: PolicyShare, _ report: (used: Double, returned: Double)) {
+                guard report.used > 0 || report.returned > 0 else { return }
                 settlements.append(
                     PolicySettlement(
                         policyID: key.policy,
                         valueKey: key.value,
-                        period: entry.share.period,
-                        used: used,
-                        returned: returned
+                        period: share.period,
+                        used: report.used,
+                        returned: report.returned
                     )
                 )
             }
+            for (key, var entry) in state.entries {
+                let idle = entry.share.lastUse < idleBefore && entry.share.reserved == 0
+                add(key, entry.share, entry.share.report(returning: idle))
+                state.entries[key] = entry
+            }
             for (key, var entry) in state.retired {
-                let (used, returned) = entry.share.report(returning: true)
-                if entry.share.reserved == 0 { state.retired[key] = nil } else { state.retired[key] = entry }
-                guard used > 0 || returned > 0 else { continue }
-                settlements.append(
-                    PolicySettlement(
-                        policyID: key.policy,
-                        valueKey: key.value,
-                        period: entry.share.period,
-                        used: used,
-                        returned: returned
-                    )
-                )
+                add(key, entry.share, entry.share.report(returning: true))
+                state.retired[key] = entry.share.reserved == 0 ? nil : entry
             }
             return settlements
         }
     }
 
-    /// A report the store did not take: its usage is reported again next time (returned slices stay given up
-    /// locally, so the store's count of them is on the safe side until the replica's slices go stale).
+    /// A report the store did not take: its usage is reported again next time, and the slices it gave back are
+    /// this replica's again (the store still counts them as held).
     func unreport(_ settlements: [PolicySettlement]) {
         self.state.withLock { state in
             for item in settlements {
                 let key = EntityKey(policy: item.policyID, value: item.valueKey)
-                state.entries[key]?.share.unreport(item.used, period: item.period)
+                state.entries[key]?.share.unreport(item.used, returned: item.returned, period: item.period)
             }
         }
     }
