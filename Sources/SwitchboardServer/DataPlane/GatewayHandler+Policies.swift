@@ -100,11 +100,7 @@ extension GatewayHandler {
 
     /// What the limits see of the request: its key, tenant, provider or virtual key, model and metadata.
     private func policySubject(_ route: Route) -> PolicySubject {
-        let target: RouteTarget? =
-            switch route {
-            case .target(let target): target
-            case .plan(let plan): plan.leaves.first?.target
-            }
+        let target = route.firstTarget
         var metadata: [String: String] = [:]
         for (key, value) in self.request!.metadata {
             metadata[key] = value.string ?? value.jsonText
@@ -127,11 +123,7 @@ extension GatewayHandler {
         let worst = body.withUnsafeReadableBytes {
             WorstCase(body: $0, defaultOutput: Self.defaultOutputTokens, answers: answers)
         }
-        let target: RouteTarget? =
-            switch route {
-            case .target(let target): target
-            case .plan(let plan): plan.leaves.first?.target
-            }
+        let target = route.firstTarget
         var usage = TokenUsage()
         usage.promptTokens = worst.promptTokens
         usage.completionTokens = worst.outputTokens
@@ -222,6 +214,16 @@ extension RateWindow.Unit {
         case .rpm: "minute"
         case .rph: "hour"
         case .rpd: "day"
+        }
+    }
+}
+
+extension Route {
+    /// The target a request starts with: the route's own, or its plan's first (the limits it is counted under).
+    var firstTarget: RouteTarget? {
+        switch self {
+        case .target(let target): target
+        case .plan(let plan): plan.leaves.first?.target
         }
     }
 }
