@@ -209,6 +209,7 @@ let package = Package(
                 .target(name: "SwitchboardMock"),
                 .target(name: "SwitchboardTestSupport"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -197,6 +197,44 @@ final class RecordingCircuits: CircuitBreakerView, @unchecked Sendable {
         #expect(run.exchange.status == 200)
     }
 
+    /// An attempt the gateway refuses (a limit of its target) is a failed attempt the plan moves on from, without
+    /// its circuit counting it; with no target left, the refusal is the answer.
+    @Test func aRefusedAttemptFallsBackOrIsTheAnswer() throws {
+        var run = Run()
+        _ = run.exchange.start(.plan(try Self.plan(["a", "b"])), now: 0)
+        let next = run.exchange.attemptRefused(
+            attempt: 1,
+            status: 412,
+            now: 0,
+            breakers: run.circuits,
+            random: &run.random
+        )
+        guard case .connect(let attempt) = next else {
+            Issue.record("expected the next target, got \(String(describing: next))")
+            return
+        }
+        #expect(attempt.number == 2 && run.exchange.target?.provider == "b")
+        #expect(run.circuits.recorded.isEmpty)
+        // A late refusal of the first attempt changes nothing.
+        let late = run.exchange.attemptRefused(
+            attempt: 1,
+            status: 412,
+            now: 0,
+            breakers: run.circuits,
+            random: &run.random
+        )
+        #expect(late?.is(.none) == true)
+        let last = run.exchange.attemptRefused(
+            attempt: 2,
+            status: 429,
+            now: 0,
+            breakers: run.circuits,
+            random: &run.random
+        )
+        #expect(last == nil)
+        #expect(run.exchange.state == .finished)
+    }
+
     @Test func theLastTargetsFailureIsWhatTheClientGets() throws {
         var run = Run()
         _ = run.exchange.start(.plan(try Self.plan(["a", "b"])), now: 0)

@@ -1,4 +1,5 @@
 import Foundation
+import InMemoryLogging
 import Logging
 import SwitchboardCore
 import SwitchboardStore
@@ -84,6 +85,99 @@ import Testing
         let ticket = Self.admit(book, tokens: 30, now: Self.january, store: &store)
         #expect(ticket != nil)
         #expect(store["usage_limits:m|metadata.user_id:alice"]?.period == "2027-01-01T00:00:00Z")
+    }
+
+    /// Crossing `alert_threshold` logs one WARNING per period, naming the policy and the entity.
+    @Test func crossingTheAlertThresholdWarnsOncePerPeriod() {
+        let policy = LimitPolicy(
+            id: "usage_limits:a",
+            owner: "a",
+            name: "alerting",
+            scope: Self.scope,
+            measure: .tokens,
+            limit: 1000,
+            period: .periodic(.monthly),
+            alertThreshold: 50
+        )
+        let logs = InMemoryLogHandler()
+        let book = PolicyBook(replica: "r1", logger: Logger(label: "test") { _ in logs })
+        book.replace(policies: [policy])
+        var store: [String: (period: String, used: Double, leased: Double)] = [:]
+        func spend(_ tokens: Int, at now: Int) {
+            guard let ticket = Self.admit(book, tokens: 30, now: now, store: &store) else {
+                Issue.record("expected room for the request")
+                return
+            }
+            book.settle(ticket, usage: Self.usage(tokens), costCents: nil)
+        }
+        spend(25, at: Self.december)
+        #expect(logs.entries.isEmpty)  // 25 of 50
+        spend(25, at: Self.december)  // 50: crossed
+        spend(25, at: Self.december)  // 75: already said
+        let warnings = logs.entries.filter { $0.level == .warning }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.metadata["policy"] == "a")
+        #expect(warnings.first?.metadata["entity"] == "metadata.user_id:alice")
+        #expect(warnings.first?.metadata["used"] == "50.0")
+        // A new month starts below the threshold, and crossing it again is said again.
+        spend(25, at: Self.january)
+        spend(25, at: Self.january)
+        #expect(logs.entries.filter { $0.level == .warning }.count == 2)
+    }
+
+    /// Limits on a virtual key are held per attempt: moving to another target gives the old holds back.
+    @Test func limitsOnATargetAreAdmittedApartFromTheRequests() {
+        let perKey = LimitPolicy(
+            id: "virtual_key:vk-a:usage",
+            owner: "vk-a",
+            scope: PolicyScope(conditions: [.init(key: "virtual_key", value: "vk-a")], groupBy: []),
+            measure: .tokens,
+            limit: 100,
+            period: .cumulative
+        )
+        let perUser = LimitPolicy(
+            id: "usage_limits:u",
+            owner: "u",
+            scope: Self.scope,
+            measure: .tokens,
+            limit: 1000,
+            period: .cumulative
+        )
+        let book = Self.book([perKey, perUser])
+        let checksTargets = book.checksTargets.load(ordering: .relaxed)
+        #expect(checksTargets)
+        var store: [String: (period: String, used: Double, leased: Double)] = [:]
+        // The request's own admission holds only the per-user limit …
+        let ticket = Self.admit(book, tokens: 60, now: Self.december, store: &store)
+        #expect(ticket?.holds.map(\.key.policy) == ["usage_limits:u"])
+        // … the attempt to vk-a the per-key one, in a slice of its worst case: no room for another beside it.
+        var atKey = Self.alice
+        atKey.virtualKey = "vk-a"
+        atKey.provider = "mock"
+        func admitAttempt() -> PolicyBook.Admission {
+            var admission = book.admit(atKey, onTarget: true, tokens: 60, costCents: nil, now: Self.december)
+            if case .needsLease(let leases) = admission {
+                for lease in leases {
+                    book.granted(PolicyLease(granted: lease.want, used: 0, period: lease.period), for: lease)
+                }
+                admission = book.admit(atKey, onTarget: true, tokens: 60, costCents: nil, now: Self.december)
+            }
+            return admission
+        }
+        guard case .admitted(let attempt) = admitAttempt() else {
+            Issue.record("expected the attempt admitted")
+            return
+        }
+        #expect(attempt.holds.map(\.key.policy) == ["virtual_key:vk-a:usage"])
+        if case .admitted = book.admit(atKey, onTarget: true, tokens: 60, costCents: nil, now: Self.december) {
+            Issue.record("the slice leased holds only the first attempt's worst case")
+        }
+        // Released (the plan moved to another target): the next attempt fits again.
+        book.release(attempt.holds)
+        guard case .admitted = admitAttempt() else {
+            Issue.record("expected room after the release")
+            return
+        }
     }
 
     @Test func aRequestRefusedByOneLimitHoldsNothingUnderTheOthers() {

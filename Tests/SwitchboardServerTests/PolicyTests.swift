@@ -282,6 +282,35 @@ import Testing
         }
     }
 
+    /// Uploads whose bodies stream through count as requests under rate limits too.
+    @Test func uploadsThatStreamThroughAreRateLimited() async throws {
+        try await Self.withGateway { fixture in
+            _ = try await Self.create(
+                fixture,
+                "/v1/policies/rate-limits",
+                #"{"name":"two uploads","conditions":[{"key":"metadata.user_id","value":"uma"}],"group_by":[{"key":"metadata.user_id"}],"type":"requests","unit":"rpm","value":2}"#
+            )
+            func upload(bytes: Int) async throws -> TestResponse {
+                try await fixture.client.request(
+                    "/v1/files",
+                    headers: [
+                        ("content-type", "application/octet-stream"), ("x-portkey-metadata", #"{"user_id":"uma"}"#),
+                    ],
+                    body: String(repeating: "x", count: bytes)
+                )
+            }
+            for _ in 0..<2 {
+                let response = try await upload(bytes: 300_000)
+                #expect(response.status == 200, "\(response.text)")
+                #expect(response.json["body_bytes"] as? Int == 300_000)
+            }
+            let refused = try await upload(bytes: 1_000)
+            #expect(refused.status == 429, "\(refused.text)")
+            #expect(refused.header("ratelimit-policy")?.contains("q=2;w=60") == true)
+            #expect(fixture.mock.recorder.requestCount == 2)
+        }
+    }
+
     @Test func resettingAnEntityLetsItSpendAgain() async throws {
         try await Self.withGateway { fixture in
             let id = try await Self.create(
@@ -379,6 +408,57 @@ import Testing
             #expect(expired.status == 200, "\(expired.text)")
             let afterExpiry = try await Self.chat(fixture, user: "gina", headers: [("x-portkey-virtual-key", slug)])
             #expect(afterExpiry.status == 401)
+        }
+    }
+
+    /// A fallback over two virtual keys: once the first key's budget has no room, its attempt is refused before
+    /// the upstream and the plan moves on to the second; each key is charged what was answered under it. With no
+    /// target left, the client gets the first key's refusal.
+    @Test func aFallbackMovesOnFromAVirtualKeyWhoseBudgetIsSpent() async throws {
+        try await Self.withGateway { fixture in
+            func virtualKey(_ name: String, limit: Int) async throws -> String {
+                let created = try await fixture.client.request(
+                    "/v1/virtual-keys",
+                    body:
+                        #"{"name":"\#(name)","provider":"mock","key":"sk-\#(name)","usage_limits":{"credit_limit":\#(limit),"type":"tokens"}}"#
+                )
+                #expect(created.status == 200, "\(created.text)")
+                return (created.json["data"] as? [String: Any])?["slug"] as? String ?? ""
+            }
+            let first = try await virtualKey("first", limit: 100)
+            let second = try await virtualKey("second", limit: 100_000)
+            let fallback =
+                #"{"strategy":{"mode":"fallback"},"targets":[{"virtual_key":"\#(first)"},{"virtual_key":"\#(second)"}]}"#
+            var tokensByKey: [String: Int] = [:]
+            for _ in 0..<6 {
+                let response = try await Self.chat(fixture, user: "ivan", headers: [("x-portkey-config", fallback)])
+                #expect(response.status == 200, "\(response.text)")
+                let key = fixture.mock.recorder.requests.last?.header("authorization") ?? ""
+                tokensByKey[key, default: 0] += (response.json["usage"] as? [String: Any])?["total_tokens"] as? Int ?? 0
+            }
+            // Six requests, no upstream call refused: the first key answered until its budget had no room.
+            #expect(fixture.mock.recorder.requestCount == 6)
+            let firstTokens = tokensByKey["Bearer sk-first"] ?? 0
+            let secondTokens = tokensByKey["Bearer sk-second"] ?? 0
+            #expect(firstTokens > 0 && firstTokens <= 100)
+            #expect(secondTokens > 0)
+            // Requests are settled as they are logged.
+            let queued = await fulfilled { await fixture.runtime.requestLogQueued(atLeast: 6) }
+            #expect(queued)
+            let used = Dictionary(
+                fixture.runtime.snapshot.policies.usageByEntity().map { ($0.value, $0.used) },
+                uniquingKeysWith: +
+            )
+            #expect(used.values.sorted() == [Double(firstTokens), Double(secondTokens)].sorted(), "\(used)")
+            let refusals = try await fixture.client.request("/metrics", method: .GET)
+            #expect(refusals.text.contains(#"switchboard_policy_refusals_total{policy="virtual_key:\#(first):usage""#))
+
+            // Only the spent key: its refusal is the answer, and nothing goes upstream.
+            let alone = #"{"strategy":{"mode":"fallback"},"targets":[{"virtual_key":"\#(first)"}]}"#
+            let refused = try await Self.chat(fixture, user: "ivan", headers: [("x-portkey-config", alone)])
+            #expect(refused.status == 412, "\(refused.text)")
+            #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "usage_limit_exceeded")
+            #expect(fixture.mock.recorder.requestCount == 6)
         }
     }
 

@@ -208,6 +208,23 @@ public struct Exchange: Sendable {
         }
     }
 
+    /// The gateway refused attempt `attempt` before sending it, with `status` (a limit of its target: 412 or 429).
+    /// - Returns: the plan's next attempt or retry; `nil` when the refusal is the answer (the exchange finished).
+    public mutating func attemptRefused(
+        attempt: Int,
+        status: Int,
+        now: UInt64,
+        breakers: some CircuitBreakerView,
+        random: inout some RandomNumberGenerator
+    ) -> Action? {
+        guard self.state == .connecting(attempt: attempt) else { return Action.none }
+        if let next = self.decide(.refused(status: status), now: now, breakers: breakers, random: &random) {
+            return next
+        }
+        self.state = .finished
+        return nil
+    }
+
     /// The retry delay of attempt `attempt` elapsed.
     public mutating func retryDelayElapsed(attempt: Int, now: UInt64) -> Action {
         guard self.state == .backingOff(attempt: attempt), let plan = self.plan else { return .none }
@@ -311,7 +328,8 @@ public struct Exchange: Sendable {
         // Taken out while it decides, so its arrays are not shared and change in place.
         guard var plan = self.plan.take() else { return nil }
         let leaf = plan.leaf
-        breakers.record(leaf, outcome: outcome)
+        // A refused attempt never reached its target: its circuit does not count it.
+        if case .refused = outcome {} else { breakers.record(leaf, outcome: outcome) }
         let decision = plan.decide(outcome, timing: self.timing.retry, breakers: breakers, random: &random)
         self.plan = plan
         switch decision {

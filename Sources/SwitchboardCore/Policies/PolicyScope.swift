@@ -33,6 +33,13 @@ public struct PolicyScope: Sendable, Equatable {
         self.groupFields = groupBy.map { (PolicySubject.Field($0), $0) }
     }
 
+    /// Whether the policy looks at the target a request is sent to (its virtual key or provider): such a limit is
+    /// checked for each attempt, so that a fallback can move on from a target whose limit is reached.
+    public var dependsOnTarget: Bool {
+        let fields = self.conditionFields.map(\.field) + self.groupFields.map(\.field)
+        return fields.contains { $0 == .virtualKey || $0 == .provider }
+    }
+
     public static func == (lhs: PolicyScope, rhs: PolicyScope) -> Bool {
         lhs.conditions == rhs.conditions && lhs.groupBy == rhs.groupBy
     }

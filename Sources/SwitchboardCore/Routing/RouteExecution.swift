@@ -23,11 +23,14 @@ public enum AttemptOutcome: Sendable, Equatable {
     case connectFailure
     /// No response head within the attempt's timeout.
     case timeout
+    /// The gateway refused the attempt before sending it (a usage or rate limit of its target: 412 or 429).
+    case refused(status: Int)
 
-    /// The status strategies compare with: the response's, 502 for a connection failure, 408 for a timeout.
+    /// The status strategies compare with: the response's or the refusal's, 502 for a connection failure, 408 for
+    /// a timeout.
     public var status: Int {
         switch self {
-        case .response(let status, _): status
+        case .response(let status, _), .refused(let status): status
         case .connectFailure: 502
         case .timeout: 408
         }
@@ -139,7 +142,7 @@ public struct RouteExecution: Sendable {
             let moveOn: Bool
             switch outcome {
             case .connectFailure, .timeout: moveOn = true
-            case .response(let status, _):
+            case .response(let status, _), .refused(let status):
                 moveOn = frame.onStatusCodes.map { $0.contains(status) } ?? !(200..<300).contains(status)
             }
             guard moveOn else { return .deliver }

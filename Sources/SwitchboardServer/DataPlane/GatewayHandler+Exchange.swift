@@ -71,11 +71,13 @@ extension GatewayHandler {
 
     // MARK: - Attempts
 
-    /// Prepares the attempt's request and sends it on a connection to its target.
-    private func connect(_ attempt: Exchange.Attempt) {
+    /// Prepares the attempt's request and sends it on a connection to its target (once the limits on the target
+    /// let it: docs/policies.md).
+    func connect(_ attempt: Exchange.Attempt) {
         // A new attempt replaces the previous one's upstream exchange.
         self.dropUpstream()
         let target = self.request!.exchange.target!
+        guard self.attemptMayProceed(attempt, to: target) else { return }
         if case .fallback(let status) = attempt.cause, let from = self.request!.exchange.fallbackFrom {
             self.runtime.metrics.fallbacks(provider: from.provider).increment()
             self.runtime.logger.debug(

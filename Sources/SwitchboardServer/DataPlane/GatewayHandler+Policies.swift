@@ -6,25 +6,62 @@ import Prometheus
 import SwitchboardControlPlane
 import SwitchboardCore
 import SwitchboardStore
+import Synchronization
 
 /// The policy stage (docs/policies.md): once a request is routed, its worst case is reserved under every limit
-/// that applies to it, or it is refused — before anything goes upstream. Only when this replica's slice of a
-/// limit is too small does the request wait for the store.
+/// that applies to it, or it is refused — before anything goes upstream. Limits on a virtual key or a provider are
+/// checked for each attempt instead, against the attempt's target, so that a fallback moves on from a target
+/// whose limit is reached. Only when this replica's slice of a limit is too small does the request wait for the
+/// store.
 extension GatewayHandler {
+    /// Where a request is checked: once routed (the limits on the request), or before an attempt (the limits on
+    /// its target).
+    enum PolicyCheckpoint {
+        case request(Route)
+        case attempt(Exchange.Attempt, RouteTarget)
+
+        var isAttempt: Bool {
+            if case .attempt = self { true } else { false }
+        }
+    }
+
     /// Admits a routed request under the limits in force, then starts it; or answers the refusal.
-    func admitUnderPolicies(_ route: Route, leasesTaken: Int = 0) {
+    func admitUnderPolicies(_ route: Route) {
+        self.admit(at: .request(route))
+    }
+
+    /// Before an attempt of an admitted request: whether it may go to `target` now. When not, the attempt waits
+    /// for the store and is made again, or is refused (the plan may move on to another target).
+    func attemptMayProceed(_ attempt: Exchange.Attempt, to target: RouteTarget) -> Bool {
+        guard let ticket = self.request!.policyTicket,
+            self.runtime.snapshot.policies.checksTargets.load(ordering: .relaxed)
+        else { return true }
+        let key = PolicyBook.Target(credential: target.credential, provider: target.provider)
+        if ticket.target == key { return true }
+        // Another target than the last attempt's: what was held under the old one's limits is given back.
+        self.runtime.snapshot.policies.release(ticket.targetHolds)
+        self.request!.policyTicket!.target = nil
+        self.request!.policyTicket!.targetHolds = []
+        self.admit(at: .attempt(attempt, target))
+        return false
+    }
+
+    private func admit(at checkpoint: PolicyCheckpoint, leasesTaken: Int = 0) {
         let book = self.runtime.snapshot.policies
-        let subject = self.policySubject(route)
-        let (tokens, cost) = self.worstCase(route)
+        let subject = self.policySubject(checkpoint)
+        let (tokens, cost) = self.worstCase(checkpoint)
         let now = Int(Date().timeIntervalSince1970)
-        switch book.admit(subject, tokens: tokens, costCents: cost, now: now) {
+        switch book.admit(subject, onTarget: checkpoint.isAttempt, tokens: tokens, costCents: cost, now: now) {
         case .admitted(let ticket):
-            self.request!.policyTicket = ticket
-            self.startRoute(route)
+            self.admitted(ticket, at: checkpoint)
         case .refused(let refusal):
-            self.refuse(refusal)
+            self.refused(refusal, at: checkpoint)
         case .needsLease(let leases):
-            guard let store = self.runtime.store, let context = self.context else { return }
+            guard let store = self.runtime.store, let context = self.context else {
+                // Without a store every slice is granted in memory (unreachable: a book with limits has a store).
+                self.admitted(PolicyBook.Ticket(), at: checkpoint)
+                return
+            }
             let serial = self.request!.serial
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let leasing = PolicyLeases(book: book, store: store)
@@ -33,9 +70,9 @@ extension GatewayHandler {
                 do { outcome = .success(try await leasing.lease(leases)) } catch { outcome = .failure(error) }
                 handler.eventLoop.execute {
                     let handler = handler.value
-                    guard handler.request?.serial == serial else { return }
+                    guard handler.request?.serial == serial, handler.isWaiting(at: checkpoint) else { return }
                     handler.admitAfterLease(
-                        route,
+                        checkpoint,
                         subject: subject,
                         leases: leases,
                         worstCase: (tokens, cost),
@@ -47,8 +84,43 @@ extension GatewayHandler {
         }
     }
 
+    /// Whether the request still waits at `checkpoint` (an attempt may have timed out while its lease was asked).
+    private func isWaiting(at checkpoint: PolicyCheckpoint) -> Bool {
+        guard case .attempt(let attempt, _) = checkpoint else { return true }
+        return self.request!.exchange.state == .connecting(attempt: attempt.number)
+    }
+
+    private func admitted(_ ticket: PolicyBook.Ticket, at checkpoint: PolicyCheckpoint) {
+        switch checkpoint {
+        case .request(let route):
+            self.request!.policyTicket = ticket
+            self.startRoute(route)
+        case .attempt(let attempt, let target):
+            self.request!.policyTicket!.target = PolicyBook.Target(
+                credential: target.credential,
+                provider: target.provider
+            )
+            self.request!.policyTicket!.targetHolds = ticket.holds
+            self.connect(attempt)
+        }
+    }
+
+    private func refused(_ refusal: PolicyBook.Refusal, at checkpoint: PolicyCheckpoint) {
+        guard case .attempt(let attempt, _) = checkpoint else { return self.refuse(refusal) }
+        let next = self.request!.exchange.attemptRefused(
+            attempt: attempt.number,
+            status: refusal.policy.isRate ? 429 : 412,
+            now: Self.uptime(),
+            breakers: self.runtime.breakers,
+            random: &self.loop.ids
+        )
+        guard let next else { return self.refuse(refusal) }
+        self.countRefusal(refusal)
+        self.run(next)
+    }
+
     private func admitAfterLease(
-        _ route: Route,
+        _ checkpoint: PolicyCheckpoint,
         subject: PolicySubject,
         leases: [PolicyBook.LeaseRequest],
         worstCase: (tokens: Double, cost: Double?),
@@ -74,63 +146,74 @@ extension GatewayHandler {
         }
         let book = self.runtime.snapshot.policies
         let now = Int(Date().timeIntervalSince1970)
-        switch book.admit(subject, tokens: worstCase.tokens, costCents: worstCase.cost, now: now) {
+        let onTarget = checkpoint.isAttempt
+        switch book.admit(subject, onTarget: onTarget, tokens: worstCase.tokens, costCents: worstCase.cost, now: now) {
         case .admitted(let ticket):
-            self.request!.policyTicket = ticket
-            self.startRoute(route)
+            self.admitted(ticket, at: checkpoint)
         case .refused(let refusal):
-            self.refuse(refusal)
+            self.refused(refusal, at: checkpoint)
         case .needsLease:
             // The store granted all that was asked, and requests admitted meanwhile took it: lease again (a few
             // times). Otherwise the limit has no room left for this request.
             if case .success(true) = outcome, leasesTaken < Self.maxLeaseRounds {
-                self.admitUnderPolicies(route, leasesTaken: leasesTaken)
+                self.admit(at: checkpoint, leasesTaken: leasesTaken)
             } else if let refusal = book.refusal(
                 after: leases,
                 tokens: worstCase.tokens,
                 costCents: worstCase.cost,
                 now: now
             ) {
-                self.refuse(refusal)
+                self.refused(refusal, at: checkpoint)
             } else {
-                self.admitUnderPolicies(route, leasesTaken: leasesTaken)
+                self.admit(at: checkpoint, leasesTaken: leasesTaken)
             }
         }
     }
 
-    /// What the limits see of the request: its key, tenant, provider or virtual key, model and metadata.
-    private func policySubject(_ route: Route) -> PolicySubject {
-        let target = route.firstTarget
+    /// What the limits see of the request: its key, tenant, provider or virtual key (at an attempt: its target's),
+    /// model and metadata.
+    private func policySubject(_ checkpoint: PolicyCheckpoint) -> PolicySubject {
         var metadata: [String: String] = [:]
         for (key, value) in self.request!.metadata {
             metadata[key] = value.string ?? value.jsonText
         }
-        return PolicySubject(
+        var subject = PolicySubject(
             apiKey: self.request!.grant?.id,
             workspace: Self.localTenant,
             organisation: Self.localTenant,
-            virtualKey: target?.credential ?? self.request!.portkey.virtualKey,
-            provider: target?.provider,
             model: self.request!.model,
             metadata: metadata
         )
+        if case .attempt(_, let target) = checkpoint {
+            subject.virtualKey = target.credential ?? self.request!.portkey.virtualKey
+            subject.provider = target.provider
+        }
+        return subject
     }
 
-    /// The request's worst case in tokens, and in cents when the first target's price is known.
-    private func worstCase(_ route: Route) -> (tokens: Double, cost: Double?) {
+    /// The request's worst case in tokens, and in cents when prices are known: at the request, priced at the
+    /// dearest of its targets (a fallback may end on any); at an attempt, at its target's price.
+    private func worstCase(_ checkpoint: PolicyCheckpoint) -> (tokens: Double, cost: Double?) {
+        // An upload streamed through has no body to estimate and no output limit: it counts as a request, and is
+        // charged what its answer reports.
         let body = self.request!.source?.body ?? ByteBuffer()
-        let answers = self.request!.endpoint != .embeddings
+        let answers = self.request!.source != nil && self.request!.endpoint != .embeddings
         let worst = body.withUnsafeReadableBytes {
             WorstCase(body: $0, defaultOutput: Self.defaultOutputTokens, answers: answers)
         }
-        let target = route.firstTarget
         var usage = TokenUsage()
         usage.promptTokens = worst.promptTokens
         usage.completionTokens = worst.outputTokens
-        let price = target.flatMap {
-            self.runtime.price(provider: $0.provider, kind: $0.kind, model: self.request!.model ?? "")
+        let targets: [RouteTarget]
+        switch checkpoint {
+        case .request(.target(let target)), .attempt(_, let target): targets = [target]
+        case .request(.plan(let plan)): targets = plan.leaves.map(\.target)
         }
-        return (Double(worst.tokens), price.map { $0.cost(of: usage) })
+        let model = self.request!.model ?? ""
+        let costs = targets.compactMap {
+            self.runtime.price(provider: $0.provider, kind: $0.kind, model: model)?.cost(of: usage)
+        }
+        return (Double(worst.tokens), costs.max())
     }
 
     /// How many times one request asks the store for a slice before it is refused.
@@ -156,7 +239,9 @@ extension GatewayHandler {
             case .requests: "requests"
             }
         self.request!.refusedBy = policy.id
-        self.runtime.metrics.policyRefusals(policy: policy.id, reason: policy.isRate ? "rate" : "usage").increment()
+        self.countRefusal(refusal)
+        // An upload refused before its body arrived: the rest is not read, so the connection closes.
+        if !self.request!.requestEnded { self.request!.keepAlive = false }
         if case .window(let window) = policy.period {
             let retry = max(1, refusal.resetIn ?? window.seconds)
             let error = GatewayError(
@@ -202,6 +287,11 @@ extension GatewayHandler {
         self.send(status: .preconditionFailed, contentType: "application/json", body: body)
     }
 
+    private func countRefusal(_ refusal: PolicyBook.Refusal) {
+        let policy = refusal.policy
+        self.runtime.metrics.policyRefusals(policy: policy.id, reason: policy.isRate ? "rate" : "usage").increment()
+    }
+
     private static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.4f", value)
     }
@@ -214,16 +304,6 @@ extension RateWindow.Unit {
         case .rpm: "minute"
         case .rph: "hour"
         case .rpd: "day"
-        }
-    }
-}
-
-extension Route {
-    /// The target a request starts with: the route's own, or its plan's first (the limits it is counted under).
-    var firstTarget: RouteTarget? {
-        switch self {
-        case .target(let target): target
-        case .plan(let plan): plan.leaves.first?.target
         }
     }
 }

@@ -114,11 +114,12 @@ extension GatewayHandler {
         guard let endpoint = self.request?.endpoint else { return }
         do {
             var routing = RoutingRequest(endpoint: endpoint, model: nil, headers: self.routingHeaders)
-            switch try self.route(&routing) {
-            case .target(let target):
-                self.startExchange(.target(target))
-            case .plan(let plan):
-                self.startPlan(plan)
+            let route = try self.route(&routing)
+            // Its body arrives meanwhile, held until the upstream connection is ready (or the policies decide).
+            if self.runtime.snapshot.policies.isActive.load(ordering: .relaxed) {
+                self.admitUnderPolicies(route)
+            } else {
+                self.startRoute(route)
             }
         } catch {
             self.request!.mode = .local(.error(error))

@@ -14,9 +14,22 @@ final class PolicyBook: Sendable {
         let value: String
     }
 
-    /// One request's reservations, settled when it ends.
+    /// A worst case reserved under one entity's limit.
+    typealias Hold = (key: EntityKey, measure: LimitPolicy.Measure, amount: Double)
+
+    /// One request's reservations, settled when it ends: those of the limits on the request itself, and those of
+    /// the limits on the target of its current attempt (its virtual key or provider), which change with it.
     struct Ticket: Sendable {
-        var holds: [(key: EntityKey, measure: LimitPolicy.Measure, amount: Double)] = []
+        var holds: [Hold] = []
+        /// The target `targetHolds` were reserved for.
+        var target: Target?
+        var targetHolds: [Hold] = []
+    }
+
+    /// What target-scoped limits see of a target.
+    struct Target: Hashable, Sendable {
+        let credential: String?
+        let provider: String
     }
 
     /// A slice to ask the store for.
@@ -57,7 +70,10 @@ final class PolicyBook: Sendable {
     }
 
     private struct State {
+        /// Limits checked once per request.
         var policies: [LimitPolicy] = []
+        /// Limits that look at the target, checked for each attempt (``PolicyScope/dependsOnTarget``).
+        var targetPolicies: [LimitPolicy] = []
         var entries: [EntityKey: Entry] = [:]
         /// Entries of policies that went away, whose slices are still to be given back.
         var retired: [EntityKey: Entry] = [:]
@@ -66,6 +82,8 @@ final class PolicyBook: Sendable {
     private let state = Mutex(State())
     /// Whether any limit is defined: checked (one atomic load) before anything else is done for a request.
     let isActive = Atomic<Bool>(false)
+    /// Whether any limit looks at the target: checked before each attempt of an admitted request.
+    let checksTargets = Atomic<Bool>(false)
     /// This process among the replicas sharing the store.
     let replica: String
     /// A slice is at least this part of the limit (fewer trips to the store), and at least the request's worst case.
@@ -82,7 +100,8 @@ final class PolicyBook: Sendable {
     /// amount changed keeps its share (its slice is judged against the new limit at the next lease).
     func replace(policies: [LimitPolicy]) {
         self.state.withLock { state in
-            state.policies = policies
+            state.policies = policies.filter { !$0.scope.dependsOnTarget }
+            state.targetPolicies = policies.filter(\.scope.dependsOnTarget)
             let ids = Set(policies.map(\.id))
             for (key, entry) in state.entries where !ids.contains(key.policy) {
                 state.retired[key] = entry
@@ -96,20 +115,25 @@ final class PolicyBook: Sendable {
                 state.entries[key] = entry
             }
         }
+        self.checksTargets.store(policies.contains(where: \.scope.dependsOnTarget), ordering: .releasing)
         self.isActive.store(!policies.isEmpty, ordering: .releasing)
     }
 
-    /// Whether any limit needs to know the request's worst case in tokens or cost (otherwise only requests count).
-    var needsWorstCase: Bool { self.state.withLock { $0.policies.contains { $0.measure != .requests } } }
-
-    /// Reserves `worstCase` (tokens and cents) for `subject` under every limit that applies, or says what to
-    /// lease first, or which limit refuses it. Nothing stays reserved unless the answer is `admitted`.
-    func admit(_ subject: PolicySubject, tokens: Double, costCents: Double?, now: Int) -> Admission {
+    /// Reserves `worstCase` (tokens and cents) for `subject` under every limit that applies — the limits on the
+    /// request, or with `onTarget` the limits on the target of an attempt — or says what to lease first, or which
+    /// limit refuses it. Nothing stays reserved unless the answer is `admitted` (whose ticket has the holds).
+    func admit(
+        _ subject: PolicySubject,
+        onTarget: Bool = false,
+        tokens: Double,
+        costCents: Double?,
+        now: Int
+    ) -> Admission {
         self.state.withLock { state in
             var ticket = Ticket()
             var leases: [LeaseRequest] = []
             var refusal: Refusal?
-            for policy in state.policies {
+            for policy in onTarget ? state.targetPolicies : state.policies {
                 guard let value = policy.scope.entity(for: subject) else { continue }
                 let key = EntityKey(policy: policy.id, value: value)
                 let amount = policy.measure.amount(tokens: tokens, costCents: costCents)
@@ -176,13 +200,27 @@ final class PolicyBook: Sendable {
         }
     }
 
+    /// Gives reservations back unused (an attempt's, when the next one goes to another target).
+    func release(_ holds: [Hold]) {
+        guard !holds.isEmpty else { return }
+        self.state.withLock { state in
+            for hold in holds {
+                if state.entries[hold.key] != nil {
+                    state.entries[hold.key]!.share.release(hold.amount)
+                } else {
+                    state.retired[hold.key]?.share.release(hold.amount)
+                }
+            }
+        }
+    }
+
     /// A request ended: its reservations become what it used (`usage` as the provider reported it, or what a cut
     /// stream used so far; nothing when it never reached a provider).
     func settle(_ ticket: Ticket, usage: TokenUsage, costCents: Double?) {
-        guard !ticket.holds.isEmpty else { return }
+        guard !ticket.holds.isEmpty || !ticket.targetHolds.isEmpty else { return }
         var alerts: [(LimitPolicy, String, Double)] = []
         self.state.withLock { state in
-            for hold in ticket.holds {
+            for hold in ticket.holds + ticket.targetHolds {
                 let used = hold.measure.amount(tokens: Double(usage.totalTokens), costCents: costCents)
                 guard var entry = state.entries[hold.key] ?? state.retired[hold.key] else { continue }
                 entry.share.settle(hold.amount, used: used)

@@ -39,6 +39,7 @@ final class CircuitBreakers: Sendable, CircuitBreakerView {
         switch outcome {
         case .connectFailure, .timeout: failure = true
         case .response(let status, _): failure = settings.isFailure(status: status)
+        case .refused: return
         }
         let now = self.clock.nowMs()
         let phase = self.states.withLockedValue { states -> CircuitBreakerState.Phase? in
