@@ -96,6 +96,10 @@ public final class SQLStore: Store {
         let pool = EventLoopGroupConnectionPool(
             source: PostgresConnectionSource(sqlConfiguration: configuration),
             maxConnectionsPerEventLoop: 4,
+            // Writes to one row queue behind its lock while holding their connections, and the store's thread
+            // yields to the event loops: under a saturated CPU, 20 writes to one config took over 10 s (the
+            // default wait for a connection) in the test suite.
+            requestTimeout: .seconds(30),
             logger: logger,
             on: group
         )
