@@ -110,6 +110,7 @@ let package = Package(
                 .target(name: "SwitchboardCore"),
                 .target(name: "SwitchboardStore"),
                 .target(name: "SwitchboardControlPlane"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -29,6 +29,8 @@ public struct RouteTarget: Sendable {
     public var mapsRequestModel = false
     /// The stored provider or virtual key it came from (its limits apply to it).
     public var credential: String?
+    /// Its answers are cached (a config's `cache`).
+    public var cache: CacheSettings?
 
     public init(
         provider: String,

@@ -19,6 +19,10 @@ public struct PortkeyHeaders: Sendable {
     public var debug: String?
     /// More header names to mask in the log, comma-separated.
     public var sensitiveHeaders: String?
+    /// Cached answers are kept apart per namespace.
+    public var cacheNamespace: String?
+    /// `true`: the cache is not read, and the answer replaces what it held.
+    public var cacheForceRefresh: String?
 
     public init() {}
 
@@ -49,6 +53,8 @@ public struct PortkeyHeaders: Sendable {
         if suffix.equalsIgnoringCase("metadata") { return \.metadata }
         if suffix.equalsIgnoringCase("debug") { return \.debug }
         if suffix.equalsIgnoringCase("sensitive-headers") { return \.sensitiveHeaders }
+        if suffix.equalsIgnoringCase("cache-namespace") { return \.cacheNamespace }
+        if suffix.equalsIgnoringCase("cache-force-refresh") { return \.cacheForceRefresh }
         return nil
     }
 

@@ -138,6 +138,21 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// The value with every object's members in key order, so that equal JSON compares equal whatever the key
+    /// order and whitespace it was written with (the response cache's keys).
+    public var canonical: JSONValue {
+        switch self {
+        case .array(let items): .array(items.map(\.canonical))
+        case .object(let members):
+            .object(
+                members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map {
+                    ($0.key, $0.value.canonical)
+                }
+            )
+        case .null, .bool, .number, .string: self
+        }
+    }
+
     /// Compact JSON text.
     public var jsonText: String {
         var out = ""

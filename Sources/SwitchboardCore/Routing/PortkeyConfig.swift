@@ -1,8 +1,8 @@
 /// A Portkey config (spec/portkey.md B1): the routing fields, validated, as one node of a recursive tree.
 ///
 /// Parsed from the `x-portkey-config` header, from `configs:` in the config file, and later from the store.
-/// Fields that do not concern routing are accepted and ignored (`cache`), or rejected with a clear message
-/// when ignoring them would be unsafe (guardrails and hooks).
+/// Fields that do not concern routing are accepted and ignored (`strict_open_ai_compliance`), or rejected with a
+/// clear message when ignoring them would be unsafe (guardrails and hooks).
 public struct PortkeyConfig: Sendable, Equatable {
     public enum Mode: String, Sendable, Equatable, CaseIterable {
         case single, loadbalance, fallback, conditional
@@ -38,6 +38,8 @@ public struct PortkeyConfig: Sendable, Equatable {
     public var requestTimeoutMs: Int?
     public var forwardHeaders: [String]?
     public var circuitBreaker: CircuitBreakerSettings?
+    /// The response cache for the targets under this node (a child's replaces its parent's).
+    public var cache: CacheSettings?
 
     public init() {}
 
@@ -48,6 +50,7 @@ public struct PortkeyConfig: Sendable, Equatable {
             && lhs.overrideParams.map(JSONValue.object) == rhs.overrideParams.map(JSONValue.object)
             && lhs.retry == rhs.retry && lhs.requestTimeoutMs == rhs.requestTimeoutMs
             && lhs.forwardHeaders == rhs.forwardHeaders && lhs.circuitBreaker == rhs.circuitBreaker
+            && lhs.cache == rhs.cache
     }
 }
 
@@ -91,7 +94,7 @@ public struct ConfigValidationError: Error, Sendable, Equatable {
 extension PortkeyConfig {
     /// Keys that are accepted without effect (documented in docs/routing.md).
     static let ignoredKeys: Set<String> = [
-        "cache", "on_status_codes", "strict_open_ai_compliance", "metadata", "id", "fetch_integrated_models",
+        "on_status_codes", "strict_open_ai_compliance", "metadata", "id", "fetch_integrated_models",
     ]
     /// Keys whose feature Switchboard does not have yet; ignoring them would silently drop a safety check.
     static let unsupportedKeys: Set<String> = [
@@ -185,6 +188,12 @@ extension PortkeyConfig {
                     }
                     config.forwardHeaders = names
                 case "cb_config": config.circuitBreaker = self.circuitBreaker(value, path: at)
+                case "cache":
+                    switch CacheSettings.parse(value) {
+                    case .success(let settings): config.cache = settings
+                    case .failure(let problem):
+                        self.fail(problem.field.isEmpty ? at : "\(at).\(problem.field)", problem.message)
+                    }
                 case _ where PortkeyConfig.unsupportedKeys.contains(key):
                     self.fail(at, "'\(key)' is not supported by Switchboard yet; remove it from the config")
                 case _ where PortkeyConfig.ignoredKeys.contains(key):

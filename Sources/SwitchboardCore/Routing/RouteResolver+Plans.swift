@@ -87,6 +87,7 @@ extension RouteResolver {
         var customHost: String?
         var forwardHeaders: [String]?
         var breaker: CircuitBreakerSettings?
+        var cache: CacheSettings?
     }
 
     func node(
@@ -108,6 +109,7 @@ extension RouteResolver {
         inherited.customHost = config.customHost ?? parent.customHost
         inherited.forwardHeaders = config.forwardHeaders ?? parent.forwardHeaders
         inherited.breaker = config.circuitBreaker ?? parent.breaker
+        inherited.cache = config.cache ?? parent.cache
         guard let strategy = config.strategy else {
             return .leaf(try self.leaf(config, path: path, inherited: inherited, request: request))
         }
@@ -165,6 +167,7 @@ extension RouteResolver {
         target.overrides = inherited.overrides.map { (key: $0.key, json: Array($0.value.jsonText.utf8)) }
         target.requestTimeoutMs = try request.requestTimeoutMs() ?? inherited.requestTimeoutMs
         target.forwardHeaders = try request.forwardHeaderList() ?? inherited.forwardHeaders ?? []
+        target.cache = inherited.cache
         target.optionIndex = path
         try self.check(target, for: request)
         return PlanLeaf(
