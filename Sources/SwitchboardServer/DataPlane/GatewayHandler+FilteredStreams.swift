@@ -36,6 +36,9 @@ extension GatewayHandler {
 
     func collectRelayed(_ events: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
         guard !events.isEmpty else { return }
+        if self.request!.accounting.stages.cacheCapture != nil {
+            self.request!.accounting.stages.cacheCapture!.append(events)
+        }
         if self.request!.accounting.relayed == nil {
             // Room in front for the chunk-size line, so framing the events as a chunk copies nothing.
             var buffer = context.channel.allocator.buffer(capacity: max(events.count, 2048) + Self.chunkFraming)

@@ -68,6 +68,15 @@ extension GatewayHandler: UpstreamResponseDelegate {
             }
         }
         if translated { self.writeTranslatedHeaders(&out) }
+        if self.request!.cache != nil {
+            let contentType =
+                translated
+                ? self.translatedContentType
+                : bytes.withUnsafeReadableBytes { raw in
+                    head.fields.valueBytes(of: "content-type", in: raw).map { String(decoding: $0, as: UTF8.self) }
+                } ?? "application/json"
+            self.startCacheCapture(status: head.status, contentType: contentType, eventStream: eventStream)
+        }
         self.writeGatewayHeaders(&out)
         out.writeStaticString("\r\n")
         context.write(self.wrapOutboundOut(out), promise: nil)
@@ -210,6 +219,7 @@ extension GatewayHandler {
         if let ticket = request.policyTicket {
             self.runtime.snapshot.policies.settle(ticket, usage: usage, costCents: cost)
         }
+        if complete, request.cache != nil { self.storeInCache(request, usage: usage, costCents: cost) }
         let upstream = accounting.attemptSentAt.map { now - $0 }
         self.loop.metrics.record(
             RequestMeasurement(

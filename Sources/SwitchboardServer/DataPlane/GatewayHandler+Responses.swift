@@ -98,7 +98,11 @@ extension GatewayHandler {
         if let target = self.request!.exchange.target {
             HTTPWire.writeHeader(&buffer, "x-portkey-provider", target.provider)
             HTTPWire.writeHeader(&buffer, "x-portkey-last-used-option-index", target.optionIndex)
-            if let count = self.request!.exchange.plan?.retryAttemptCount, count != 0 {
+            if let cache = self.request!.cache {
+                let count = self.request!.exchange.plan?.retryAttemptCount ?? 0
+                HTTPWire.writeHeader(&buffer, "x-portkey-retry-attempt-count", String(count))
+                HTTPWire.writeHeader(&buffer, "x-portkey-cache-status", cache.status.rawValue)
+            } else if let count = self.request!.exchange.plan?.retryAttemptCount, count != 0 {
                 HTTPWire.writeHeader(&buffer, "x-portkey-retry-attempt-count", String(count))
                 buffer.writeStaticString("x-portkey-cache-status: DISABLED\r\n")
             } else {

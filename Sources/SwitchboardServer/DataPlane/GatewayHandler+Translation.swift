@@ -29,10 +29,14 @@ extension GatewayHandler {
 
     /// The headers of a translated body: its type, and chunked framing when the client speaks HTTP/1.1.
     func writeTranslatedHeaders(_ out: inout ByteBuffer) {
-        let status = self.request!.accounting.stages.translator?.body
-        let contentType = status == .stream ? "text/event-stream; charset=utf-8" : "application/json"
-        HTTPWire.writeHeader(&out, "content-type", contentType)
+        HTTPWire.writeHeader(&out, "content-type", self.translatedContentType)
         if self.request!.accounting.stages.reframes { out.writeStaticString("transfer-encoding: chunked\r\n") }
+    }
+
+    /// The type of a translated body.
+    var translatedContentType: String {
+        self.request!.accounting.stages.translator?.body == .stream
+            ? "text/event-stream; charset=utf-8" : "application/json"
     }
 
     /// A piece of a translated body: what the translator makes of it is collected and written when the read ends.

@@ -45,6 +45,8 @@ final class GatewayRequest {
     var policyTicket: PolicyBook.Ticket?
     /// The limit that refused it.
     var refusedBy: String?
+    /// What the response cache did for it, when its target's config caches.
+    var cache: CacheUse?
     /// The inspected JSON body each attempt is prepared from.
     var source: AttemptSource?
     /// The body read in no protocol's shape, when a target of the route speaks another protocol than the client.

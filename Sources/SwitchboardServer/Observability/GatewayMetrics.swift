@@ -11,6 +11,7 @@ public final class GatewayMetrics: Sendable {
     let upstreamConnectionsReused: Counter
     let streamsInFlight: Gauge
     let cacheHits: Counter
+    let cacheMisses: Counter
     let requestLogWritten: Counter
     let requestLogLost: Counter
     let requestLogQueued: Gauge
@@ -35,6 +36,7 @@ public final class GatewayMetrics: Sendable {
         self.streamsInFlight = self.registry.gauge(.streamsInFlight)
         self.requestLogQueued = self.registry.gauge(.requestLogQueued)
         self.cacheHits = self.registry.counter(.cacheHits)
+        self.cacheMisses = self.registry.counter(.cacheMisses)
         self.requestLogWritten = self.registry.counter(.requestLogWritten)
         self.requestLogLost = self.registry.counter(.requestLogLost)
         self.headReadTimeouts = self.registry.counter(.headReadTimeouts)

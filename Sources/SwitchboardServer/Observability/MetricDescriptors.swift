@@ -71,7 +71,7 @@ struct MetricDescriptor: Sendable {
     static let cacheHits = Self(
         kind: .counter,
         name: "cache_hits",
-        help: "Responses served from the gateway's cache (there is no response cache yet: always 0)."
+        help: "Requests answered from the response cache."
     )
 
     // MARK: Upstreams and strategies
@@ -129,6 +129,11 @@ struct MetricDescriptor: Sendable {
         kind: .counter,
         name: "client_head_timeouts",
         help: "Client connections answered 408 and closed because a request head was not completed in time."
+    )
+    static let cacheMisses = Self(
+        kind: .counter,
+        name: "cache_misses",
+        help: "Requests to a caching target that the cache could not answer (MISS or REFRESH)."
     )
     static let policyRefusals = Self(
         kind: .counter,

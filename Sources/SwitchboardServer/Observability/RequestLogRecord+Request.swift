@@ -35,6 +35,7 @@ extension RequestLogRecord {
         self.retryCount = request.exchange.plan?.retryAttemptCount ?? 0
         self.preset = request.preset
         self.refusedBy = request.refusedBy
+        if let cache = request.cache { self.cacheStatus = cache.status.rawValue }
         self.apiKeyID = request.grant?.id
         self.optionIndex = request.exchange.target?.optionIndex
         let headers = request.portkey

@@ -27,6 +27,8 @@ public final class GatewayRuntime: Sendable {
     let listensOnLoopback: Bool
     /// Request log records on their way to the store; `nil` without a store or with `log.requests: false`.
     let requestLog: RequestLogQueue?
+    /// Answers kept for identical requests (docs/cache.md).
+    let responseCache = ResponseCache(maxBytes: 64 << 20)
     /// A key with every scope that is never stored (`SWITCHBOARD_ADMIN_KEY`): how a container that listens
     /// beyond loopback gets its first request in.
     let adminKeyHash: String?

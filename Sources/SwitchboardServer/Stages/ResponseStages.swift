@@ -17,6 +17,8 @@ struct ResponseStages {
     var reframes = false
     /// The response body kept for the log, when bodies are logged.
     var keptBody: [UInt8]?
+    /// The answer as the client gets it, kept for the response cache.
+    var cacheCapture: CacheCapture?
 
     static let maxLoggedBody = 256 * 1024
 
@@ -48,6 +50,8 @@ struct ResponseStages {
     /// A piece of the body's payload, before it is relayed.
     mutating func payload(_ bytes: UnsafeRawBufferPointer) {
         self.usage?.consume(bytes)
+        // Filtered or translated, the client gets other bytes: those are kept where they are collected.
+        if self.cacheCapture != nil, !self.filters { self.cacheCapture!.append(bytes) }
         if self.keptBody != nil {
             let room = Self.maxLoggedBody - self.keptBody!.count
             if room > 0 { self.keptBody!.append(contentsOf: bytes.prefix(room)) }
