@@ -18,6 +18,11 @@ public protocol ControlPlaneHost: Sendable {
     func reportPolicyUsage() async
     /// A policy's usage was reset in the store (for one entity `valueKey`, or all).
     func policyUsageReset(policy: String, valueKey: String?)
+    /// The response cache's entries of `namespace` (or all) were deleted from the store: this process's memory
+    /// drops them too.
+    func cacheCleared(namespace: String?)
+    /// This process's in-memory response cache.
+    func cacheMemoryStats() -> CacheMemoryStats
     /// What `model` of `provider` costs (the registry's price, else the config's or the bundled one).
     func price(provider: String, model: String) -> ModelPrice?
 }

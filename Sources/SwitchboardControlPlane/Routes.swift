@@ -46,7 +46,18 @@ extension RouteTable {
                 .get("/v1/analytics/graphs/errors/rate", AnalyticsAPI.errorRate),
                 .get("/v1/analytics/graphs/errors/status-codes", AnalyticsAPI.statusCodes),
                 .get("/v1/analytics/graphs/cache/hit-rate", AnalyticsAPI.cacheHitRate),
+                .get("/v1/analytics/graphs/cache/latency", AnalyticsAPI.cacheLatency),
                 .get("/v1/analytics/summary/cache", AnalyticsAPI.cacheSummary),
+            ]
+        ),
+        RouteGroup(
+            name: "control-plane",
+            prefixes: ["/v1/cache"],
+            style: .portkey,
+            docs: "docs/cache.md",
+            routes: [
+                .get("/v1/cache", CacheAPI.stats),
+                .delete("/v1/cache", CacheAPI.delete),
             ]
         ),
         RouteGroup(

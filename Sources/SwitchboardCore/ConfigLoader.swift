@@ -49,11 +49,12 @@ public struct ConfigLoader {
             if root == nil { self.issue(nil, "", "the file is empty; it needs at least a 'providers' section") }
             return nil
         }
-        let sections = ["server", "log", "providers", "default_route", "configs", "routing", "pricing"]
+        let sections = ["server", "log", "cache", "providers", "default_route", "configs", "routing", "pricing"]
         for (key, value) in self.pairs(top, "", allowed: sections) {
             switch key {
             case "server": self.readServer(value, into: &config.server)
             case "log": self.readLog(value, into: &config.log)
+            case "cache": self.readCache(value, into: &config.cache)
             case "providers": config.providers = self.readProviders(value)
             case "default_route": config.defaultRoute = self.readDefaultRoute(value)
             case "configs": config.configs = self.readConfigs(value)
@@ -143,6 +144,17 @@ public struct ConfigLoader {
                 }
             } else {
                 log.accessLog = self.bool(value, "log.access_log") ?? log.accessLog
+            }
+        }
+    }
+
+    private mutating func readCache(_ node: Node, into cache: inout CacheStoreSettings) {
+        guard let map = self.mapping(node, "cache") else { return }
+        for (key, value) in self.pairs(map, "cache", allowed: ["max_bytes", "shared"]) {
+            if key == "max_bytes" {
+                cache.maxBytes = self.int(value, "cache.max_bytes", in: 1 << 16...1 << 40) ?? cache.maxBytes
+            } else {
+                cache.shared = self.bool(value, "cache.shared") ?? cache.shared
             }
         }
     }

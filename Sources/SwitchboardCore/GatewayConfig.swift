@@ -2,6 +2,7 @@
 public struct GatewayConfig: Sendable {
     public var server = ServerSettings()
     public var log = LogSettings()
+    public var cache = CacheStoreSettings()
     /// In file order; slugs are unique.
     public var providers: [ProviderConfig] = []
     public var defaultRoute: DefaultRoute?
@@ -100,6 +101,16 @@ public struct LogSettings: Sendable {
     /// Whether request logs keep request and response bodies (`x-portkey-debug: false` turns it off per
     /// request).
     public var bodies = false
+
+    public init() {}
+}
+
+/// The response cache's room (docs/cache.md); which answers are cached is a Portkey config's `cache`.
+public struct CacheStoreSettings: Sendable {
+    /// The most the entries in each process's memory take.
+    public var maxBytes = 64 << 20
+    /// Entries are also written to the store (when there is one): shared by replicas, kept over restarts.
+    public var shared = true
 
     public init() {}
 }

@@ -110,10 +110,26 @@ enum Migrations {
                 "ALTER TABLE api_keys ADD COLUMN limits TEXT NOT NULL DEFAULT '{}'",
                 "ALTER TABLE request_logs ADD COLUMN refused_by TEXT",
             ]
+        case 9:
+            // The response cache (issue 22): entries shared by replicas and kept over restarts, and what a hit
+            // saved, in the request log.
+            let real = backend == .sqlite ? "REAL" : "DOUBLE PRECISION"
+            let bytes = backend == .sqlite ? "BLOB" : "BYTEA"
+            return [
+                """
+                CREATE TABLE cache_entries (key TEXT PRIMARY KEY, namespace TEXT NOT NULL, status INTEGER NOT NULL,
+                  content_type TEXT NOT NULL, event_stream INTEGER NOT NULL, body \(bytes) NOT NULL,
+                  prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cost_cents \(real),
+                  stored_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX cache_entries_expiry ON cache_entries (expires_at)",
+                "CREATE INDEX cache_entries_namespace ON cache_entries (namespace)",
+                "ALTER TABLE request_logs ADD COLUMN cache_saved_cents \(real)",
+            ]
         default:
             return []
         }
     }
 
-    static let latest = 8
+    static let latest = 9
 }

@@ -12,7 +12,7 @@ extension SQLStore {
         duration_ms, first_byte_ms, upstream_ms, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
         reasoning_tokens, usage_source, cost_cents, stream, complete, retry_count, config, preset, virtual_key,
         api_key_id, option_index, metadata, request_headers, request_body, response_body, cache_status, response_bytes,
-        refused_by
+        refused_by, cache_saved_cents
         """
 
     public func insertRequestLogs(_ records: [RequestLogRecord]) async throws {
@@ -154,6 +154,7 @@ extension SQLStore {
         body(.text(r.cacheStatus))
         body(.int(r.responseBytes))
         body(.text(r.refusedBy))
+        body(.real(r.cacheSavedCents))
     }
 
     private static func logRecord(_ row: any SQLRow) throws -> RequestLogRecord {
@@ -196,6 +197,7 @@ extension SQLStore {
         record.cacheStatus = try row.decode(column: "cache_status", as: String.self)
         record.responseBytes = try row.decode(column: "response_bytes", as: Int.self)
         record.refusedBy = try row.decode(column: "refused_by", as: String?.self)
+        record.cacheSavedCents = try row.decode(column: "cache_saved_cents", as: Double?.self)
         return record
     }
 
@@ -275,7 +277,9 @@ extension SQLStore {
             SELECT SUBSTR(created_at, 1, \(unsafeRaw: String(width))) AS bucket, COUNT(*) AS requests,
               SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
               COALESCE(SUM(cost_cents), 0) AS cost, SUM(prompt_tokens + completion_tokens) AS tokens,
-              SUM(duration_ms) AS duration, SUM(CASE WHEN cache_status = 'HIT' THEN 1 ELSE 0 END) AS hits
+              SUM(duration_ms) AS duration, SUM(CASE WHEN cache_status = 'HIT' THEN 1 ELSE 0 END) AS hits,
+              SUM(CASE WHEN cache_status = 'HIT' THEN duration_ms ELSE 0 END) AS hit_duration,
+              COALESCE(SUM(cache_saved_cents), 0) AS saved
             FROM request_logs
             """ + Self.whereClause(filter) + " GROUP BY bucket ORDER BY bucket"
         ).all().map { row in
@@ -286,7 +290,9 @@ extension SQLStore {
                 costCents: try row.decode(column: "cost", as: Double.self),
                 tokens: try row.decode(column: "tokens", as: Int.self),
                 durationMsSum: try row.decode(column: "duration", as: Double.self),
-                cacheHits: try row.decode(column: "hits", as: Int.self)
+                cacheHits: try row.decode(column: "hits", as: Int.self),
+                cacheHitDurationMsSum: try row.decode(column: "hit_duration", as: Double.self),
+                cacheSavedCents: try row.decode(column: "saved", as: Double.self)
             )
         }
     }

@@ -119,6 +119,19 @@ public protocol Store: Sendable {
     /// What `replica` used and gives back; renews its slices.
     func settlePolicyUsage(_ settlements: [PolicySettlement], replica: String, now: Int64) async throws
 
+    /// Keeps a response cache entry (replacing one with the same key).
+    func storeCacheEntry(_ entry: StoredCacheEntry) async throws
+    /// The cache entry for `key`, if it is fresh at `now` (seconds since the epoch).
+    func cacheEntry(key: String, now: Int64) async throws -> StoredCacheEntry?
+    /// Removes the cache entries of `namespace` (`""`: stored without one), or all; returns how many.
+    @discardableResult
+    func deleteCacheEntries(namespace: String?) async throws -> Int
+    /// Removes the cache entries expired at `now`; returns how many.
+    @discardableResult
+    func purgeCacheEntries(now: Int64) async throws -> Int
+    /// How many cache entries the store holds, and their bodies' bytes.
+    func cacheEntryStats() async throws -> (entries: Int, bytes: Int)
+
     /// A number that grows with every write, for replicas to notice changes cheaply.
     func changeMark() async throws -> Int64
     func close() async

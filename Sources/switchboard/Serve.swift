@@ -131,6 +131,7 @@ struct Serve: AsyncParsableCommand {
         services.append(GatewayServer(runtime: runtime, group: group))
         if let watcher = runtime.storeWatcher() { services.append(watcher) }
         if let reporter = runtime.policyReporter() { services.append(reporter) }
+        services.append(runtime.cachePurger())
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) },

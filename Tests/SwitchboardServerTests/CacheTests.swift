@@ -1,6 +1,8 @@
 import Foundation
 import NIOHTTP1
+import NIOPosix
 import SwitchboardMock
+import SwitchboardStore
 import SwitchboardTestSupport
 import Testing
 
@@ -8,7 +10,7 @@ import Testing
 
 /// The response cache through real HTTP (docs/cache.md): hits, misses, refresh, namespaces, streams replayed,
 /// and what is never cached.
-@Suite struct CacheTests {
+@Suite(.serialized) struct CacheTests {
     static let caching = #"{"provider":"mock","cache":{"mode":"simple","max_age":600}}"#
 
     static func chat(
@@ -107,6 +109,113 @@ import Testing
             #expect(response.status == 400)
             #expect(response.text.contains("cache.max_age"))
             #expect(fixture.mock.recorder.requestCount == 0)
+        }
+    }
+
+    // MARK: The store
+
+    /// Two gateways on one store: an answer one of them stored is a hit on the other, which never calls its
+    /// provider; a gateway started later (a restart) finds it too.
+    @Test(arguments: TestStores.available)
+    func replicasShareEntriesThroughTheStore(kind: TestStores.Kind) async throws {
+        let location = try await TestStores.location(kind, group: MultiThreadedEventLoopGroup.singleton)
+        let stored = try await GatewayFixture.with(store: location) { first in
+            let miss = try await Self.chat(first, content: "shared")
+            #expect(miss.header("x-portkey-cache-status") == "MISS")
+            // Written behind the answer.
+            let written = await fulfilled {
+                while (try? await first.store!.cacheEntryStats().entries) != 1 {
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                return true
+            }
+            #expect(written)
+            return miss.text
+        }
+        try await GatewayFixture.with(store: location) { second in
+            let hit = try await Self.chat(second, content: "shared")
+            #expect(hit.header("x-portkey-cache-status") == "HIT")
+            #expect(hit.text == stored)
+            #expect(second.mock.recorder.requestCount == 0)
+            // Now in this replica's memory too.
+            let stats = try await second.client.request("/v1/cache", method: .GET)
+            #expect(stats.status == 200, "\(stats.text)")
+            #expect((stats.json["memory"] as? [String: Any])?["entries"] as? Int == 1)
+            #expect((stats.json["store"] as? [String: Any])?["entries"] as? Int == 1)
+        }
+    }
+
+    /// A hit is logged as HIT with its tokens as cached, cost 0 and the cost it saved; it is not charged under a
+    /// tokens budget.
+    @Test func aHitCostsNothingAndIsNotChargedToABudget() async throws {
+        try await GatewayFixture.with(yaml: AccountingTests.yaml, storeKind: .sqlite) { fixture in
+            let policy = try await fixture.client.request(
+                "/v1/policies/usage-limits",
+                body:
+                    #"{"name":"all","conditions":[{"key":"workspace_id","value":"*"}],"group_by":[{"key":"workspace_id"}],"type":"tokens","credit_limit":100000}"#
+            )
+            #expect(policy.status == 200, "\(policy.text)")
+            let first = try await Self.chat(fixture)
+            #expect(first.header("x-portkey-cache-status") == "MISS")
+            let used = (first.json["usage"] as? [String: Any])?["total_tokens"] as? Int ?? 0
+            for _ in 0..<3 { #expect(try await Self.chat(fixture).header("x-portkey-cache-status") == "HIT") }
+            let queued = await fulfilled { await fixture.runtime.requestLogQueued(atLeast: 4) }
+            #expect(queued)
+            let charged = fixture.runtime.snapshot.policies.usageByEntity().map(\.used).reduce(0, +)
+            #expect(charged == Double(used))
+            await fixture.runtime.flushRequestLog()
+            let (records, _) = try await fixture.store!.listRequestLogs(
+                filter: RequestLogFilter(),
+                limit: 10,
+                offset: 0
+            )
+            let hits = records.filter { $0.cacheStatus == "HIT" }
+            #expect(hits.count == 3)
+            let miss = try #require(records.first { $0.cacheStatus == "MISS" })
+            for hit in hits {
+                #expect(hit.costCents == 0)
+                #expect(hit.cacheSavedCents == miss.costCents)
+                #expect(hit.usageSource == "cache")
+                #expect(hit.promptTokens + hit.completionTokens == used)
+                #expect(hit.cachedTokens == hit.promptTokens)
+            }
+            #expect((miss.costCents ?? 0) > 0)
+            let metrics = try await fixture.client.request("/metrics", method: .GET)
+            #expect(metrics.text.contains("switchboard_cache_saved_cents_total"))
+            let range = "time_of_generation_min=2020-01-01T00:00:00Z&time_of_generation_max=2100-01-01T00:00:00Z"
+            let summary = try await fixture.client.request("/v1/analytics/summary/cache?\(range)", method: .GET)
+            #expect(summary.text.contains(#""hits":3"#), "\(summary.text)")
+            #expect(summary.text.contains(#""total_requests":4"#), "\(summary.text)")
+            let rate = try await fixture.client.request("/v1/analytics/graphs/cache/hit-rate?\(range)", method: .GET)
+            let points = rate.json["data_points"] as? [[String: Any]] ?? []
+            let savings = points.last?["cumulative_simple_cache_savings"] as? Int ?? -1
+            #expect(savings == Int((3 * (miss.costCents ?? 0)).rounded()), "\(rate.text)")
+            let latency = try await fixture.client.request("/v1/analytics/graphs/cache/latency?\(range)", method: .GET)
+            #expect(latency.status == 200, "\(latency.text)")
+            #expect((latency.json["data_points"] as? [[String: Any]])?.first?["avg"] is Int)
+        }
+    }
+
+    @Test func deletingANamespaceEmptiesItAlone() async throws {
+        try await GatewayFixture.with(storeKind: .sqlite) { fixture in
+            _ = try await Self.chat(fixture)
+            _ = try await Self.chat(fixture, headers: [("x-portkey-cache-namespace", "team-b")])
+            let written = await fulfilled {
+                while (try? await fixture.store!.cacheEntryStats().entries) != 2 {
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                return true
+            }
+            #expect(written)
+            let deleted = try await fixture.client.request("/v1/cache?namespace=team-b", method: .DELETE)
+            #expect(deleted.status == 200, "\(deleted.text)")
+            #expect(deleted.json["deleted"] as? Int == 1)
+            let teamB = try await Self.chat(fixture, headers: [("x-portkey-cache-namespace", "team-b")])
+            #expect(teamB.header("x-portkey-cache-status") == "MISS")
+            #expect(try await Self.chat(fixture).header("x-portkey-cache-status") == "HIT")
+            let all = try await fixture.client.request("/v1/cache", method: .DELETE)
+            #expect(all.status == 200)
+            #expect(try await Self.chat(fixture).header("x-portkey-cache-status") == "MISS")
         }
     }
 }

@@ -15,12 +15,18 @@ import Testing
         )!
     }
 
-    static func entry(_ body: String, at now: Int = 1_000, maxAge: Int = 60) -> ResponseCache.Entry {
+    static func entry(
+        _ body: String,
+        at now: Int = 1_000,
+        maxAge: Int = 60,
+        namespace: String = ""
+    ) -> ResponseCache.Entry {
         ResponseCache.Entry(
             status: 200,
             contentType: "application/json",
             body: ByteBuffer(string: body),
             eventStream: false,
+            namespace: namespace,
             storedAt: now,
             expiresAt: now + maxAge,
             promptTokens: 3,
@@ -68,6 +74,17 @@ import Testing
         // An answer larger than a quarter of the bound is not kept.
         cache.store(Self.key(#"{"big":1}"#), Self.entry(String(repeating: "y", count: 400)))
         #expect(cache.lookup(Self.key(#"{"big":1}"#), now: 1_000) == nil)
+    }
+
+    @Test func aNamespaceIsEmptiedAlone() {
+        let cache = ResponseCache(maxBytes: 1 << 20)
+        cache.store(Self.key(#"{"a":1}"#), Self.entry("plain"))
+        cache.store(Self.key(#"{"a":1}"#, namespace: "b"), Self.entry("team b", namespace: "b"))
+        cache.remove(namespace: "b")
+        #expect(cache.lookup(Self.key(#"{"a":1}"#, namespace: "b"), now: 1_000) == nil)
+        #expect(cache.lookup(Self.key(#"{"a":1}"#), now: 1_000) != nil)
+        cache.remove(namespace: nil)
+        #expect(cache.stats.entries == 0 && cache.stats.bytes == 0)
     }
 
     @Test func replacingAnEntryKeepsTheCountsExact() {

@@ -98,16 +98,35 @@ struct AnalyticsAPI: ControlPlaneAPI {
         let buckets = try await self.buckets(request)
         let hits = buckets.reduce(0) { $0 + $1.cacheHits }
         let requests = buckets.reduce(0) { $0 + $1.requests }
+        var saved = 0.0
         return .json(
             AnalyticsGraph(
                 summary: CacheHits(total: hits, rate: Self.whole(Self.mean(100 * Double(hits), requests))),
                 data_points: buckets.map {
-                    Self.point(
+                    saved += $0.cacheSavedCents
+                    return Self.point(
                         $0.bucket,
                         CachePoint(
                             simple_hits: $0.cacheHits,
-                            rate: Self.whole(Self.mean(100 * Double($0.cacheHits), $0.requests))
+                            rate: Self.whole(Self.mean(100 * Double($0.cacheHits), $0.requests)),
+                            cumulative_simple_cache_savings: Self.whole(saved)
                         )
+                    )
+                }
+            )
+        )
+    }
+
+    /// `graphs/cache/latency`: the mean duration of the cache hits per bucket.
+    func cacheLatency(_ request: APIRequest) async throws -> ControlPlane.Response {
+        let buckets = try await self.buckets(request)
+        return .json(
+            AnalyticsGraph(
+                summary: EmptyObject(),
+                data_points: buckets.map {
+                    Self.point(
+                        $0.bucket,
+                        CacheLatencyPoint(avg: Self.whole(Self.mean($0.cacheHitDurationMsSum, $0.cacheHits)))
                     )
                 }
             )
@@ -117,13 +136,20 @@ struct AnalyticsAPI: ControlPlaneAPI {
     func cacheSummary(_ request: APIRequest) async throws -> ControlPlane.Response {
         let buckets = try await self.buckets(request)
         let requests = buckets.reduce(0) { $0 + $1.requests }
-        let duration = buckets.reduce(0) { $0 + $1.durationMsSum }
+        let hits = buckets.reduce(0) { $0 + $1.cacheHits }
+        let hitDuration = buckets.reduce(0) { $0 + $1.cacheHitDurationMsSum }
+        let otherDuration = buckets.reduce(0) { $0 + $1.durationMsSum } - hitDuration
+        let hitMean = Self.mean(hitDuration, hits)
+        let otherMean = Self.mean(otherDuration, requests - hits)
+        // How much faster a hit is than a request that was not one, in percent (0 without both kinds).
+        let speedup = hits > 0 && requests > hits && otherMean > 0 ? 100 * (1 - hitMean / otherMean) : 0
         return .json(
             CacheSummary(
                 summary: .init(
-                    hits: buckets.reduce(0) { $0 + $1.cacheHits },
-                    avg_latency: Self.whole(Self.mean(duration, requests)),
-                    total_requests: requests
+                    hits: hits,
+                    avg_latency: Self.whole(hitMean),
+                    total_requests: requests,
+                    cache_speedup: Self.whole(speedup)
                 )
             )
         )

@@ -64,6 +64,11 @@ struct CachePoint: Encodable {
     var cumulative_semantic_cache_savings = 0
 }
 
+/// A `graphs/cache/latency` point: the mean duration of the bucket's cache hits, in ms.
+struct CacheLatencyPoint: Encodable {
+    var avg: Int
+}
+
 /// `summary/cache`: `{summary:{hits, avg_latency, total_requests, cache_speedup}, object: "analytics-summary"}`.
 struct CacheSummary: Encodable {
     struct Summary: Encodable {

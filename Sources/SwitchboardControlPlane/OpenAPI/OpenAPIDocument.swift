@@ -64,7 +64,7 @@ enum OpenAPIDocument {
         let own = Self.ownSchemas(route.method, path)
         if let body = own.body { members.append(("requestBody", Self.jsonContent(body, required: true))) }
         var responses: [(key: String, value: JSONValue)] = [("default", error)]
-        if route.method == "DELETE" {
+        if route.method == "DELETE", own.response == nil {
             responses.append(("204", .object([("description", .string("Deleted"))])))
         } else {
             let success = Self.jsonContent(own.response ?? .object([("type", .string("object"))]), required: nil)
@@ -113,6 +113,8 @@ enum OpenAPIDocument {
         case ("GET", "/api/v0/models/{id}"): return (nil, reference("RegistryModelEnvelope"))
         case ("PUT", "/api/v0/models/{id}"): return (reference("RegistryModelBody"), reference("RegistryModelEnvelope"))
         case ("GET", "/v1/logs"): return (nil, reference("LogList"))
+        case ("GET", "/v1/cache"): return (nil, reference("CacheStats"))
+        case ("DELETE", "/v1/cache"): return (nil, reference("CacheDeleted"))
         case ("GET", "/openapi.json"):
             return (nil, .object([("type", .string("object")), ("description", .string("This document."))]))
         default: return (nil, nil)

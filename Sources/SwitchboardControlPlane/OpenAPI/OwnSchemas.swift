@@ -35,6 +35,29 @@ enum OwnSchemas {
               }
             }
           },
+          "Switchboard.CacheStats": {
+            "type": "object", "required": ["object", "memory", "store"],
+            "properties": {
+              "object": {"const": "cache"},
+              "memory": {
+                "type": "object", "required": ["entries", "bytes", "max_bytes", "evictions"],
+                "properties": {
+                  "entries": {"type": "integer"}, "bytes": {"type": "integer"}, "max_bytes": {"type": "integer"},
+                  "evictions": {"type": "integer"}
+                }
+              },
+              "store": {
+                "type": "object", "required": ["entries", "bytes"],
+                "properties": {"entries": {"type": "integer"}, "bytes": {"type": "integer"}}
+              }
+            }
+          },
+          "Switchboard.CacheDeleted": {
+            "type": "object", "required": ["object", "deleted"],
+            "properties": {
+              "object": {"const": "cache"}, "namespace": {"type": ["string", "null"]}, "deleted": {"type": "integer"}
+            }
+          },
           "Switchboard.RegistryModelBody": {
             "type": "object", "required": ["provider", "model"], "additionalProperties": false,
             "properties": {

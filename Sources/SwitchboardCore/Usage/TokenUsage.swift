@@ -8,6 +8,9 @@ public struct TokenUsage: Sendable, Equatable {
         case estimated
         /// No answer to count (an error, or nothing relayed).
         case unavailable
+        /// Answered from the gateway's response cache: the stored answer's counts, all of them cached; nothing
+        /// was used now, so nothing is charged.
+        case cache
     }
 
     public var promptTokens = 0

@@ -10,8 +10,11 @@ struct CacheUse {
     }
 
     let key: CacheKey
+    let namespace: String
     let maxAgeSeconds: Int
     var status: Status
+    /// The entry that answered, on a hit: the log reports its tokens as cached and its cost as saved.
+    var answer: ResponseCache.Entry?
 }
 
 /// The relayed answer's payload, kept for the cache up to a bound (beyond it, the answer is not stored).

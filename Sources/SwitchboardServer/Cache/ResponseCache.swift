@@ -12,6 +12,8 @@ final class ResponseCache: Sendable {
         /// The body's payload, without transfer framing: the JSON, or the stream's events.
         let body: ByteBuffer
         let eventStream: Bool
+        /// `x-portkey-cache-namespace`, or empty.
+        let namespace: String
         /// Seconds since the epoch.
         let storedAt: Int
         let expiresAt: Int
@@ -114,10 +116,11 @@ final class ResponseCache: Sendable {
         }
     }
 
-    /// Drops every entry.
-    func removeAll() {
+    /// Drops the entries of `namespace` (`""`: stored without one), or every entry.
+    func remove(namespace: String?) {
         self.state.withLock { state in
-            state = State()
+            let keys = state.slots.filter { namespace == nil || $0.value.entry.namespace == namespace }.map(\.key)
+            for key in keys { state.remove(key) }
         }
     }
 

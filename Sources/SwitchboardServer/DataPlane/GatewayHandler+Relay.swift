@@ -211,13 +211,18 @@ extension GatewayHandler {
         var usage = TokenUsage()
         if let scanner = accounting.stages.usage { usage = scanner.result(requestBytes: accounting.requestBytes) }
         var cost: Double?
-        if usage.source != .unavailable, let target = request.exchange.target,
+        if let answer = request.cache?.answer {
+            usage = TokenUsage(cachedAnswer: answer)
+            cost = 0
+        } else if usage.source != .unavailable, let target = request.exchange.target,
             let price = self.runtime.price(provider: target.provider, kind: target.kind, model: request.model ?? "")
         {
             cost = price.cost(of: usage)
         }
         if let ticket = request.policyTicket {
-            self.runtime.snapshot.policies.settle(ticket, usage: usage, costCents: cost)
+            // A cache hit used nothing: only what it reserved is given back.
+            let used = usage.source == .cache ? TokenUsage() : usage
+            self.runtime.snapshot.policies.settle(ticket, usage: used, costCents: cost)
         }
         if complete, request.cache != nil { self.storeInCache(request, usage: usage, costCents: cost) }
         let upstream = accounting.attemptSentAt.map { now - $0 }

@@ -12,6 +12,7 @@ public final class GatewayMetrics: Sendable {
     let streamsInFlight: Gauge
     let cacheHits: Counter
     let cacheMisses: Counter
+    let cacheSavedCents: Counter
     let requestLogWritten: Counter
     let requestLogLost: Counter
     let requestLogQueued: Gauge
@@ -37,6 +38,7 @@ public final class GatewayMetrics: Sendable {
         self.requestLogQueued = self.registry.gauge(.requestLogQueued)
         self.cacheHits = self.registry.counter(.cacheHits)
         self.cacheMisses = self.registry.counter(.cacheMisses)
+        self.cacheSavedCents = self.registry.counter(.cacheSavedCents)
         self.requestLogWritten = self.registry.counter(.requestLogWritten)
         self.requestLogLost = self.registry.counter(.requestLogLost)
         self.headReadTimeouts = self.registry.counter(.headReadTimeouts)

@@ -105,6 +105,11 @@ final class LoopMetrics {
                 self.models[modelKey] = made
                 return made
             }()
+        if m.usage.source == .cache {
+            // A cache hit used no tokens: what its answer carried counts as cached only.
+            handles.cached.increment(by: Int64(m.usage.totalTokens))
+            return
+        }
         handles.prompt.increment(by: Int64(m.usage.promptTokens))
         handles.completion.increment(by: Int64(m.usage.completionTokens))
         if m.usage.cachedTokens > 0 { handles.cached.increment(by: Int64(m.usage.cachedTokens)) }

@@ -130,6 +130,11 @@ struct MetricDescriptor: Sendable {
         name: "client_head_timeouts",
         help: "Client connections answered 408 and closed because a request head was not completed in time."
     )
+    static let cacheSavedCents = Self(
+        kind: .counter,
+        name: "cache_saved_cents",
+        help: "What the answers served from the response cache cost when they were made, in US cents."
+    )
     static let cacheMisses = Self(
         kind: .counter,
         name: "cache_misses",

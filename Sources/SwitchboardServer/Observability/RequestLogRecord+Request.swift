@@ -35,7 +35,10 @@ extension RequestLogRecord {
         self.retryCount = request.exchange.plan?.retryAttemptCount ?? 0
         self.preset = request.preset
         self.refusedBy = request.refusedBy
-        if let cache = request.cache { self.cacheStatus = cache.status.rawValue }
+        if let cache = request.cache {
+            self.cacheStatus = cache.status.rawValue
+            self.cacheSavedCents = cache.answer?.costCents
+        }
         self.apiKeyID = request.grant?.id
         self.optionIndex = request.exchange.target?.optionIndex
         let headers = request.portkey

@@ -8,6 +8,7 @@ struct ControlPlaneLink: ControlPlaneHost {
     let config: GatewayConfig
     let store: any Store
     let snapshot: StoreSnapshot
+    let cache: ResponseCache
     let logger: Logger
 
     var vault: CredentialVault { self.snapshot.vault }
@@ -18,6 +19,20 @@ struct ControlPlaneLink: ControlPlaneHost {
 
     func reportPolicyUsage() async {
         await PolicyLeases(book: self.snapshot.policies, store: self.store).report(idleFor: 5, logger: self.logger)
+    }
+
+    func cacheCleared(namespace: String?) {
+        self.cache.remove(namespace: namespace)
+    }
+
+    func cacheMemoryStats() -> CacheMemoryStats {
+        let stats = self.cache.stats
+        return CacheMemoryStats(
+            entries: stats.entries,
+            bytes: stats.bytes,
+            maxBytes: self.cache.maxBytes,
+            evictions: stats.evictions
+        )
     }
 
     func policyUsageReset(policy: String, valueKey: String?) {

@@ -28,7 +28,7 @@ public final class GatewayRuntime: Sendable {
     /// Request log records on their way to the store; `nil` without a store or with `log.requests: false`.
     let requestLog: RequestLogQueue?
     /// Answers kept for identical requests (docs/cache.md).
-    let responseCache = ResponseCache(maxBytes: 64 << 20)
+    let responseCache: ResponseCache
     /// A key with every scope that is never stored (`SWITCHBOARD_ADMIN_KEY`): how a container that listens
     /// beyond loopback gets its first request in.
     let adminKeyHash: String?
@@ -44,6 +44,8 @@ public final class GatewayRuntime: Sendable {
     ) {
         self.adminKeyHash = adminKey.flatMap { $0.isEmpty ? nil : APIKeys.hash($0) }
         self.config = config
+        let responseCache = ResponseCache(maxBytes: config.cache.maxBytes)
+        self.responseCache = responseCache
         var resolver = RouteResolver(config: config)
         let configs = StoreSnapshot(
             vault: vault,
@@ -58,7 +60,13 @@ public final class GatewayRuntime: Sendable {
         self.store = store
         self.snapshot = configs
         self.controlPlane = store.map { store in
-            let host = ControlPlaneLink(config: config, store: store, snapshot: configs, logger: logger)
+            let host = ControlPlaneLink(
+                config: config,
+                store: store,
+                snapshot: configs,
+                cache: responseCache,
+                logger: logger
+            )
             return ControlPlane(store: store, host: host, logger: logger)
         }
         self.listensOnLoopback =
@@ -80,6 +88,16 @@ public final class GatewayRuntime: Sendable {
     /// The service that keeps the configs in step with a store other replicas write to.
     public func storeWatcher(interval: Duration = .seconds(1)) -> (any Service)? {
         self.store.map { StoreWatcher(store: $0, snapshot: self.snapshot, interval: interval, logger: self.logger) }
+    }
+
+    /// The service that drops expired response cache entries.
+    public func cachePurger(interval: Duration = .seconds(60)) -> any Service {
+        CachePurger(
+            cache: self.responseCache,
+            store: self.config.cache.shared ? self.store : nil,
+            interval: interval,
+            logger: self.logger
+        )
     }
 
     /// The service that reports policy usage to the store and renews this replica's slices.

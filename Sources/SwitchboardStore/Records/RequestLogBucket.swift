@@ -8,4 +8,8 @@ public struct RequestLogBucket: Sendable, Equatable {
     public var tokens: Int
     public var durationMsSum: Double
     public var cacheHits: Int
+    /// The summed durations of the cache hits.
+    public var cacheHitDurationMsSum: Double = 0
+    /// What the cache hits' answers cost when they were made.
+    public var cacheSavedCents: Double = 0
 }

@@ -48,6 +48,8 @@ public struct RequestLogRecord: Sendable, Equatable {
     /// The policy that refused the request (`usage_limits:<id>`, `rate_limits:<id>`, or an API key's or virtual
     /// key's own limit), when one did.
     public var refusedBy: String?
+    /// What a request answered from the response cache would have cost (its stored answer's cost), in cents.
+    public var cacheSavedCents: Double?
 
     public init(
         id: String,
