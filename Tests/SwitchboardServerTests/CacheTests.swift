@@ -84,6 +84,23 @@ import Testing
         }
     }
 
+    /// A stream the upstream cut is relayed as cut and never stored: the same request later goes upstream.
+    @Test func aCutStreamIsNotStored() async throws {
+        try await GatewayFixture.with(storeKind: .sqlite) { fixture in
+            let cut = try await Self.chat(fixture, stream: true, headers: [("x-mock-reset-after", "3")])
+            #expect(cut.status == 200)
+            #expect(!cut.complete)
+            #expect(cut.header("x-portkey-cache-status") == "MISS")
+            let queued = await fulfilled { await fixture.runtime.requestLogQueued(atLeast: 1) }
+            #expect(queued)
+            let whole = try await Self.chat(fixture, stream: true)
+            #expect(whole.header("x-portkey-cache-status") == "MISS")
+            #expect(whole.complete)
+            #expect(try await Self.chat(fixture, stream: true).header("x-portkey-cache-status") == "HIT")
+            #expect(fixture.mock.recorder.requestCount == 2)
+        }
+    }
+
     @Test func errorsAndUnloggedRequestsAreNotCached() async throws {
         try await GatewayFixture.with { fixture in
             for _ in 0..<2 {

@@ -4,10 +4,12 @@ to the gateway's process while a fixed number of keep-alive requests of one kind
 includes everything the process does meanwhile (the request log's writer, timers), so it is the whole cost of a
 request. This VM has no hardware counters; a uprobe needs none. Needs root and `perf` (linux-perf).
 
-  benchmarks/load/mallocs.py --bin DIR [--baseline-bin DIR] [--requests 20000] [--with-policies]
+  benchmarks/load/mallocs.py --bin DIR [--baseline-bin DIR] [--requests 20000] [--with-policies] [--with-cache]
 
 --with-policies adds this build once more with a per-user token budget and a per-user rate limit that every
 request falls under (docs/policies.md); every gateway then gets the same `x-portkey-metadata` header.
+--with-cache adds this build once more with every request answered from the response cache (docs/cache.md: an
+inline config with `cache`; the first request of each kind is the miss).
 """
 import argparse
 import http.client
@@ -19,8 +21,10 @@ import sys
 import tempfile
 import time
 
-MOCK_PORT, GATEWAY_PORT, BASELINE_PORT, POLICED_PORT = 18391, 18394, 18395, 18396
+MOCK_PORT, GATEWAY_PORT, BASELINE_PORT, POLICED_PORT, CACHED_PORT = 18391, 18394, 18395, 18396, 18397
 HEADERS = {"Content-Type": "application/json"}
+# Headers only one gateway gets, by port.
+EXTRA_HEADERS = {CACHED_PORT: {"x-portkey-config": json.dumps({"provider": "mock", "cache": {"mode": "simple"}})}}
 POLICIES = [
     ("/v1/policies/usage-limits", {"name": "bench", "conditions": [{"key": "metadata.user_id", "value": "*"}],
                                    "group_by": [{"key": "metadata.user_id"}], "type": "tokens",
@@ -62,7 +66,8 @@ def send(port, body, count):
     payload = json.dumps(body)
     try:
         for _ in range(count):
-            connection.request("POST", "/v1/chat/completions", body=payload, headers=HEADERS)
+            connection.request("POST", "/v1/chat/completions", body=payload,
+                               headers={**HEADERS, **EXTRA_HEADERS.get(port, {})})
             response = connection.getresponse()
             response.read()
             if response.status != 200:
@@ -99,6 +104,7 @@ def main():
     parser.add_argument("--requests", type=int, default=20000, help="small requests per measurement")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--with-policies", action="store_true", help="this build again, every request policed")
+    parser.add_argument("--with-cache", action="store_true", help="this build again, every request a cache hit")
     args = parser.parse_args()
     if args.with_policies:
         HEADERS["x-portkey-metadata"] = json.dumps({"user_id": "u1"})
@@ -114,6 +120,8 @@ def main():
             gateways.append((args.baseline_label, args.baseline_bin, BASELINE_PORT))
         if args.with_policies:
             gateways.append(("this build, policed", args.bin, POLICED_PORT))
+        if args.with_cache:
+            gateways.append(("this build, cache hits", args.bin, CACHED_PORT))
         pids = {}
         for label, binary, port in gateways:
             config = os.path.join(folder, f"{port}.yaml")

@@ -54,6 +54,8 @@ struct LogItem: Encodable {
         @Nullable var api_key_id: String? = nil
         /// The limit that refused the request before any upstream call (docs/policies.md).
         @Nullable var refused_by: String? = nil
+        /// What a cache hit's answer cost when it was made, in cents (docs/cache.md).
+        @Nullable var cache_saved_cents: Double? = nil
         var metadataKeys: [String]
         var metadataValues: [JSONValue]
         @Nullable var time_to_first_byte: Double? = nil
@@ -65,7 +67,8 @@ struct LogItem: Encodable {
             case reasoning_units, usage_source, cost, cost_currency, response_status_code, response_time
             case is_success, cache_status, stream_mode, complete, response_bytes, retry_success_count, trace_id
             case span_id, parent_span_id, span_name, mode, virtual_key, config, preset, prompt_slug
-            case last_used_option_index, api_key_id, refused_by, time_to_first_byte, upstream_response_time
+            case last_used_option_index, api_key_id, refused_by, cache_saved_cents, time_to_first_byte
+            case upstream_response_time
             case gateway_processing_time
             case metadataKeys = "metadata.key"
             case metadataValues = "metadata.value"
@@ -131,6 +134,7 @@ struct LogItem: Encodable {
             last_used_option_index: r.optionIndex.map(Self.lastIndex),
             api_key_id: r.apiKeyID,
             refused_by: r.refusedBy,
+            cache_saved_cents: r.cacheSavedCents,
             metadataKeys: metadata.map(\.key),
             metadataValues: metadata.map(\.value),
             time_to_first_byte: r.firstByteMs,

@@ -14,6 +14,7 @@ struct CachePurger: Service {
     func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: self.interval)
+            if Task.isCancelled || Task.isShuttingDownGracefully { return }
             await self.purge()
         }
     }
