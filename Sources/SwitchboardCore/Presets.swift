@@ -8,6 +8,11 @@ public struct Preset: Sendable {
     /// The version's config (`model`, `models`, `provider`, `temperature`, `tools` …).
     public var config: [(key: String, value: JSONValue)]
 
+    /// `cache_enabled`, when the version sets it.
+    public var cacheEnabled: Bool? { self.config.first { $0.key == "cache_enabled" }?.value.bool }
+    /// `cache_ttl_seconds`, when the version sets it.
+    public var cacheTTLSeconds: Int? { self.config.first { $0.key == "cache_ttl_seconds" }?.value.int }
+
     public init(
         id: String,
         slug: String,
@@ -94,6 +99,9 @@ public enum PresetApplication {
             case "models":
                 presetModels = value.array
                 if present[key] == nil { result.append((key, Array(value.jsonText.utf8))) }
+            case "cache_enabled", "cache_ttl_seconds":
+                // The gateway's cache settings (OpenRouterCacheControls), not body fields.
+                continue
             case "tools":
                 if present[key] == nil {
                     result.append((key, Array(value.jsonText.utf8)))

@@ -117,7 +117,8 @@ enum Migrations {
             let bytes = backend == .sqlite ? "BLOB" : "BYTEA"
             return [
                 """
-                CREATE TABLE cache_entries (key TEXT PRIMARY KEY, namespace TEXT NOT NULL, status INTEGER NOT NULL,
+                CREATE TABLE cache_entries (key TEXT PRIMARY KEY, namespace TEXT NOT NULL, source_id TEXT NOT NULL,
+                  status INTEGER NOT NULL,
                   content_type TEXT NOT NULL, event_stream INTEGER NOT NULL, body \(bytes) NOT NULL,
                   prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cost_cents \(real),
                   stored_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)

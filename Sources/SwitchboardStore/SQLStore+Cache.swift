@@ -7,12 +7,14 @@ extension SQLStore {
     public func storeCacheEntry(_ entry: StoredCacheEntry) async throws {
         try await self.database.raw(
             """
-            INSERT INTO cache_entries (key, namespace, status, content_type, event_stream, body, prompt_tokens,
+            INSERT INTO cache_entries (key, namespace, source_id, status, content_type, event_stream, body, prompt_tokens,
               completion_tokens, cost_cents, stored_at, expires_at)
-            VALUES (\(bind: entry.key), \(bind: entry.namespace), \(bind: entry.status), \(bind: entry.contentType),
+            VALUES (\(bind: entry.key), \(bind: entry.namespace), \(bind: entry.sourceID), \(bind: entry.status),
+              \(bind: entry.contentType),
               \(bind: entry.eventStream ? 1 : 0), \(bind: entry.body), \(bind: entry.promptTokens),
               \(bind: entry.completionTokens), \(bind: entry.costCents), \(bind: entry.storedAt), \(bind: entry.expiresAt))
-            ON CONFLICT (key) DO UPDATE SET namespace = excluded.namespace, status = excluded.status,
+            ON CONFLICT (key) DO UPDATE SET namespace = excluded.namespace, source_id = excluded.source_id,
+              status = excluded.status,
               content_type = excluded.content_type, event_stream = excluded.event_stream, body = excluded.body,
               prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
               cost_cents = excluded.cost_cents, stored_at = excluded.stored_at, expires_at = excluded.expires_at
@@ -30,6 +32,7 @@ extension SQLStore {
         return StoredCacheEntry(
             key: try row.decode(column: "key", as: String.self),
             namespace: try row.decode(column: "namespace", as: String.self),
+            sourceID: try row.decode(column: "source_id", as: String.self),
             status: try row.decode(column: "status", as: Int.self),
             contentType: try row.decode(column: "content_type", as: String.self),
             eventStream: try row.decode(column: "event_stream", as: Int.self) != 0,

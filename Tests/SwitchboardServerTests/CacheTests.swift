@@ -235,4 +235,63 @@ import Testing
             #expect(try await Self.chat(fixture).header("x-portkey-cache-status") == "MISS")
         }
     }
+
+    // MARK: OpenRouter's controls
+
+    /// `X-OpenRouter-Cache: true` caches through the same cache, with OpenRouter's response headers; a preset's
+    /// `cache_enabled` turns it on (and `false` off, whatever the header says), and is never sent upstream.
+    @Test func openRoutersCacheControlsMapOntoTheSameCache() async throws {
+        try await GatewayFixture.with(storeKind: .sqlite) { fixture in
+            let on = [("x-openrouter-cache", "true"), ("x-openrouter-cache-ttl", "120")]
+            let first = try await Self.chat(fixture, content: "or", config: nil, headers: on)
+            #expect(first.header("x-openrouter-cache-status") == "MISS")
+            #expect(first.header("x-openrouter-cache-ttl") == "120")
+            let second = try await Self.chat(fixture, content: "or", config: nil, headers: on)
+            #expect(second.header("x-openrouter-cache-status") == "HIT")
+            #expect(second.header("x-portkey-cache-status") == "HIT")
+            #expect(second.header("x-openrouter-cache-source-id") == first.header("x-request-id"))
+            #expect(Int(second.header("x-openrouter-cache-age") ?? "") != nil)
+            #expect(second.text == first.text)
+            // Clear: upstream again, stored again.
+            let cleared = try await Self.chat(
+                fixture,
+                content: "or",
+                config: nil,
+                headers: on + [("x-openrouter-cache-clear", "true")]
+            )
+            #expect(cleared.header("x-openrouter-cache-status") == "MISS")
+            #expect(fixture.mock.recorder.requestCount == 2)
+            // Without the header, nothing is cached.
+            #expect(try await Self.chat(fixture, content: "or", config: nil).header("x-openrouter-cache-status") == nil)
+            let bad = try await Self.chat(
+                fixture,
+                content: "or",
+                config: nil,
+                headers: [("x-openrouter-cache-ttl", "0")]
+            )
+            #expect(bad.status == 400)
+            #expect(bad.text.contains("X-OpenRouter-Cache-TTL"))
+
+            // A preset with cache_enabled: cached without a header; the setting is not a body field.
+            let preset = try await fixture.client.request(
+                "/api/v1/presets/cached/chat/completions",
+                body:
+                    #"{"model":"mock-1","cache_enabled":true,"cache_ttl_seconds":90,"messages":[{"role":"user","content":"p"}]}"#
+            )
+            #expect(preset.status == 200, "\(preset.text)")
+            func viaPreset(_ headers: [(String, String)] = []) async throws -> TestResponse {
+                try await fixture.client.request(
+                    "/v1/chat/completions",
+                    headers: headers,
+                    body: #"{"model":"@preset/cached","messages":[{"role":"user","content":"from a preset"}]}"#
+                )
+            }
+            let presetMiss = try await viaPreset()
+            #expect(presetMiss.status == 200, "\(presetMiss.text)")
+            #expect(presetMiss.header("x-openrouter-cache-ttl") == "90")
+            #expect(fixture.mock.recorder.requests.last?.bodyString.contains("cache_enabled") == false)
+            #expect(try await viaPreset().header("x-openrouter-cache-status") == "HIT")
+            #expect(try await viaPreset([("x-openrouter-cache", "false")]).header("x-openrouter-cache-status") == nil)
+        }
+    }
 }

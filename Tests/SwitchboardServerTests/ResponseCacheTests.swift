@@ -27,6 +27,7 @@ import Testing
             body: ByteBuffer(string: body),
             eventStream: false,
             namespace: namespace,
+            sourceID: "req-1",
             storedAt: now,
             expiresAt: now + maxAge,
             promptTokens: 3,

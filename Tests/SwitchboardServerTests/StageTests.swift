@@ -174,7 +174,7 @@ import Testing
 
     @Test func theStagesRunInTheirOrder() {
         let names = RequestStages.all.map { String(describing: type(of: $0)) }
-        #expect(names == ["AuthStage", "PresetStage", "ModelRewriteStage", "UsageOptionStage"])
+        #expect(names == ["AuthStage", "PresetStage", "CacheControlStage", "ModelRewriteStage", "UsageOptionStage"])
     }
 
     // MARK: - Response stages

@@ -1,6 +1,7 @@
 /// The `x-portkey-*` request headers the gateway acts on, read in one pass over the head when a request starts:
 /// routing (config, provider, virtual key, custom host, timeout, forwarded headers), tracing and the request
-/// log (trace, span, metadata, debug). Only headers that are present become strings; the first of each name wins.
+/// log (trace, span, metadata, debug), the cache; and OpenRouter's cache controls (`x-openrouter-cache*`). Only
+/// headers that are present become strings; the first of each name wins.
 public struct PortkeyHeaders: Sendable {
     public var config: String?
     public var provider: String?
@@ -23,6 +24,10 @@ public struct PortkeyHeaders: Sendable {
     public var cacheNamespace: String?
     /// `true`: the cache is not read, and the answer replaces what it held.
     public var cacheForceRefresh: String?
+    /// `X-OpenRouter-Cache`, `X-OpenRouter-Cache-TTL`, `X-OpenRouter-Cache-Clear`.
+    public var openRouterCache: String?
+    public var openRouterCacheTTL: String?
+    public var openRouterCacheClear: String?
 
     public init() {}
 
@@ -30,12 +35,27 @@ public struct PortkeyHeaders: Sendable {
     public init(head raw: UnsafeRawBufferPointer, headers: [HeaderSpan]) {
         for span in headers {
             let name = UnsafeRawBufferPointer(rebasing: raw[span.name])
-            guard name.count > 10, name.hasPrefixIgnoringCase("x-portkey-") else { continue }
-            let suffix = UnsafeRawBufferPointer(rebasing: name[10...])
-            guard let field = Self.field(suffix) else { continue }
+            guard name.count > 10, name.first == UInt8(ascii: "x") || name.first == UInt8(ascii: "X") else { continue }
+            let field: WritableKeyPath<PortkeyHeaders, String?>
+            if name.hasPrefixIgnoringCase("x-portkey-") {
+                guard let known = Self.field(UnsafeRawBufferPointer(rebasing: name[10...])) else { continue }
+                field = known
+            } else if name.count >= 18, name.hasPrefixIgnoringCase("x-openrouter-cache") {
+                guard let known = Self.openRouterField(UnsafeRawBufferPointer(rebasing: name[18...])) else { continue }
+                field = known
+            } else {
+                continue
+            }
             guard self[keyPath: field] == nil else { continue }
             self[keyPath: field] = String(decoding: UnsafeRawBufferPointer(rebasing: raw[span.value]), as: UTF8.self)
         }
+    }
+
+    private static func openRouterField(_ suffix: UnsafeRawBufferPointer) -> WritableKeyPath<PortkeyHeaders, String?>? {
+        if suffix.isEmpty { return \.openRouterCache }
+        if suffix.equalsIgnoringCase("-ttl") { return \.openRouterCacheTTL }
+        if suffix.equalsIgnoringCase("-clear") { return \.openRouterCacheClear }
+        return nil
     }
 
     private static func field(_ suffix: UnsafeRawBufferPointer) -> WritableKeyPath<PortkeyHeaders, String?>? {

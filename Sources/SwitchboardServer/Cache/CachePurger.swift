@@ -12,10 +12,13 @@ struct CachePurger: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: self.interval)
-            if Task.isCancelled || Task.isShuttingDownGracefully { return }
-            await self.purge()
+        // A shutdown ends the wait at once (a minute's sleep would hold the process up).
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.interval)
+                if Task.isCancelled { return }
+                await self.purge()
+            }
         }
     }
 

@@ -13,6 +13,8 @@ struct CacheUse {
     let namespace: String
     let maxAgeSeconds: Int
     var status: Status
+    /// Asked for by OpenRouter's controls: the answer says so in OpenRouter's headers too.
+    let openRouter: Bool
     /// The entry that answered, on a hit: the log reports its tokens as cached and its cost as saved.
     var answer: ResponseCache.Entry?
 }

@@ -23,6 +23,7 @@ extension ResponseCache.Entry {
             body: ByteBuffer(bytes: stored.body),
             eventStream: stored.eventStream,
             namespace: stored.namespace,
+            sourceID: stored.sourceID,
             storedAt: Int(stored.storedAt),
             expiresAt: Int(stored.expiresAt),
             promptTokens: stored.promptTokens,
@@ -36,6 +37,7 @@ extension ResponseCache.Entry {
         StoredCacheEntry(
             key: key.hex,
             namespace: self.namespace,
+            sourceID: self.sourceID,
             status: self.status,
             contentType: self.contentType,
             eventStream: self.eventStream,

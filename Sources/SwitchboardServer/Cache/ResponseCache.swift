@@ -14,6 +14,8 @@ final class ResponseCache: Sendable {
         let eventStream: Bool
         /// `x-portkey-cache-namespace`, or empty.
         let namespace: String
+        /// The id of the request whose answer this is (`X-OpenRouter-Cache-Source-Id`).
+        let sourceID: String
         /// Seconds since the epoch.
         let storedAt: Int
         let expiresAt: Int

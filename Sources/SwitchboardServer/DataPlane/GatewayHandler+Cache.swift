@@ -13,12 +13,23 @@ extension GatewayHandler {
     /// Answers the attempt from the cache (`true`), or waits for the store's answer and then answers or makes the
     /// attempt (`true`); `false`: the attempt goes on now (MISS, REFRESH, or the target does not cache).
     func answeredFromCache(_ attempt: Exchange.Attempt, to target: RouteTarget) -> Bool {
-        guard let settings = target.cache, let key = self.cacheKey(for: target) else { return false }
+        guard let settings = target.cache ?? self.request!.openRouterCache, let key = self.cacheKey(for: target) else {
+            return false
+        }
         // Looked up already for this key (a retry, or the store had nothing).
         if self.request!.cache?.key == key { return false }
         let namespace = self.request!.portkey.cacheNamespace ?? ""
-        let refresh = self.request!.portkey.cacheForceRefresh?.lowercased() == "true"
-        var use = CacheUse(key: key, namespace: namespace, maxAgeSeconds: settings.maxAgeSeconds, status: .miss)
+        let openRouter = target.cache == nil
+        let refresh =
+            self.request!.portkey.cacheForceRefresh?.lowercased() == "true"
+            || (openRouter && self.request!.openRouterCacheClears)
+        var use = CacheUse(
+            key: key,
+            namespace: namespace,
+            maxAgeSeconds: settings.maxAgeSeconds,
+            status: .miss,
+            openRouter: openRouter
+        )
         if refresh {
             use.status = .refresh
             self.request!.cache = use
@@ -119,6 +130,7 @@ extension GatewayHandler {
             body: capture.body,
             eventStream: capture.eventStream,
             namespace: use.namespace,
+            sourceID: request.id,
             storedAt: now,
             expiresAt: now + use.maxAgeSeconds,
             promptTokens: usage.promptTokens,

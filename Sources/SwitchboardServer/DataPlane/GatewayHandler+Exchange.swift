@@ -78,7 +78,9 @@ extension GatewayHandler {
         self.dropUpstream()
         let target = self.request!.exchange.target!
         guard self.attemptMayProceed(attempt, to: target) else { return }
-        if target.cache != nil, self.answeredFromCache(attempt, to: target) { return }
+        if target.cache != nil || self.request!.openRouterCache != nil, self.answeredFromCache(attempt, to: target) {
+            return
+        }
         if case .fallback(let status) = attempt.cause, let from = self.request!.exchange.fallbackFrom {
             self.runtime.metrics.fallbacks(provider: from.provider).increment()
             self.runtime.logger.debug(

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -90,6 +91,17 @@ extension GatewayHandler {
         self.finishRequest(complete: true)
     }
 
+    /// OpenRouter's cache headers: status (`HIT` / `MISS`), the entry's TTL, and on a hit its age and the id of
+    /// the request that made it.
+    static func writeOpenRouterCacheHeaders(_ buffer: inout ByteBuffer, _ cache: CacheUse) {
+        HTTPWire.writeHeader(&buffer, "x-openrouter-cache-status", cache.status == .hit ? "HIT" : "MISS")
+        HTTPWire.writeHeader(&buffer, "x-openrouter-cache-ttl", String(cache.maxAgeSeconds))
+        guard let answer = cache.answer else { return }
+        let age = max(0, Int(Date().timeIntervalSince1970) - answer.storedAt)
+        HTTPWire.writeHeader(&buffer, "x-openrouter-cache-age", String(age))
+        HTTPWire.writeHeader(&buffer, "x-openrouter-cache-source-id", answer.sourceID)
+    }
+
     /// `x-request-id`, the Portkey trace headers, and `connection: close` when the connection ends here.
     func writeGatewayHeaders(_ buffer: inout ByteBuffer) {
         guard self.request != nil else { return }
@@ -102,6 +114,7 @@ extension GatewayHandler {
                 let count = self.request!.exchange.plan?.retryAttemptCount ?? 0
                 HTTPWire.writeHeader(&buffer, "x-portkey-retry-attempt-count", String(count))
                 HTTPWire.writeHeader(&buffer, "x-portkey-cache-status", cache.status.rawValue)
+                if cache.openRouter { Self.writeOpenRouterCacheHeaders(&buffer, cache) }
             } else if let count = self.request!.exchange.plan?.retryAttemptCount, count != 0 {
                 HTTPWire.writeHeader(&buffer, "x-portkey-retry-attempt-count", String(count))
                 buffer.writeStaticString("x-portkey-cache-status: DISABLED\r\n")

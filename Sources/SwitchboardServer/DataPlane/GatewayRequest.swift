@@ -47,6 +47,10 @@ final class GatewayRequest {
     var refusedBy: String?
     /// What the response cache did for it, when its target's config caches.
     var cache: CacheUse?
+    /// The cache OpenRouter's controls ask for (headers, preset), for targets whose config sets none.
+    var openRouterCache: CacheSettings?
+    /// `X-OpenRouter-Cache-Clear: true`.
+    var openRouterCacheClears = false
     /// The inspected JSON body each attempt is prepared from.
     var source: AttemptSource?
     /// The body read in no protocol's shape, when a target of the route speaks another protocol than the client.

@@ -36,6 +36,7 @@ enum RequestStages {
     static let all: [any RequestStage] = [
         AuthStage(),
         PresetStage(),
+        CacheControlStage(),
         ModelRewriteStage(),
         UsageOptionStage(),
     ]

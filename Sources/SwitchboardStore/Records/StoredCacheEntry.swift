@@ -6,6 +6,8 @@ public struct StoredCacheEntry: Sendable, Equatable {
     public var key: String
     /// `x-portkey-cache-namespace`, or empty.
     public var namespace: String
+    /// The id of the request whose answer this is.
+    public var sourceID: String
     public var status: Int
     public var contentType: String
     public var eventStream: Bool
@@ -20,6 +22,7 @@ public struct StoredCacheEntry: Sendable, Equatable {
     public init(
         key: String,
         namespace: String,
+        sourceID: String,
         status: Int,
         contentType: String,
         eventStream: Bool,
@@ -32,6 +35,7 @@ public struct StoredCacheEntry: Sendable, Equatable {
     ) {
         self.key = key
         self.namespace = namespace
+        self.sourceID = sourceID
         self.status = status
         self.contentType = contentType
         self.eventStream = eventStream
