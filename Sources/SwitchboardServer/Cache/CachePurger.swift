@@ -13,7 +13,7 @@ struct CachePurger: Service {
 
     func run() async throws {
         // A shutdown ends the wait at once (a minute's sleep would hold the process up).
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.interval)
                 if Task.isCancelled { return }

@@ -58,12 +58,13 @@ extension GatewayHandler {
             } catch {
                 logger.warning("could not read the response cache from the store", metadata: ["error": "\(error)"])
             }
+            let found = stored
             handler.eventLoop.execute {
                 let handler = handler.value
                 guard handler.request?.serial == serial,
                     handler.request!.exchange.state == .connecting(attempt: attempt.number)
                 else { return }
-                if let stored {
+                if let stored = found {
                     let entry = ResponseCache.Entry(stored)
                     handler.runtime.responseCache.store(key, entry)
                     handler.answer(from: entry)
