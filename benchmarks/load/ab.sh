@@ -12,29 +12,19 @@ set -euo pipefail
 A=$1 B=$2 rounds=${3:-5} seconds=${4:-6} mode=${5:-saturation}
 load_cpu=1 conns=32
 if [ "$mode" = light ]; then load_cpu=0 conns=1; fi
-work=$(mktemp -d /tmp/switchboard-ab.XXXXXX)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-content=$(printf 'x%.0s' $(seq 250))
-cat >"$work/up.conf" <<C
-worker_processes 1; daemon off; error_log $work/up.err warn; pid $work/up.pid;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000;
-  server { listen 127.0.0.1:18591; location / { default_type application/json; return 200 '{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"$content"},"finish_reason":"stop"}],"usage":{"prompt_tokens":250,"completion_tokens":60,"total_tokens":310}}'; } } }
-C
+. "$(dirname "$0")/lib.sh"
+bench_setup ab
 for n in a b; do
   port=$([ $n = a ] && echo 18594 || echo 18595)
   printf 'server: {host: 127.0.0.1, port: %s, event_loop_threads: 1}\nlog: {level: info}\nproviders:\n  bench: {kind: openai, base_url: "http://127.0.0.1:18591/v1"}\n' "$port" >"$work/$n.yaml"
 done
-body='{"model":"bench/bench-model","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"'$(printf 'y%.0s' $(seq 820))'"}],"temperature":0.7}'
-printf '%s' "$body" >"$work/post.json"
-printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nlocal f = io.open("%s/post.json"); wrk.body = f:read("*a"); f:close()\n' "$work" >"$work/post.lua"
-taskset -c $load_cpu nginx -c "$work/up.conf" & pids+=($!)
+chat_body bench/bench-model >"$work/post.json"
+wrk_post post "$work/post.json"
+upstream_nginx "$load_cpu" 18591
 taskset -c 0 "$A/switchboard" serve --config "$work/a.yaml" --store "sqlite:$work/a.sqlite" 2>"$work/a.log" & pa=$!
 taskset -c 0 "$B/switchboard" serve --config "$work/b.yaml" --store "sqlite:$work/b.sqlite" 2>"$work/b.log" & pb=$!
 pids+=($pa $pb)
 sleep 2
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # A gateway's request log catches up after a saturating run, on the same CPU: wait for both to be idle, or the
 # next run pays for the previous one's writes.
 settle() {

@@ -11,17 +11,10 @@
 set -euo pipefail
 [ $# -ge 1 ] || { sed -n 2,11p "$0"; exit 2; }
 BIN=$1 rounds=${2:-3} seconds=${3:-5}
-work=$(mktemp -d /tmp/switchboard-cache.XXXXXX)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-content=$(printf 'x%.0s' $(seq 250))
-cat >"$work/up.conf" <<C
-worker_processes 1; daemon off; error_log $work/up.err warn; pid $work/up.pid;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000;
-  server { listen 127.0.0.1:18801;
-    location / { default_type application/json; return 200 '{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"$content"},"finish_reason":"stop"}],"usage":{"prompt_tokens":250,"completion_tokens":60,"total_tokens":310}}'; } } }
-C
+. "$(dirname "$0")/lib.sh"
+bench_setup cache
+upstream_nginx 1 18801
+upstream=${pids[-1]}
 mkdir -p "$work/ncache"
 # nginx's worker (user nobody) writes the cache files.
 chmod 755 "$work" && chmod 777 "$work/ncache"
@@ -36,7 +29,6 @@ http { access_log off; keepalive_requests 10000000;
       proxy_cache answers; proxy_cache_methods POST; proxy_cache_key "\$request_uri|\$request_body";
       proxy_cache_valid 200 1h; add_header X-Cache \$upstream_cache_status; } } }
 C
-taskset -c 1 nginx -c "$work/up.conf" & pids+=($!)
 taskset -c 0 nginx -c "$work/cache.conf" & pids+=($!)
 nginx_cache=$!
 printf 'server: {host: 127.0.0.1, port: 18803, event_loop_threads: 1}\nlog: {level: warning}\nproviders:\n  up: {kind: openai, base_url: "http://127.0.0.1:18801/v1"}\n' >"$work/gateway.yaml"
@@ -44,48 +36,27 @@ taskset -c 0 "$BIN/switchboard" serve --config "$work/gateway.yaml" --store "sql
 gateway=$!
 pids+=($!)
 sleep 2
-user=$(printf 'y%.0s' $(seq 820))
-printf '{"model":"m","max_tokens":1024,"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"%s"}],"temperature":0.7}' "$user" >"$work/body.json"
-script() { # $1: name, $2: extra header line
-  printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n%s\nlocal f = io.open("%s/body.json"); wrk.body = f:read("*a"); f:close()\n' "$2" "$work" >"$work/$1.lua"
-}
-script plain ''
-script hit 'wrk.headers["x-portkey-config"] = [[{"provider":"up","cache":{"mode":"simple","max_age":3600}}]]'
-script none 'wrk.headers["x-portkey-provider"] = "up"'
+caching='{"provider":"up","cache":{"mode":"simple","max_age":3600}}'
+chat_body m '"max_tokens":1024' >"$work/body.json"
+wrk_post plain "$work/body.json"
+wrk_post hit "$work/body.json" "wrk.headers[\"x-portkey-config\"] = [[$caching]]"
+wrk_post none "$work/body.json" 'wrk.headers["x-portkey-provider"] = "up"'
 declare -A url=(
   [upstream]=http://127.0.0.1:18801/v1/chat/completions [nginx-cache]=http://127.0.0.1:18802/v1/chat/completions
   [hit]=http://127.0.0.1:18803/v1/chat/completions [no-cache]=http://127.0.0.1:18803/v1/chat/completions
 )
 declare -A lua=([upstream]=plain [nginx-cache]=plain [hit]=hit [no-cache]=none)
-declare -A process=([upstream]=${pids[0]} [nginx-cache]=$nginx_cache [hit]=$gateway [no-cache]=$gateway)
+declare -A process=([upstream]=$upstream [nginx-cache]=$nginx_cache [hit]=$gateway [no-cache]=$gateway)
 # The first request of each cache is its miss.
 curl -s -o /dev/null -H 'content-type: application/json' --data @"$work/body.json" "${url[nginx-cache]}"
-curl -s -o /dev/null -H 'content-type: application/json' -H 'x-portkey-config: {"provider":"up","cache":{"mode":"simple","max_age":3600}}' \
+curl -s -o /dev/null -H 'content-type: application/json' -H "x-portkey-config: $caching" \
   --data @"$work/body.json" "${url[hit]}"
-cpu() { # the process and its children (nginx's worker)
-  local total=0 pid
-  for pid in $1 $(pgrep -P "$1" || true); do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
-  echo "$total"
-}
-ticks=$(getconf CLK_TCK)
 for round in $(seq "$rounds"); do
   for case in upstream nginx-cache hit no-cache; do
-    s="$work/${lua[$case]}.lua"
-    taskset -c 1 wrk -t1 -c1 -d1s -s "$s" "${url[$case]}" >/dev/null
-    saturated=$(taskset -c 1 wrk -t1 -c32 -d"${seconds}s" -s "$s" "${url[$case]}" | awk '/Requests\/sec/ {print $2}')
-    sleep 0.5
-    before=$(cpu "${process[$case]}")
-    out=$(taskset -c 1 wrk -t1 -c1 --latency -d"${seconds}s" -s "$s" "${url[$case]}")
-    after=$(cpu "${process[$case]}")
-    requests=$(awk '/requests in/ {print $1}' <<<"$out")
-    printf 'round %s %-12s %9s req/s at 32   %6s µs CPU/request  p50 %s  p99 %s  (non-2xx: %s)\n' "$round" "$case" \
-      "$saturated" \
-      "$(awk -v c=$((after - before)) -v r="$requests" -v t="$ticks" 'BEGIN {printf "%.1f", c * 1e6 / t / r}')" \
-      "$(awk '/ 50%/ {print $2}' <<<"$out")" "$(awk '/ 99%/ {print $2}' <<<"$out")" \
-      "$(awk '/Non-2xx/ {print $4}' <<<"$out")"
+    measure "round $round $case" "${url[$case]}" "$work/${lua[$case]}.lua" "$seconds" "${process[$case]}"
   done
 done
 # What each cache said on its last answer.
 curl -s -D - -o /dev/null -H 'content-type: application/json' --data @"$work/body.json" "${url[nginx-cache]}" | grep -i '^x-cache' || true
-curl -s -D - -o /dev/null -H 'content-type: application/json' -H 'x-portkey-config: {"provider":"up","cache":{"mode":"simple","max_age":3600}}' \
+curl -s -D - -o /dev/null -H 'content-type: application/json' -H "x-portkey-config: $caching" \
   --data @"$work/body.json" "${url[hit]}" | grep -i '^x-portkey-cache-status' || true

@@ -8,10 +8,8 @@
 set -euo pipefail
 [ $# -ge 1 ] || { sed -n 2,7p "$0"; exit 2; }
 BIN=$1 rounds=${2:-3} seconds=${3:-5}
-work=$(mktemp -d /tmp/switchboard-translation.XXXXXX)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-content=$(printf 'x%.0s' $(seq 250))
+. "$(dirname "$0")/lib.sh"
+bench_setup translation
 chunk() { printf 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}\n\n' "$1"; }
 {
   for i in $(seq 64); do chunk "token$i "; done
@@ -19,15 +17,9 @@ chunk() { printf 'data: {"id":"c","object":"chat.completion.chunk","created":1,"
   printf 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":250,"completion_tokens":64,"total_tokens":314}}\n\n'
   printf 'data: [DONE]\n\n'
 } >"$work/stream.sse"
-cat >"$work/up.conf" <<C
-worker_processes 1; daemon off; error_log $work/up.err warn; pid $work/up.pid;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000;
-  types { text/event-stream sse; }
-  server { listen 127.0.0.1:18691;
-    location /json/ { default_type application/json; return 200 '{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"$content"},"finish_reason":"stop"}],"usage":{"prompt_tokens":250,"completion_tokens":60,"total_tokens":310}}'; }
-    location /sse/ { default_type text/event-stream; alias $work/; try_files stream.sse =404; } } }
-C
+# /json/ paths get the fixed chat completion; /sse/ paths a static 64-event chat stream.
+upstream_nginx 1 18691 "location /sse/ { default_type text/event-stream; alias $work/; try_files stream.sse =404; }" \
+  'types { text/event-stream sse; }'
 printf 'server: {host: 127.0.0.1, port: 18694, event_loop_threads: 1}\nlog: {level: info}\nproviders:\n  json: {kind: openai, base_url: "http://127.0.0.1:18691/json/v1"}\n  sse: {kind: openai, base_url: "http://127.0.0.1:18691/sse/v1"}\n' >"$work/g.yaml"
 user=$(printf 'y%.0s' $(seq 820))
 body() { # protocol provider stream
@@ -43,12 +35,10 @@ for case in chat-json messages-json chat-sse messages-sse; do
   body "$protocol" "$kind" "$stream" >"$work/$case.json"
   printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nlocal f = io.open("%s/%s.json"); wrk.body = f:read("*a"); f:close()\n' "$work" "$case" >"$work/$case.lua"
 done
-taskset -c 1 nginx -c "$work/up.conf" & pids+=($!)
 taskset -c 0 "$BIN/switchboard" serve --config "$work/g.yaml" --store "sqlite:$work/g.sqlite" 2>"$work/g.log" & pg=$!
 pids+=($pg)
 sleep 2
 path() { [ "${1%-*}" = chat ] && echo /v1/chat/completions || echo /v1/messages; }
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ticks=$(getconf CLK_TCK)
 for round in $(seq "$rounds"); do
   for case in chat-json messages-json chat-sse messages-sse; do
