@@ -75,6 +75,9 @@ final class ResponseCache: Sendable {
         self.maxBytes = maxBytes
     }
 
+    /// The largest answer kept.
+    var maxEntryBytes: Int { self.maxBytes / 4 }
+
     /// The entry for `key` if it is there and fresh at `now` (seconds since the epoch); it becomes the most
     /// recently used. An expired entry is dropped.
     func lookup(_ key: CacheKey, now: Int) -> Entry? {
@@ -94,8 +97,10 @@ final class ResponseCache: Sendable {
 
     /// Keeps `entry` under `key` (replacing what was there), dropping the least recently used entries until the
     /// cache fits its bound.
-    func store(_ key: CacheKey, _ entry: Entry) {
-        guard entry.size <= self.maxBytes / 4 else { return }
+    /// - Returns: false when the entry is larger than ``maxEntryBytes`` and was not kept.
+    @discardableResult
+    func store(_ key: CacheKey, _ entry: Entry) -> Bool {
+        guard entry.size <= self.maxEntryBytes else { return false }
         self.state.withLock { state in
             state.remove(key)
             state.linkNewest(key, entry)
@@ -106,6 +111,7 @@ final class ResponseCache: Sendable {
                 state.stats.evictions += 1
             }
         }
+        return true
     }
 
     /// Drops the entries expired at `now`; returns how many.

@@ -115,7 +115,7 @@ extension GatewayHandler {
             body: ByteBuffer(),
             contentType: contentType,
             eventStream: eventStream,
-            limit: self.runtime.responseCache.maxBytes / 4
+            limit: self.runtime.responseCache.maxEntryBytes
         )
     }
 
@@ -138,9 +138,8 @@ extension GatewayHandler {
             completionTokens: usage.completionTokens,
             costCents: costCents
         )
-        self.runtime.responseCache.store(use.key, entry)
-        guard self.runtime.config.cache.shared, let store = self.runtime.store,
-            entry.size <= self.runtime.responseCache.maxBytes / 4
+        guard self.runtime.responseCache.store(use.key, entry), self.runtime.config.cache.shared,
+            let store = self.runtime.store
         else { return }
         let stored = entry.stored(key: use.key)
         let logger = self.runtime.logger

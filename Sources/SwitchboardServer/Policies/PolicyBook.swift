@@ -220,9 +220,9 @@ final class PolicyBook: Sendable {
         guard !ticket.holds.isEmpty || !ticket.targetHolds.isEmpty else { return }
         var alerts: [(LimitPolicy, String, Double)] = []
         self.state.withLock { state in
-            for hold in ticket.holds + ticket.targetHolds {
+            func settle(_ hold: Hold) {
                 let used = hold.measure.amount(tokens: Double(usage.totalTokens), costCents: costCents)
-                guard var entry = state.entries[hold.key] ?? state.retired[hold.key] else { continue }
+                guard var entry = state.entries[hold.key] ?? state.retired[hold.key] else { return }
                 entry.share.settle(hold.amount, used: used)
                 if let threshold = entry.policy.alertThreshold, entry.share.knownUsed >= threshold,
                     entry.alertedIn != entry.share.period
@@ -236,6 +236,9 @@ final class PolicyBook: Sendable {
                     state.retired[hold.key] = entry
                 }
             }
+            // Two loops rather than one over the joined lists: no array is made per request.
+            for hold in ticket.holds { settle(hold) }
+            for hold in ticket.targetHolds { settle(hold) }
         }
         for (policy, value, used) in alerts {
             self.logger.warning(
