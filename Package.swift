@@ -55,6 +55,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // No I/O: config model and validation, request inspection and rewriting, routing decisions.
@@ -120,6 +121,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // Calls the gateway makes itself, off the request path (the semantic cache's embeddings).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: hotPathSettings
         ),

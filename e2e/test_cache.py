@@ -61,3 +61,34 @@ def test_two_serve_processes_share_cached_answers(kind, tmp_path):
     finally:
         first.stop()
         second.stop()
+
+
+SEMANTIC = json.dumps({"provider": "mock",
+                       "cache": {"mode": "semantic", "max_age": 3600, "embedding_model": "mock/embed"}})
+
+
+def test_semantic_cache_answers_the_same_question_in_other_words(tmp_path):
+    """The same question in other words is a SEMANTIC HIT; the prompt's embedding is a request of its own through
+    the gateway (logged at INFO under the chat request's trace id), and the hit says so in the access log."""
+    gateway = Serve(fresh_store("sqlite", tmp_path), tmp_path, "semantic")
+    try:
+        sdk = openai.OpenAI(base_url=f"http://127.0.0.1:{gateway.port}/v1", api_key="unused",
+                            default_headers={"x-portkey-config": SEMANTIC})
+
+        def ask_semantic(content, **extra):
+            raw = sdk.chat.completions.with_raw_response.create(
+                model="mock-1", messages=[{"role": "user", "content": content}], **extra)
+            return raw.headers.get("x-portkey-cache-status"), raw.parse().choices[0].message.content
+
+        status, answer = ask_semantic("What is the capital of France?")
+        assert status == "MISS"
+        assert ask_semantic("what is the capital of France") == ("SEMANTIC HIT", answer)
+        # Other words that mean something else, or other parameters, are misses.
+        assert ask_semantic("Write a haiku about the sea")[0] == "MISS"
+        assert ask_semantic("what is the capital of France", temperature=1.5)[0] == "MISS"
+        time.sleep(0.2)
+        log = gateway.log_path.read_text()
+        assert log.count("path=/v1/embeddings") == 4, log
+        assert 'cache="SEMANTIC HIT"' in log, log
+    finally:
+        gateway.stop()

@@ -150,10 +150,17 @@ public struct ConfigLoader {
 
     private mutating func readCache(_ node: Node, into cache: inout CacheStoreSettings) {
         guard let map = self.mapping(node, "cache") else { return }
-        for (key, value) in self.pairs(map, "cache", allowed: ["max_bytes", "shared"]) {
-            if key == "max_bytes" {
+        let keys = ["max_bytes", "shared", "max_vectors", "embedding_timeout_ms"]
+        for (key, value) in self.pairs(map, "cache", allowed: keys) {
+            switch key {
+            case "max_bytes":
                 cache.maxBytes = self.int(value, "cache.max_bytes", in: 1 << 16...1 << 40) ?? cache.maxBytes
-            } else {
+            case "max_vectors":
+                cache.maxVectors = self.int(value, "cache.max_vectors", in: 1...10_000_000) ?? cache.maxVectors
+            case "embedding_timeout_ms":
+                cache.embeddingTimeoutMs =
+                    self.int(value, "cache.embedding_timeout_ms", in: 1...600_000) ?? cache.embeddingTimeoutMs
+            default:
                 cache.shared = self.bool(value, "cache.shared") ?? cache.shared
             }
         }

@@ -111,6 +111,10 @@ public struct CacheStoreSettings: Sendable {
     public var maxBytes = 64 << 20
     /// Entries are also written to the store (when there is one): shared by replicas, kept over restarts.
     public var shared = true
+    /// The most prompts the semantic cache keeps as vectors in each process (the oldest leave first).
+    public var maxVectors = 10_000
+    /// How long the semantic cache waits for a prompt's embedding before it calls the provider without one.
+    public var embeddingTimeoutMs = 5_000
 
     public init() {}
 }

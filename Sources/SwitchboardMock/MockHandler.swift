@@ -193,7 +193,7 @@ final class MockHandler: ChannelDuplexHandler {
                 includeUsage: inspection.includeUsage ?? false,
                 cachedTokens: behavior.cachedTokens
             ),
-            embeddingInputs: kind == .embeddings ? Self.countInputs(bodyBytes) : 0,
+            embeddingInputs: kind == .embeddings ? Self.embeddingInputs(bodyBytes) : [],
             base64: kind == .embeddings && Self.wantsBase64(bodyBytes)
         )
         if behavior.headerDelayMs > 0 {
@@ -215,7 +215,7 @@ final class MockHandler: ChannelDuplexHandler {
         var stream: Bool
         var sequence: Int
         var context: MockResponses.Context
-        var embeddingInputs: Int
+        var embeddingInputs: [String]
         var base64: Bool
     }
 
@@ -335,14 +335,14 @@ final class MockHandler: ChannelDuplexHandler {
             case .gemini: MockResponses.geminiAnswer(c)
             }
         }
-        guard c.completionTokens > 4096 || plan.embeddingInputs > 512, !behavior.spaced else {
+        guard c.completionTokens > 4096 || plan.embeddingInputs.count > 512, !behavior.spaced else {
             let body = behavior.spaced ? MockResponses.spaced(render()) : render()
             return self.respond(context, head, status: .ok, body: Array(body.utf8))
         }
         // A large answer: rendered once and shared, since tests repeat it many times.
         let key =
             "json|\(plan.kind)|\(c.model)|\(c.completionTokens)|\(c.promptTokens)|\(c.cachedTokens)|"
-            + "\(plan.embeddingInputs)|\(plan.base64)"
+            + "\(plan.embeddingInputs.count)|\(plan.embeddingInputs.hashValue)|\(plan.base64)"
         let parts = self.cache.parts(key) { [ByteBuffer(string: render())] }
         self.respond(context, head, status: .ok, parts: parts)
     }
@@ -479,39 +479,11 @@ final class MockHandler: ChannelDuplexHandler {
 
     // MARK: - Embedding inputs
 
-    private static func countInputs(_ body: [UInt8]) -> Int {
-        var count = 1
-        body.withUnsafeBytes { bytes in
-            _ = try? JSONScanner.scanObject(bytes) { key, value in
-                guard key.equals("input"), value.kind == .array else { return }
-                var items = 0
-                var depth = 0
-                var inString = false
-                var escaped = false
-                for byte in bytes[value.range] {
-                    if inString {
-                        if escaped {
-                            escaped = false
-                        } else if byte == UInt8(ascii: "\\") {
-                            escaped = true
-                        } else if byte == UInt8(ascii: "\"") {
-                            inString = false
-                        }
-                        continue
-                    }
-                    switch byte {
-                    case UInt8(ascii: "\""): inString = true
-                    case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-                    case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-                    case UInt8(ascii: ","): if depth == 1 { items += 1 }
-                    default: break
-                    }
-                }
-                let empty = value.range.count <= 2
-                count = empty ? 0 : items + 1
-            }
-        }
-        return count
+    /// The texts to embed: `input` as a string, strings, or token lists (their JSON text stands for them).
+    private static func embeddingInputs(_ body: [UInt8]) -> [String] {
+        guard let input = JSONValue(parsing: body)?["input"] else { return [] }
+        if let text = input.string { return [text] }
+        return input.array?.map { $0.string ?? $0.jsonText } ?? [input.jsonText]
     }
 
     private static func wantsBase64(_ body: [UInt8]) -> Bool {

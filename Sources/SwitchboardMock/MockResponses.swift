@@ -97,19 +97,18 @@ public enum MockResponses {
 
     // MARK: - Embeddings
 
-    /// Eight deterministic dimensions per input; base64 (little-endian float32) when asked, as the OpenAI
-    /// Python SDK does by default.
-    static func embeddings(model: String, inputs: Int, promptTokens: Int, base64: Bool) -> String {
-        let vector: [Float] = (0..<8).map { Float($0 + 1) / 10 }
-        let encoded: String
-        if base64 {
+    /// One vector per input (``MockEmbedding``); base64 (little-endian float32) when asked, as the OpenAI Python
+    /// SDK does by default.
+    static func embeddings(model: String, inputs: [String], promptTokens: Int, base64: Bool) -> String {
+        func encoded(_ vector: [Float]) -> String {
+            guard base64 else { return "[" + vector.map { "\($0)" }.joined(separator: ",") + "]" }
             var data = Data()
             for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-            encoded = "\"" + data.base64EncodedString() + "\""
-        } else {
-            encoded = "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
+            return "\"" + data.base64EncodedString() + "\""
         }
-        let items = (0..<max(inputs, 1)).map { #"{"object":"embedding","index":\#($0),"embedding":\#(encoded)}"# }
+        let items = (inputs.isEmpty ? [""] : inputs).enumerated().map { index, text in
+            #"{"object":"embedding","index":\#(index),"embedding":\#(encoded(MockEmbedding.vector(text)))}"#
+        }
         return
             #"{"object":"list","data":[\#(items.joined(separator: ","))],"model":\#(JSONString.quote(model)),"usage":{"prompt_tokens":\#(promptTokens),"total_tokens":\#(promptTokens)}}"#
     }

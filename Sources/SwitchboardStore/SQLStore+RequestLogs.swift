@@ -277,9 +277,12 @@ extension SQLStore {
             SELECT SUBSTR(created_at, 1, \(unsafeRaw: String(width))) AS bucket, COUNT(*) AS requests,
               SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
               COALESCE(SUM(cost_cents), 0) AS cost, SUM(prompt_tokens + completion_tokens) AS tokens,
-              SUM(duration_ms) AS duration, SUM(CASE WHEN cache_status = 'HIT' THEN 1 ELSE 0 END) AS hits,
-              SUM(CASE WHEN cache_status = 'HIT' THEN duration_ms ELSE 0 END) AS hit_duration,
-              COALESCE(SUM(cache_saved_cents), 0) AS saved
+              SUM(duration_ms) AS duration,
+              SUM(CASE WHEN cache_status IN ('HIT', 'SEMANTIC HIT') THEN 1 ELSE 0 END) AS hits,
+              SUM(CASE WHEN cache_status IN ('HIT', 'SEMANTIC HIT') THEN duration_ms ELSE 0 END) AS hit_duration,
+              COALESCE(SUM(cache_saved_cents), 0) AS saved,
+              SUM(CASE WHEN cache_status = 'SEMANTIC HIT' THEN 1 ELSE 0 END) AS semantic_hits,
+              COALESCE(SUM(CASE WHEN cache_status = 'SEMANTIC HIT' THEN cache_saved_cents END), 0) AS semantic_saved
             FROM request_logs
             """ + Self.whereClause(filter) + " GROUP BY bucket ORDER BY bucket"
         ).all().map { row in
@@ -292,7 +295,9 @@ extension SQLStore {
                 durationMsSum: try row.decode(column: "duration", as: Double.self),
                 cacheHits: try row.decode(column: "hits", as: Int.self),
                 cacheHitDurationMsSum: try row.decode(column: "hit_duration", as: Double.self),
-                cacheSavedCents: try row.decode(column: "saved", as: Double.self)
+                cacheSavedCents: try row.decode(column: "saved", as: Double.self),
+                semanticHits: try row.decode(column: "semantic_hits", as: Int.self),
+                semanticSavedCents: try row.decode(column: "semantic_saved", as: Double.self)
             )
         }
     }

@@ -13,7 +13,14 @@ import Testing
             try Self.parse(#"{"mode":"simple","max_age":3600}"#).get()
                 == CacheSettings(mode: .simple, maxAgeSeconds: 3600)
         )
-        #expect(try Self.parse(#"{"mode":"semantic"}"#).get() == CacheSettings(mode: .semantic, maxAgeSeconds: 604_800))
+        #expect(
+            try Self.parse(#"{"mode":"semantic","embedding_model":"mock/embed"}"#).get()
+                == CacheSettings(mode: .semantic, maxAgeSeconds: 604_800, embeddingModel: "mock/embed")
+        )
+        #expect(
+            try Self.parse(#"{"mode":"semantic","embedding_model":"e","threshold":0.9,"multi_turn":true}"#).get()
+                == CacheSettings(mode: .semantic, embeddingModel: "e", threshold: 0.9, multiTurn: true)
+        )
         #expect(try Self.parse(#""simple""#).get() == CacheSettings(mode: .simple))
         #expect(try Self.parse(#"{"mode":"simple","max_age":null}"#).get().maxAgeSeconds == 604_800)
     }
@@ -26,6 +33,13 @@ import Testing
             (#"{"mode":"simple","max_age":7776001}"#, "max_age"),
             (#"{"mode":"simple","max_age":"1h"}"#, "max_age"),
             (#"{"mode":"simple","max_age":60.5}"#, "max_age"),
+            // Semantic mode needs the model that embeds prompts.
+            (#"{"mode":"semantic"}"#, "embedding_model"),
+            (#""semantic""#, "embedding_model"),
+            (#"{"mode":"semantic","embedding_model":7}"#, "embedding_model"),
+            (#"{"mode":"semantic","embedding_model":"e","threshold":0}"#, "threshold"),
+            (#"{"mode":"semantic","embedding_model":"e","threshold":1.5}"#, "threshold"),
+            (#"{"mode":"semantic","embedding_model":"e","multi_turn":"yes"}"#, "multi_turn"),
             (#"true"#, ""),
             (#""exact""#, ""),
         ]
@@ -61,7 +75,7 @@ import Testing
         let resolver = RouteResolver(config: try ConfigLoader.load(yaml: yaml, file: "t", environment: [:]))
         let config = #"""
             {"cache":{"mode":"simple","max_age":600},"strategy":{"mode":"fallback"},
-             "targets":[{"provider":"a"},{"provider":"b","cache":{"mode":"semantic","max_age":60}}]}
+             "targets":[{"provider":"a"},{"provider":"b","cache":{"mode":"semantic","max_age":60,"embedding_model":"e"}}]}
             """#
         let request = RoutingRequest(endpoint: .chatCompletions, model: "m", config: config)
         guard case .plan(let plan) = try resolver.route(request) else {
@@ -70,7 +84,8 @@ import Testing
         }
         #expect(
             plan.leaves.map(\.target.cache) == [
-                CacheSettings(mode: .simple, maxAgeSeconds: 600), CacheSettings(mode: .semantic, maxAgeSeconds: 60),
+                CacheSettings(mode: .simple, maxAgeSeconds: 600),
+                CacheSettings(mode: .semantic, maxAgeSeconds: 60, embeddingModel: "e"),
             ]
         )
     }

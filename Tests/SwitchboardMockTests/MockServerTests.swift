@@ -75,13 +75,13 @@ import Testing
             let floats = try await client.request("/v1/embeddings", body: #"{"model":"e","input":["a","b","c"]}"#)
             let data = try #require(floats.json["data"] as? [[String: Any]])
             #expect(data.count == 3)
-            #expect((data[0]["embedding"] as? [Double])?.count == 8)
+            #expect((data[0]["embedding"] as? [Double])?.count == 64)
             let base64 = try await client.request(
                 "/v1/embeddings",
                 body: #"{"model":"e","input":"a","encoding_format":"base64"}"#
             )
             let encoded = try #require((base64.json["data"] as? [[String: Any]])?.first?["embedding"] as? String)
-            #expect(Data(base64Encoded: encoded)?.count == 32)
+            #expect(Data(base64Encoded: encoded)?.count == 256)
         }
     }
 

@@ -99,17 +99,21 @@ struct AnalyticsAPI: ControlPlaneAPI {
         let hits = buckets.reduce(0) { $0 + $1.cacheHits }
         let requests = buckets.reduce(0) { $0 + $1.requests }
         var saved = 0.0
+        var semanticSaved = 0.0
         return .json(
             AnalyticsGraph(
                 summary: CacheHits(total: hits, rate: Self.whole(Self.mean(100 * Double(hits), requests))),
                 data_points: buckets.map {
-                    saved += $0.cacheSavedCents
+                    saved += $0.cacheSavedCents - $0.semanticSavedCents
+                    semanticSaved += $0.semanticSavedCents
                     return Self.point(
                         $0.bucket,
                         CachePoint(
-                            simple_hits: $0.cacheHits,
+                            simple_hits: $0.cacheHits - $0.semanticHits,
+                            semantic_hits: $0.semanticHits,
                             rate: Self.whole(Self.mean(100 * Double($0.cacheHits), $0.requests)),
-                            cumulative_simple_cache_savings: Self.whole(saved)
+                            cumulative_simple_cache_savings: Self.whole(saved),
+                            cumulative_semantic_cache_savings: Self.whole(semanticSaved)
                         )
                     )
                 }

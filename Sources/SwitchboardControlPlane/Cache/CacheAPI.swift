@@ -17,7 +17,8 @@ struct CacheAPI: ControlPlaneAPI {
                     entries: memory.entries,
                     bytes: memory.bytes,
                     max_bytes: memory.maxBytes,
-                    evictions: memory.evictions
+                    evictions: memory.evictions,
+                    vectors: memory.vectors
                 ),
                 store: .init(entries: stored.entries, bytes: stored.bytes)
             )
@@ -40,12 +41,15 @@ public struct CacheMemoryStats: Sendable {
     public var bytes: Int
     public var maxBytes: Int
     public var evictions: Int
+    /// Prompts the semantic cache holds as vectors.
+    public var vectors: Int
 
-    public init(entries: Int, bytes: Int, maxBytes: Int, evictions: Int) {
+    public init(entries: Int, bytes: Int, maxBytes: Int, evictions: Int, vectors: Int) {
         self.entries = entries
         self.bytes = bytes
         self.maxBytes = maxBytes
         self.evictions = evictions
+        self.vectors = vectors
     }
 }
 
@@ -55,6 +59,7 @@ struct CacheStatsItem: Encodable {
         var bytes: Int
         var max_bytes: Int
         var evictions: Int
+        var vectors: Int
     }
 
     struct Stored: Encodable {

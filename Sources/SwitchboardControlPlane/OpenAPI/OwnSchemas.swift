@@ -40,10 +40,10 @@ enum OwnSchemas {
             "properties": {
               "object": {"const": "cache"},
               "memory": {
-                "type": "object", "required": ["entries", "bytes", "max_bytes", "evictions"],
+                "type": "object", "required": ["entries", "bytes", "max_bytes", "evictions", "vectors"],
                 "properties": {
                   "entries": {"type": "integer"}, "bytes": {"type": "integer"}, "max_bytes": {"type": "integer"},
-                  "evictions": {"type": "integer"}
+                  "evictions": {"type": "integer"}, "vectors": {"type": "integer"}
                 }
               },
               "store": {

@@ -9,6 +9,11 @@ struct CacheKey: Hashable, Sendable {
     /// - Returns: `nil` when the body is not JSON (such requests are not cached).
     init?(endpoint: String, provider: String, model: String, body: [UInt8], namespace: String?) {
         guard let json = JSONValue(parsing: body) else { return nil }
+        self.init(endpoint: endpoint, provider: provider, model: model, json: json, namespace: namespace)
+    }
+
+    /// The key of a decoded body (the semantic cache's scope: the body without its prompt).
+    init(endpoint: String, provider: String, model: String, json: JSONValue, namespace: String?) {
         var hash = SHA256()
         for part in [endpoint, provider, model, namespace ?? ""] {
             hash.update(data: Array(part.utf8))

@@ -7,6 +7,7 @@ import SwitchboardStore
 /// a few replicas doing the same delete is harmless).
 struct CachePurger: Service {
     let cache: ResponseCache
+    let semanticCache: SemanticCache
     let store: (any Store)?
     let interval: Duration
     let logger: Logger
@@ -25,6 +26,7 @@ struct CachePurger: Service {
     func purge() async {
         let now = Int(Date().timeIntervalSince1970)
         let dropped = self.cache.purge(now: now)
+        self.semanticCache.purge(now: now)
         var removed = 0
         if let store = self.store {
             do {

@@ -5,8 +5,18 @@ import NIOCore
 struct CacheUse {
     enum Status: String {
         case hit = "HIT"
+        /// A stored prompt close enough in meaning answered (Portkey's spelling).
+        case semanticHit = "SEMANTIC HIT"
         case miss = "MISS"
         case refresh = "REFRESH"
+
+        var isHit: Bool { self == .hit || self == .semanticHit }
+    }
+
+    /// Semantic mode: the request's semantic key and its prompt's vector, kept with its answer when it is stored.
+    struct Semantic {
+        let scope: CacheKey
+        let vector: [Float]
     }
 
     let key: CacheKey
@@ -17,6 +27,10 @@ struct CacheUse {
     let openRouter: Bool
     /// The entry that answered, on a hit: the log reports its tokens as cached and its cost as saved.
     var answer: ResponseCache.Entry?
+    /// Semantic mode, once the prompt has its vector.
+    var semantic: Semantic?
+    /// A semantic hit: how similar the stored prompt was (`x-switchboard-cache-similarity`).
+    var similarity: Double?
 }
 
 /// The relayed answer's payload, kept for the cache up to a bound (beyond it, the answer is not stored).
@@ -36,4 +50,15 @@ struct CacheCapture {
         }
         self.body.writeBytes(bytes)
     }
+}
+
+/// A semantic lookup's inputs, taken from the request on its event loop (docs/cache.md).
+struct SemanticQuery: Sendable {
+    /// The prompt's text, embedded by `model`.
+    let text: String
+    let model: String
+    /// The semantic key: endpoint, provider, model, namespace and the body without its prompt.
+    let scope: CacheKey
+    /// The client's credentials and metadata, and the request's trace id, for the embeddings request.
+    let headers: [(String, String)]
 }

@@ -43,30 +43,37 @@ extension GatewayHandler {
             return true
         }
         self.request!.cache = use
-        guard self.runtime.config.cache.shared, let store = self.runtime.store, let context = self.context else {
+        let store = self.runtime.config.cache.shared ? self.runtime.store : nil
+        let semantic = settings.mode == .semantic ? self.semanticQuery(settings, target: target) : nil
+        guard store != nil || semantic != nil, let context = self.context else {
             self.runtime.metrics.cacheMisses.increment()
             return false
         }
-        // Not in memory: the store may have it (another replica's answer, or one from before a restart).
+        // Not in memory: the store may have it (another replica's answer, or one from before a restart), and in
+        // semantic mode a stored prompt may be close enough. Both are asked off the event loop.
         let serial = self.request!.serial
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let logger = self.runtime.logger
+        let lookup = CacheLookup(
+            key: key,
+            store: store,
+            semantic: semantic,
+            threshold: settings.threshold,
+            now: now,
+            runtime: self.runtime
+        )
         Task {
-            var stored: StoredCacheEntry?
-            do {
-                stored = try await store.cacheEntry(key: key.hex, now: Int64(now))
-            } catch {
-                logger.warning("could not read the response cache from the store", metadata: ["error": "\(error)"])
-            }
-            let found = stored
+            let found = await lookup.run()
             handler.eventLoop.execute {
                 let handler = handler.value
                 guard handler.request?.serial == serial,
                     handler.request!.exchange.state == .connecting(attempt: attempt.number)
                 else { return }
-                if let stored = found {
-                    let entry = ResponseCache.Entry(stored)
-                    handler.runtime.responseCache.store(key, entry)
+                if let vector = found.vector, let semantic {
+                    handler.request!.cache!.semantic = CacheUse.Semantic(scope: semantic.scope, vector: vector)
+                }
+                if let entry = found.entry {
+                    if found.similarity == nil { handler.runtime.responseCache.store(key, entry) }
+                    handler.request!.cache!.similarity = found.similarity
                     handler.answer(from: entry)
                 } else {
                     handler.runtime.metrics.cacheMisses.increment()
@@ -77,9 +84,36 @@ extension GatewayHandler {
         return true
     }
 
-    /// Sends a cached answer: a HIT.
+    /// What a semantic lookup needs, taken from the request on the event loop: the prompt's text, the semantic
+    /// key, and the client's credentials for the embeddings request. `nil` when the prompt does not qualify
+    /// (docs/cache.md): the exact match is then all there is.
+    private func semanticQuery(_ settings: CacheSettings, target: RouteTarget) -> SemanticQuery? {
+        guard let model = settings.embeddingModel, let endpoint = self.request!.endpoint,
+            let source = self.request!.source, let json = JSONValue(parsing: source.body.readableBytesView),
+            let prompt = SemanticPrompt.extract(endpoint: endpoint, body: json, multiTurn: settings.multiTurn)
+        else { return nil }
+        let scope = CacheKey(
+            endpoint: "semantic:" + endpoint.label,
+            provider: target.provider,
+            model: target.model ?? target.overrideModel ?? self.request!.model ?? "",
+            json: prompt.rest,
+            namespace: self.request!.portkey.cacheNamespace
+        )
+        var headers: [(String, String)] = [("x-portkey-trace-id", self.request!.traceID)]
+        let head = self.request!.head
+        for (name, value) in [
+            ("authorization", head.header("authorization")), ("x-api-key", head.header("x-api-key")),
+            ("x-portkey-api-key", head.header("x-portkey-api-key")),
+            ("x-portkey-metadata", head.header("x-portkey-metadata")),
+        ] {
+            if let value { headers.append((name, value)) }
+        }
+        return SemanticQuery(text: prompt.text, model: model, scope: scope, headers: headers)
+    }
+
+    /// Sends a cached answer: a HIT, or a SEMANTIC HIT when a similar prompt's answer is sent.
     private func answer(from entry: ResponseCache.Entry) {
-        self.request!.cache!.status = .hit
+        self.request!.cache!.status = self.request!.cache!.similarity == nil ? .hit : .semanticHit
         self.request!.cache!.answer = entry
         self.runtime.metrics.cacheHits.increment()
         if let saved = entry.costCents, saved > 0 { self.runtime.metrics.cacheSavedCents.increment(by: saved) }
@@ -108,7 +142,7 @@ extension GatewayHandler {
 
     /// The response head is relayed: a 2xx answer of a request that missed is kept as it goes.
     func startCacheCapture(status: Int, contentType: String, eventStream: Bool) {
-        guard self.request!.cache != nil, self.request!.cache!.status != .hit, (200..<300).contains(status) else {
+        guard self.request!.cache != nil, !self.request!.cache!.status.isHit, (200..<300).contains(status) else {
             return
         }
         self.request!.accounting.stages.cacheCapture = CacheCapture(
@@ -121,7 +155,7 @@ extension GatewayHandler {
 
     /// The answer ended well: it is kept in memory under the request's key, and written to the store behind it.
     func storeInCache(_ request: GatewayRequest, usage: TokenUsage, costCents: Double?) {
-        guard let use = request.cache, use.status != .hit, let capture = request.accounting.stages.cacheCapture,
+        guard let use = request.cache, !use.status.isHit, let capture = request.accounting.stages.cacheCapture,
             !capture.overflowed
         else { return }
         let now = Int(Date().timeIntervalSince1970)
@@ -138,9 +172,17 @@ extension GatewayHandler {
             completionTokens: usage.completionTokens,
             costCents: costCents
         )
-        guard self.runtime.responseCache.store(use.key, entry), self.runtime.config.cache.shared,
-            let store = self.runtime.store
-        else { return }
+        guard self.runtime.responseCache.store(use.key, entry) else { return }
+        if let semantic = use.semantic {
+            self.runtime.semanticCache.insert(
+                scope: semantic.scope,
+                key: use.key,
+                vector: semantic.vector,
+                namespace: use.namespace,
+                expiresAt: entry.expiresAt
+            )
+        }
+        guard self.runtime.config.cache.shared, let store = self.runtime.store else { return }
         let stored = entry.stored(key: use.key)
         let logger = self.runtime.logger
         Task {

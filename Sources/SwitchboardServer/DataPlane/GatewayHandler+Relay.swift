@@ -262,6 +262,7 @@ extension GatewayHandler {
             elapsed: elapsed,
             stream: request.stream,
             complete: complete,
+            cache: request.cache?.status.rawValue,
             traceID: request.traceID
         )
     }

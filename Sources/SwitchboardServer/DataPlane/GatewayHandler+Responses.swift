@@ -94,7 +94,7 @@ extension GatewayHandler {
     /// OpenRouter's cache headers: status (`HIT` / `MISS`), the entry's TTL, and on a hit its age and the id of
     /// the request that made it.
     static func writeOpenRouterCacheHeaders(_ buffer: inout ByteBuffer, _ cache: CacheUse) {
-        HTTPWire.writeHeader(&buffer, "x-openrouter-cache-status", cache.status == .hit ? "HIT" : "MISS")
+        HTTPWire.writeHeader(&buffer, "x-openrouter-cache-status", cache.status.isHit ? "HIT" : "MISS")
         HTTPWire.writeHeader(&buffer, "x-openrouter-cache-ttl", String(cache.maxAgeSeconds))
         guard let answer = cache.answer else { return }
         let age = max(0, Int(Date().timeIntervalSince1970) - answer.storedAt)
@@ -114,6 +114,9 @@ extension GatewayHandler {
                 let count = self.request!.exchange.plan?.retryAttemptCount ?? 0
                 HTTPWire.writeHeader(&buffer, "x-portkey-retry-attempt-count", String(count))
                 HTTPWire.writeHeader(&buffer, "x-portkey-cache-status", cache.status.rawValue)
+                if let similarity = cache.similarity {
+                    HTTPWire.writeHeader(&buffer, "x-switchboard-cache-similarity", String(format: "%.4f", similarity))
+                }
                 if cache.openRouter { Self.writeOpenRouterCacheHeaders(&buffer, cache) }
             } else if let count = self.request!.exchange.plan?.retryAttemptCount, count != 0 {
                 HTTPWire.writeHeader(&buffer, "x-portkey-retry-attempt-count", String(count))

@@ -20,7 +20,8 @@ final class AccessLogger {
         self.line.reserveCapacity(512)
     }
 
-    /// One request: `… info request id=… method=… path=… provider=… [model=…] status=… duration_ms=…`.
+    /// One request: `… info request id=… method=… path=… provider=… [model=…] status=… duration_ms=…`, then what
+    /// applies of `stream=true`, `complete=false`, `cache=HIT|"SEMANTIC HIT"|MISS|REFRESH` and `trace_id=…`.
     func log(
         id: String,
         method: String,
@@ -31,6 +32,7 @@ final class AccessLogger {
         elapsed: TimeAmount,
         stream: Bool,
         complete: Bool,
+        cache: String? = nil,
         traceID: String
     ) {
         self.line.removeAll(keepingCapacity: true)
@@ -57,6 +59,10 @@ final class AccessLogger {
         self.appendNumber(micros % 1_000, width: 3)
         if stream { self.append(" stream=true") }
         if !complete { self.append(" complete=false") }
+        if let cache {
+            self.append(" cache=")
+            self.appendValue(Substring(cache))
+        }
         if traceID != id {
             self.append(" trace_id=")
             self.appendValue(Substring(traceID))

@@ -9,6 +9,7 @@ struct ControlPlaneLink: ControlPlaneHost {
     let store: any Store
     let snapshot: StoreSnapshot
     let cache: ResponseCache
+    let semanticCache: SemanticCache
     let logger: Logger
 
     var vault: CredentialVault { self.snapshot.vault }
@@ -23,6 +24,7 @@ struct ControlPlaneLink: ControlPlaneHost {
 
     func cacheCleared(namespace: String?) {
         self.cache.remove(namespace: namespace)
+        self.semanticCache.remove(namespace: namespace)
     }
 
     func cacheMemoryStats() -> CacheMemoryStats {
@@ -31,7 +33,8 @@ struct ControlPlaneLink: ControlPlaneHost {
             entries: stats.entries,
             bytes: stats.bytes,
             maxBytes: self.cache.maxBytes,
-            evictions: stats.evictions
+            evictions: stats.evictions,
+            vectors: self.semanticCache.count
         )
     }
 

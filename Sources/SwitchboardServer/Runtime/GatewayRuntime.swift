@@ -29,6 +29,8 @@ public final class GatewayRuntime: Sendable {
     let requestLog: RequestLogQueue?
     /// Answers kept for identical requests (docs/cache.md).
     let responseCache: ResponseCache
+    /// Prompts' vectors, and their embeddings asked of the gateway itself (`mode: semantic`).
+    let semanticCache: SemanticCache
     /// A key with every scope that is never stored (`SWITCHBOARD_ADMIN_KEY`): how a container that listens
     /// beyond loopback gets its first request in.
     let adminKeyHash: String?
@@ -46,6 +48,11 @@ public final class GatewayRuntime: Sendable {
         self.config = config
         let responseCache = ResponseCache(maxBytes: config.cache.maxBytes)
         self.responseCache = responseCache
+        let semanticCache = SemanticCache(
+            maxVectors: config.cache.maxVectors,
+            timeoutMs: config.cache.embeddingTimeoutMs
+        )
+        self.semanticCache = semanticCache
         var resolver = RouteResolver(config: config)
         let configs = StoreSnapshot(
             vault: vault,
@@ -65,6 +72,7 @@ public final class GatewayRuntime: Sendable {
                 store: store,
                 snapshot: configs,
                 cache: responseCache,
+                semanticCache: semanticCache,
                 logger: logger
             )
             return ControlPlane(store: store, host: host, logger: logger)
@@ -94,6 +102,7 @@ public final class GatewayRuntime: Sendable {
     public func cachePurger(interval: Duration = .seconds(60)) -> any Service {
         CachePurger(
             cache: self.responseCache,
+            semanticCache: self.semanticCache,
             store: self.config.cache.shared ? self.store : nil,
             interval: interval,
             logger: self.logger

@@ -99,6 +99,7 @@ public final class GatewayServer: Service, Sendable {
             .get()
         self.state.withLockedValue { $0 = (channel, quiesce) }
         let address = channel.localAddress!
+        self.runtime.semanticCache.listening(host: settings.host, port: address.port ?? settings.port)
         self.runtime.isReady = true
         self.runtime.logger.info(
             "listening",

@@ -12,4 +12,7 @@ public struct RequestLogBucket: Sendable, Equatable {
     public var cacheHitDurationMsSum: Double = 0
     /// What the cache hits' answers cost when they were made.
     public var cacheSavedCents: Double = 0
+    /// Of the hits, those a semantic match answered (`SEMANTIC HIT`), and what their answers cost.
+    public var semanticHits = 0
+    public var semanticSavedCents: Double = 0
 }

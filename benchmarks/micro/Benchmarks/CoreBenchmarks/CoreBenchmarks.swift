@@ -173,4 +173,31 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(relayed)
         }
     }
+
+    // The semantic cache's brute-force scan: one scope holding the default bound of 10,000 prompts, as vectors of
+    // 1,536 dimensions (OpenAI's text-embedding-3-small), against one query. Deterministic pseudo-random vectors.
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func nextVector() -> [Float] {
+        SemanticVectors<Int>.unit(
+            (0..<1_536).map { _ in
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Float(Int64(bitPattern: seed >> 11) % 2_000) / 1_000 - 1
+            }
+        )!
+    }
+    var vectors = SemanticVectors<Int>(maxCount: 10_000)
+    for key in 0..<10_000 {
+        vectors.insert(scope: 0, key: key, vector: nextVector(), namespace: "", expiresAt: .max)
+    }
+    let scope = vectors.entries(in: 0)
+    let query = nextVector()
+
+    Benchmark(
+        "SemanticVectors:nearest10kx1536",
+        configuration: .init(scalingFactor: .one, maxDuration: .seconds(3), maxIterations: 200)
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(SemanticVectors.nearest(in: scope, to: query, threshold: 0.95, now: 0))
+        }
+    }
 }
