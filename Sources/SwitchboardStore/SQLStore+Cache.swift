@@ -47,6 +47,7 @@ extension SQLStore {
 
     /// Removes the entries of `namespace` (`""`: those stored without one), or every entry; returns how many.
     @discardableResult
+    /// Other replicas see the deletion as a change (``cacheClears(after:upTo:)``) and drop their memory's copies.
     public func deleteCacheEntries(namespace: String?) async throws -> Int {
         let statement: SQLQueryString =
             if let namespace {
@@ -54,7 +55,24 @@ extension SQLStore {
             } else {
                 "DELETE FROM cache_entries RETURNING key"
             }
-        return try await self.database.raw(statement).all().count
+        return try await self.transaction { db in
+            let deleted = try await db.raw(statement).all().count
+            try await Self.recordChange(db, entity: namespace == nil ? "cache_all" : "cache", key: namespace ?? "")
+            return deleted
+        }
+    }
+
+    /// The namespaces whose entries were deleted by changes after `mark` up to `upTo` (`nil` in the list: all).
+    public func cacheClears(after mark: Int64, upTo: Int64) async throws -> [String?] {
+        try await self.database.raw(
+            """
+            SELECT entity, entity_key FROM changes
+            WHERE seq > \(bind: mark) AND seq <= \(bind: upTo) AND entity IN ('cache', 'cache_all') ORDER BY seq
+            """
+        ).all().map { row in
+            try row.decode(column: "entity", as: String.self) == "cache_all"
+                ? nil : try row.decode(column: "entity_key", as: String.self)
+        }
     }
 
     /// Removes the entries expired at `now`; returns how many.

@@ -126,6 +126,8 @@ public protocol Store: Sendable {
     /// Removes the cache entries of `namespace` (`""`: stored without one), or all; returns how many.
     @discardableResult
     func deleteCacheEntries(namespace: String?) async throws -> Int
+    /// The namespaces whose cache entries were deleted after change `mark` up to `upTo` (`nil`: all of them).
+    func cacheClears(after mark: Int64, upTo: Int64) async throws -> [String?]
     /// Removes the cache entries expired at `now`; returns how many.
     @discardableResult
     func purgeCacheEntries(now: Int64) async throws -> Int

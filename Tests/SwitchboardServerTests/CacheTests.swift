@@ -236,6 +236,42 @@ import Testing
         }
     }
 
+    /// A deletion on one replica reaches the memory of another through the store's change mark: its copy of the
+    /// namespace's answer is dropped, and the next request misses instead of serving the deleted answer.
+    @Test(arguments: TestStores.available)
+    func aDeletionReachesTheOtherReplicasMemory(kind: TestStores.Kind) async throws {
+        let location = try await TestStores.location(kind, group: MultiThreadedEventLoopGroup.singleton)
+        try await GatewayFixture.with(store: location) { first in
+            try await GatewayFixture.with(store: location) { second in
+                let team = [("x-portkey-cache-namespace", "team-c")]
+                #expect(try await Self.chat(first, headers: team).header("x-portkey-cache-status") == "MISS")
+                #expect(try await Self.chat(first).header("x-portkey-cache-status") == "MISS")
+                let written = await fulfilled {
+                    while (try? await first.store!.cacheEntryStats().entries) != 2 {
+                        try? await Task.sleep(for: .milliseconds(20))
+                    }
+                    return true
+                }
+                #expect(written)
+                // The second replica takes both answers into its memory.
+                #expect(try await Self.chat(second, headers: team).header("x-portkey-cache-status") == "HIT")
+                #expect(try await Self.chat(second).header("x-portkey-cache-status") == "HIT")
+                #expect(second.runtime.responseCache.stats.entries == 2)
+                let deleted = try await first.client.request("/v1/cache?namespace=team-c", method: .DELETE)
+                #expect(deleted.status == 200, "\(deleted.text)")
+                let dropped = await fulfilled {
+                    while second.runtime.responseCache.stats.entries != 1 {
+                        try? await Task.sleep(for: .milliseconds(20))
+                    }
+                    return true
+                }
+                #expect(dropped)
+                #expect(try await Self.chat(second, headers: team).header("x-portkey-cache-status") == "MISS")
+                #expect(try await Self.chat(second).header("x-portkey-cache-status") == "HIT")
+            }
+        }
+    }
+
     // MARK: OpenRouter's controls
 
     /// `X-OpenRouter-Cache: true` caches through the same cache, with OpenRouter's response headers; a preset's

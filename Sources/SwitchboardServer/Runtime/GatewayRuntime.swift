@@ -95,7 +95,13 @@ public final class GatewayRuntime: Sendable {
 
     /// The service that keeps the configs in step with a store other replicas write to.
     public func storeWatcher(interval: Duration = .seconds(1)) -> (any Service)? {
-        self.store.map { StoreWatcher(store: $0, snapshot: self.snapshot, interval: interval, logger: self.logger) }
+        let (cache, semanticCache) = (self.responseCache, self.semanticCache)
+        return self.store.map {
+            StoreWatcher(store: $0, snapshot: self.snapshot, interval: interval, logger: self.logger) { namespace in
+                cache.remove(namespace: namespace)
+                semanticCache.remove(namespace: namespace)
+            }
+        }
     }
 
     /// The service that drops expired response cache entries.

@@ -272,6 +272,8 @@ struct StoreWatcher: Service {
     let snapshot: StoreSnapshot
     let interval: Duration
     let logger: Logger
+    /// Another replica deleted the cache entries of a namespace (`nil`: all): this process drops its copies.
+    let cacheCleared: @Sendable (String?) -> Void
 
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await self.watch() }
@@ -286,7 +288,11 @@ struct StoreWatcher: Service {
                 if !self.snapshot.storeReachable.exchange(true, ordering: .relaxed) {
                     self.logger.info("store reachable again")
                 }
-                guard mark != self.snapshot.loadedMark.load(ordering: .acquiring) else { continue }
+                let loaded = self.snapshot.loadedMark.load(ordering: .acquiring)
+                guard mark != loaded else { continue }
+                for namespace in try await self.store.cacheClears(after: loaded, upTo: mark) {
+                    self.cacheCleared(namespace)
+                }
                 try await self.snapshot.reload(from: self.store, logger: self.logger)
                 self.logger.info("configs reloaded from the store", metadata: ["change": "\(mark)"])
             } catch {
