@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import NIOPosix
+import SwitchboardCore
 import SwitchboardMock
 import SwitchboardStore
 import SwitchboardTestSupport
@@ -210,6 +211,41 @@ import Testing
             let latency = try await fixture.client.request("/v1/analytics/graphs/cache/latency?\(range)", method: .GET)
             #expect(latency.status == 200, "\(latency.text)")
             #expect((latency.json["data_points"] as? [[String: Any]])?.first?["avg"] is Int)
+        }
+    }
+
+    /// A spent budget refuses what the provider would answer, but not what the cache answers (it costs nothing);
+    /// a request that misses is refused with the budget's 412, without an upstream call.
+    @Test func aSpentBudgetStillLetsTheCacheAnswer() async throws {
+        try await GatewayFixture.with(yaml: AccountingTests.yaml, storeKind: .sqlite) { fixture in
+            let policy = try await fixture.client.request(
+                "/v1/policies/usage-limits",
+                body:
+                    #"{"name":"tiny","conditions":[{"key":"workspace_id","value":"*"}],"group_by":[{"key":"workspace_id"}],"type":"tokens","credit_limit":40}"#
+            )
+            #expect(policy.status == 200, "\(policy.text)")
+            func ask(_ content: String, config: String? = Self.caching) async throws -> TestResponse {
+                try await fixture.client.request(
+                    "/v1/chat/completions",
+                    headers: config.map { [("x-portkey-config", $0)] } ?? [("x-portkey-provider", "mock")],
+                    body: #"{"model":"mock-1","max_tokens":10,"messages":[{"role":"user","content":"\#(content)"}]}"#
+                )
+            }
+            // The first answer fits (its worst case is its prompt and 10 tokens) and spends most of the budget.
+            let first = try await ask("hi")
+            #expect(first.status == 200, "\(first.text)")
+            #expect(first.header("x-portkey-cache-status") == "MISS")
+            let refused = try await ask("another question")
+            #expect(refused.status == 412, "\(refused.text)")
+            #expect(refused.text.contains("usage_limit_exceeded"))
+            // The cached question is still answered, from the cache.
+            let hit = try await ask("hi")
+            #expect(hit.status == 200, "\(hit.text)")
+            #expect(hit.header("x-portkey-cache-status") == "HIT")
+            #expect(fixture.mock.recorder.requestCount == 1)
+            // Without a cache in the config, the same question is refused.
+            #expect(try await ask("hi", config: nil).status == 412)
+            #expect(fixture.mock.recorder.requestCount == 1)
         }
     }
 

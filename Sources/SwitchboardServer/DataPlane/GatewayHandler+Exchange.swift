@@ -81,6 +81,7 @@ extension GatewayHandler {
         if target.cache != nil || self.request!.openRouterCache != nil, self.answeredFromCache(attempt, to: target) {
             return
         }
+        if self.request!.cacheOnly != nil { return self.cacheCouldNotAnswer(attempt, to: target) }
         if case .fallback(let status) = attempt.cause, let from = self.request!.exchange.fallbackFrom {
             self.runtime.metrics.fallbacks(provider: from.provider).increment()
             self.runtime.logger.debug(

@@ -84,6 +84,15 @@ extension GatewayHandler {
         }
     }
 
+    /// Whether a target of the route caches its answers.
+    private func mayAnswerFromCache(_ route: Route) -> Bool {
+        if self.request!.openRouterCache != nil { return true }
+        switch route {
+        case .target(let target): return target.cache != nil
+        case .plan(let plan): return plan.leaves.contains { $0.target.cache != nil }
+        }
+    }
+
     /// Whether the request still waits at `checkpoint` (an attempt may have timed out while its lease was asked).
     private func isWaiting(at checkpoint: PolicyCheckpoint) -> Bool {
         guard case .attempt(let attempt, _) = checkpoint else { return true }
@@ -105,8 +114,22 @@ extension GatewayHandler {
         }
     }
 
+    /// An attempt of a request a usage limit refused could not be answered from the cache: it is refused like an
+    /// attempt whose target has no room (a fallback may still find a cached answer at its next target).
+    func cacheCouldNotAnswer(_ attempt: Exchange.Attempt, to target: RouteTarget) {
+        self.refused(self.request!.cacheOnly!, at: .attempt(attempt, target))
+    }
+
     private func refused(_ refusal: PolicyBook.Refusal, at checkpoint: PolicyCheckpoint) {
-        guard case .attempt(let attempt, _) = checkpoint else { return self.refuse(refusal) }
+        guard case .attempt(let attempt, _) = checkpoint else {
+            // A spent budget does not stop a cached answer, which costs nothing (Portkey looks in its cache before
+            // its budgets too); rate limits still refuse.
+            if case .request(let route) = checkpoint, !refusal.policy.isRate, self.mayAnswerFromCache(route) {
+                self.request!.cacheOnly = refusal
+                return self.startRoute(route)
+            }
+            return self.refuse(refusal)
+        }
         let next = self.request!.exchange.attemptRefused(
             attempt: attempt.number,
             status: refusal.policy.isRate ? 429 : 412,

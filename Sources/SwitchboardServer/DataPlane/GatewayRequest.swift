@@ -45,6 +45,9 @@ final class GatewayRequest {
     var policyTicket: PolicyBook.Ticket?
     /// The limit that refused it.
     var refusedBy: String?
+    /// A usage limit had no room for the request, but a cached answer costs nothing: its attempts may only be
+    /// answered from the cache, and what the cache cannot answer gets this refusal.
+    var cacheOnly: PolicyBook.Refusal?
     /// What the response cache did for it, when its target's config caches.
     var cache: CacheUse?
     /// The cache OpenRouter's controls ask for (headers, preset), for targets whose config sets none.
