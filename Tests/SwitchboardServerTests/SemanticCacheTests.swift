@@ -131,6 +131,9 @@ import Testing
             #expect(try await Self.chat(fixture, "What is the capital of France?").status == 200)
             let hit = try await Self.chat(fixture, "what is the capital of france?")
             #expect(hit.header("x-portkey-cache-status") == "SEMANTIC HIT")
+            // Two chat requests and their two embeddings requests.
+            let queued = await fulfilled { await fixture.runtime.requestLogQueued(atLeast: 4) }
+            #expect(queued)
             await fixture.runtime.flushRequestLog()
             let logs = try await fixture.client.request("/v1/logs?page_size=10", method: .GET)
             let rows = try #require(logs.json["data"] as? [[String: Any]], "\(logs.text)")

@@ -89,11 +89,28 @@ public struct SemanticVectors<Key: Hashable & Sendable>: Sendable {
         return vector.map { $0 / length }
     }
 
+    /// Sixteen lanes at a time (the compiler does not vectorize a plain `Float` sum, whose order it must keep): a
+    /// 1,536-dimension product is 96 vector steps.
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                var sum: Float = 0
-                for index in 0..<min(a.count, b.count) { sum += a[index] * b[index] }
+        let count = min(a.count, b.count)
+        return a.withUnsafeBytes { a in
+            b.withUnsafeBytes { b in
+                var lanes = SIMD16<Float>()
+                var index = 0
+                let stride = MemoryLayout<SIMD16<Float>>.size
+                while index + 16 <= count {
+                    let offset = index * MemoryLayout<Float>.stride
+                    lanes +=
+                        a.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+                        * b.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+                    index += stride / MemoryLayout<Float>.stride
+                }
+                var sum = lanes.sum()
+                while index < count {
+                    let offset = index * MemoryLayout<Float>.stride
+                    sum += a.load(fromByteOffset: offset, as: Float.self) * b.load(fromByteOffset: offset, as: Float.self)
+                    index += 1
+                }
                 return sum
             }
         }
