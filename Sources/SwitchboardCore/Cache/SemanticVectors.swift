@@ -108,7 +108,8 @@ public struct SemanticVectors<Key: Hashable & Sendable>: Sendable {
                 var sum = lanes.sum()
                 while index < count {
                     let offset = index * MemoryLayout<Float>.stride
-                    sum += a.load(fromByteOffset: offset, as: Float.self) * b.load(fromByteOffset: offset, as: Float.self)
+                    sum +=
+                        a.load(fromByteOffset: offset, as: Float.self) * b.load(fromByteOffset: offset, as: Float.self)
                     index += 1
                 }
                 return sum
