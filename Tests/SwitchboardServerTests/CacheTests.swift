@@ -66,6 +66,9 @@ import Testing
             let metrics = try await fixture.client.request("/metrics", method: .GET)
             #expect(metrics.text.contains("switchboard_cache_hits_total 3"), "\(metrics.text)")
             #expect(metrics.text.contains("switchboard_cache_misses_total 4"))
+            #expect(metrics.text.contains("switchboard_cache_entries 3.0"), "\(metrics.text)")
+            let bytes = fixture.runtime.responseCache.stats.bytes
+            #expect(bytes > 0 && metrics.text.contains("switchboard_cache_bytes \(bytes).0"))
         }
     }
 

@@ -34,6 +34,7 @@ extension GatewayHandler {
             if self.runtime.snapshot.policies.isActive.load(ordering: .relaxed) {
                 self.runtime.metrics.showPolicies(self.runtime.snapshot.policies.usageByEntity())
             }
+            self.runtime.metrics.showCache(self.runtime.responseCache.stats, vectors: self.runtime.semanticCache.count)
             self.send(
                 status: .ok,
                 contentType: "text/plain; version=0.0.4; charset=utf-8",

@@ -133,6 +133,13 @@ public final class GatewayMetrics: Sendable {
 
     static let maxPolicyEntities = 1000
 
+    /// Sets the response cache's gauges (at scrape: the cache keeps its own counts under its lock).
+    func showCache(_ stats: ResponseCache.Stats, vectors: Int) {
+        self.registry.gauge(.cacheBytes).set(Double(stats.bytes))
+        self.registry.gauge(.cacheEntries).set(Double(stats.entries))
+        self.registry.gauge(.cacheVectors).set(Double(vectors))
+    }
+
     public func render() -> [UInt8] {
         self.registry.emitToBuffer()
     }

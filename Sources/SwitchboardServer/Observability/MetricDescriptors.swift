@@ -135,6 +135,21 @@ struct MetricDescriptor: Sendable {
         name: "cache_saved_cents",
         help: "What the answers served from the response cache cost when they were made, in US cents."
     )
+    static let cacheBytes = Self(
+        kind: .gauge,
+        name: "cache_bytes",
+        help: "What the response cache's entries take in this process's memory (bodies and a little for the rest)."
+    )
+    static let cacheEntries = Self(
+        kind: .gauge,
+        name: "cache_entries",
+        help: "Response cache entries in this process's memory."
+    )
+    static let cacheVectors = Self(
+        kind: .gauge,
+        name: "cache_vectors",
+        help: "Prompts the semantic cache holds as vectors in this process."
+    )
     static let cacheMisses = Self(
         kind: .counter,
         name: "cache_misses",
