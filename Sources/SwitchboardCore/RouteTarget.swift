@@ -31,6 +31,8 @@ public struct RouteTarget: Sendable {
     public var credential: String?
     /// Its answers are cached (a config's `cache`).
     public var cache: CacheSettings?
+    /// Guardrails and mutators run on the request before it goes to this target (docs/guardrails.md).
+    public var beforeHooks: [GuardrailHook] = []
 
     public init(
         provider: String,

@@ -40,6 +40,8 @@ public struct PortkeyConfig: Sendable, Equatable {
     public var circuitBreaker: CircuitBreakerSettings?
     /// The response cache for the targets under this node (a child's replaces its parent's).
     public var cache: CacheSettings?
+    /// Guardrails and mutators (a child's replace its parent's, per event).
+    public var hooks = ConfigHooks()
 
     public init() {}
 
@@ -50,7 +52,7 @@ public struct PortkeyConfig: Sendable, Equatable {
             && lhs.overrideParams.map(JSONValue.object) == rhs.overrideParams.map(JSONValue.object)
             && lhs.retry == rhs.retry && lhs.requestTimeoutMs == rhs.requestTimeoutMs
             && lhs.forwardHeaders == rhs.forwardHeaders && lhs.circuitBreaker == rhs.circuitBreaker
-            && lhs.cache == rhs.cache
+            && lhs.cache == rhs.cache && lhs.hooks == rhs.hooks
     }
 }
 
@@ -98,8 +100,8 @@ extension PortkeyConfig {
     ]
     /// Keys whose feature Switchboard does not have yet; ignoring them would silently drop a safety check.
     static let unsupportedKeys: Set<String> = [
-        "before_request_hooks", "after_request_hooks", "input_guardrails", "output_guardrails", "input_mutators",
-        "output_mutators", "default_params", "drop_params", "prompt_id", "passthrough",
+        "after_request_hooks", "output_guardrails", "output_mutators", "default_params", "drop_params", "prompt_id",
+        "passthrough",
     ]
 
     /// Parses and validates a config.
@@ -194,6 +196,8 @@ extension PortkeyConfig {
                     case .failure(let problem):
                         self.fail(problem.field.isEmpty ? at : "\(at).\(problem.field)", problem.message)
                     }
+                case "before_request_hooks", "input_guardrails", "input_mutators":
+                    for (where_, message) in config.hooks.read(key, value, at: at) { self.fail(where_, message) }
                 case _ where PortkeyConfig.unsupportedKeys.contains(key):
                     self.fail(at, "'\(key)' is not supported by Switchboard yet; remove it from the config")
                 case _ where PortkeyConfig.ignoredKeys.contains(key):
@@ -221,7 +225,9 @@ extension PortkeyConfig {
             if keys.contains("options") { return }
             let meaningful: Set<String> = [
                 "provider", "virtual_key", "targets", "strategy", "cache", "retry", "request_timeout", "custom_host",
-                "forward_headers", "override_params", "api_key", "cb_config",
+                "forward_headers", "override_params", "api_key", "cb_config", "before_request_hooks",
+                "input_guardrails",
+                "input_mutators",
             ]
             if keys.isDisjoint(with: meaningful) {
                 self.fail(

@@ -88,6 +88,7 @@ extension RouteResolver {
         var forwardHeaders: [String]?
         var breaker: CircuitBreakerSettings?
         var cache: CacheSettings?
+        var beforeHooks: [GuardrailHook] = []
     }
 
     func node(
@@ -110,6 +111,7 @@ extension RouteResolver {
         inherited.forwardHeaders = config.forwardHeaders ?? parent.forwardHeaders
         inherited.breaker = config.circuitBreaker ?? parent.breaker
         inherited.cache = config.cache ?? parent.cache
+        inherited.beforeHooks = config.hooks.before ?? parent.beforeHooks
         guard let strategy = config.strategy else {
             return .leaf(try self.leaf(config, path: path, inherited: inherited, request: request))
         }
@@ -168,6 +170,7 @@ extension RouteResolver {
         target.requestTimeoutMs = try request.requestTimeoutMs() ?? inherited.requestTimeoutMs
         target.forwardHeaders = try request.forwardHeaderList() ?? inherited.forwardHeaders ?? []
         target.cache = inherited.cache
+        target.beforeHooks = inherited.beforeHooks
         target.optionIndex = path
         try self.check(target, for: request)
         return PlanLeaf(

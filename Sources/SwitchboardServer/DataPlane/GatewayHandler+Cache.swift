@@ -142,7 +142,10 @@ extension GatewayHandler {
 
     /// The response head is relayed: a 2xx answer of a request that missed is kept as it goes.
     func startCacheCapture(status: Int, contentType: String, eventStream: Bool) {
-        guard self.request!.cache != nil, !self.request!.cache!.status.isHit, (200..<300).contains(status) else {
+        // An answer carrying failed guardrails' results is this request's own.
+        guard self.request!.cache != nil, !self.request!.cache!.status.isHit, (200..<300).contains(status),
+            self.request!.guardrails?.failed != true
+        else {
             return
         }
         self.request!.accounting.stages.cacheCapture = CacheCapture(

@@ -11,6 +11,13 @@ extension GatewayHandler {
             self.relayTranslated(buffer, context: context)
             return
         }
+        if var insert = self.request!.accounting.stages.hookInsert.take() {
+            buffer.withUnsafeReadableBytes { bytes in
+                insert.consume(bytes) { part in self.collectRelayed(part, context: context) }
+            }
+            self.request!.accounting.stages.hookInsert = insert
+            return
+        }
         // Taken out while it runs, so its buffer is not shared and grows in place.
         guard var filter = self.request!.accounting.stages.eventFilter.take() else { return }
         buffer.withUnsafeReadableBytes { bytes in
@@ -25,7 +32,7 @@ extension GatewayHandler {
             translator.finish { rest in self.collectRelayed(rest, context: context) }
         } else if var filter = self.request!.accounting.stages.eventFilter.take() {
             filter.finish { rest in self.collectRelayed(rest, context: context) }
-        } else {
+        } else if self.request!.accounting.stages.hookInsert.take() == nil {
             return
         }
         self.writeRelayed(context: context)

@@ -47,27 +47,42 @@ extension GatewayHandler: UpstreamResponseDelegate {
         if translated {
             self.startTranslation(status: head.status, eventStream: eventStream, clientMinorVersion: minor)
         }
+        // Guardrails failed without `deny`: 246, and a JSON answer carries their results (docs/guardrails.md).
+        let hooksFailed = self.request!.guardrails?.failed == true && (200..<300).contains(head.status)
+        if hooksFailed, !eventStream, !translated {
+            self.request!.accounting.stages.hookInsert = HookResultsInsert(
+                results: HookRunner.hookResults(before: self.request!.guardrails!.results)
+            )
+            self.request!.accounting.stages.reframes = minor >= 1
+        }
+        let rewritten = translated || self.request!.accounting.stages.hookInsert != nil
         if payloadOnly || self.request!.accounting.stages.filters { self.request!.upstream?.forwardsPayloadOnly = true }
         if minor == 0 || framing == .untilClose {
             // Without framing of its own, the body ends when the client's connection closes.
             self.request!.keepAlive = false
         }
         var out = context.channel.allocator.buffer(capacity: bytes.readableBytes + 320)
-        HTTPWire.writeStatusLine(&out, minorVersion: minor, status: head.status)
+        HTTPWire.writeStatusLine(&out, minorVersion: minor, status: hooksFailed ? 246 : head.status)
         bytes.withUnsafeReadableBytes { raw in
             for header in head.fields.headers {
                 let name = UnsafeRawBufferPointer(rebasing: raw[header.name])
                 if HeaderNames.isHopByHop(name) {
-                    guard name.equalsIgnoringCase("transfer-encoding"), !payloadOnly, !translated else { continue }
+                    guard name.equalsIgnoringCase("transfer-encoding"), !payloadOnly, !rewritten else { continue }
                 }
-                // A translated body is the gateway's own: its type and length are too.
+                // A translated body is the gateway's own: its type and length are too; a body with hook results
+                // has another length.
                 if translated, name.equalsIgnoringCase("content-length") || name.equalsIgnoringCase("content-type") {
                     continue
                 }
+                if rewritten, name.equalsIgnoringCase("content-length") { continue }
                 HTTPWire.writeHeader(&out, name, UnsafeRawBufferPointer(rebasing: raw[header.value]))
             }
         }
-        if translated { self.writeTranslatedHeaders(&out) }
+        if translated {
+            self.writeTranslatedHeaders(&out)
+        } else if rewritten, self.request!.accounting.stages.reframes {
+            out.writeStaticString("transfer-encoding: chunked\r\n")
+        }
         if self.request!.cache != nil {
             let contentType =
                 translated
@@ -192,6 +207,7 @@ extension GatewayHandler {
         self.holdReading(.peerFull, false)
         self.idleSince = .now()
         self.record(request, complete: complete)
+        if let guardrails = request.guardrails { self.runAsyncHooks(guardrails) }
         if !request.keepAlive || !complete || !request.requestEnded {
             context.close(promise: nil)
             return

@@ -48,6 +48,8 @@ final class GatewayRequest {
     /// A usage limit had no room for the request, but a cached answer costs nothing: its attempts may only be
     /// answered from the cache, and what the cache cannot answer gets this refusal.
     var cacheOnly: PolicyBook.Refusal?
+    /// What its input guardrails found, once they ran.
+    var guardrails: GuardrailUse?
     /// What the response cache did for it, when its target's config caches.
     var cache: CacheUse?
     /// The cache OpenRouter's controls ask for (headers, preset), for targets whose config sets none.

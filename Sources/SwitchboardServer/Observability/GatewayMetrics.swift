@@ -13,6 +13,7 @@ public final class GatewayMetrics: Sendable {
     let cacheHits: Counter
     let cacheMisses: Counter
     let cacheSavedCents: Counter
+    let guardrailDenials: Counter
     let requestLogWritten: Counter
     let requestLogLost: Counter
     let requestLogQueued: Gauge
@@ -39,6 +40,7 @@ public final class GatewayMetrics: Sendable {
         self.cacheHits = self.registry.counter(.cacheHits)
         self.cacheMisses = self.registry.counter(.cacheMisses)
         self.cacheSavedCents = self.registry.counter(.cacheSavedCents)
+        self.guardrailDenials = self.registry.counter(.guardrailDenials)
         self.requestLogWritten = self.registry.counter(.requestLogWritten)
         self.requestLogLost = self.registry.counter(.requestLogLost)
         self.headReadTimeouts = self.registry.counter(.headReadTimeouts)
@@ -118,6 +120,10 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// The Prometheus text exposition.
+    func guardrailChecks(check: String, verdict: String) -> Counter {
+        self.registry.counter(.guardrailChecks, [("check", check), ("verdict", verdict)])
+    }
+
     func policyRefusals(policy: String, reason: String) -> Counter {
         self.registry.counter(.policyRefusals, [("policy", policy), ("reason", reason)])
     }

@@ -135,6 +135,16 @@ struct MetricDescriptor: Sendable {
         name: "cache_saved_cents",
         help: "What the answers served from the response cache cost when they were made, in US cents."
     )
+    static let guardrailChecks = Self(
+        kind: .counter,
+        name: "guardrail_checks",
+        help: "Guardrail checks run, by check id and verdict (pass, fail, error)."
+    )
+    static let guardrailDenials = Self(
+        kind: .counter,
+        name: "guardrail_denials",
+        help: "Requests a guardrail with deny stopped before any upstream call (446)."
+    )
     static let cacheBytes = Self(
         kind: .gauge,
         name: "cache_bytes",

@@ -19,6 +19,8 @@ struct ResponseStages {
     var keptBody: [UInt8]?
     /// The answer as the client gets it, kept for the response cache.
     var cacheCapture: CacheCapture?
+    /// Set when failed guardrails put their results into a JSON answer (246).
+    var hookInsert: HookResultsInsert?
 
     static let maxLoggedBody = 256 * 1024
 
@@ -45,7 +47,7 @@ struct ResponseStages {
     }
 
     /// Whether relayed bytes go through the event filter (then the body is relayed as payload only).
-    var filters: Bool { self.eventFilter != nil || self.translator != nil }
+    var filters: Bool { self.eventFilter != nil || self.translator != nil || self.hookInsert != nil }
 
     /// A piece of the body's payload, before it is relayed.
     mutating func payload(_ bytes: UnsafeRawBufferPointer) {

@@ -200,4 +200,16 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(SemanticVectors.nearest(in: scope, to: query, threshold: 0.95, now: 0))
         }
     }
+
+    // One input guardrail as a request pays for it: the 1 KB chat body read as JSON, then one regexMatch hook.
+    let regexHooks = try! PortkeyConfig.parse(
+        text: #"{"provider":"bench","input_guardrails":[{"default.regexMatch":{"rule":"\\d{16}","not":true},"deny":true}]}"#
+    ).hooks.before!
+
+    Benchmark("HookRunner:regexMatch1KB") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let context = GuardrailContext(requestType: "chatComplete", request: JSONValue(parsing: chat)!)
+            blackHole(HookRunner.run(regexHooks, event: .beforeRequest, context: context, now: "2026-12-03T00:00:00Z"))
+        }
+    }
 }
