@@ -54,7 +54,11 @@ public enum GuardrailCheck: String, Sendable, Equatable, CaseIterable {
         switch self {
         case .regexMatch:
             guard let rule = parameters["rule"]?.string else { return "needs 'rule' (a regular expression)" }
-            do { _ = try Regex(rule) } catch { return "'rule' is not a regular expression: \(error)" }
+            do {
+                _ = try NSRegularExpression(pattern: rule)
+            } catch {
+                return "'rule' is not a regular expression (\(rule))"
+            }
             return nil
         case .sentenceCount: return number("minSentences") ?? number("maxSentences")
         case .wordCount: return number("minWords") ?? number("maxWords")
@@ -77,13 +81,19 @@ public enum GuardrailCheck: String, Sendable, Equatable, CaseIterable {
     }
 
     /// Runs an I/O-free check (`callsOut` checks answer with an error: the server runs them).
-    public func run(_ parameters: JSONValue, _ context: GuardrailContext, _ event: HookEvent) -> CheckOutcome {
+    /// - Parameter rule: `regexMatch`'s rule compiled beforehand (else it is compiled now).
+    public func run(
+        _ parameters: JSONValue,
+        _ context: GuardrailContext,
+        _ event: HookEvent,
+        rule: CompiledRule? = nil
+    ) -> CheckOutcome {
         let not = parameters["not"]?.bool ?? false
         switch self {
         case .regexMatch, .sentenceCount, .wordCount, .characterCount, .contains, .validUrls, .containsCode,
             .alluppercase, .alllowercase, .endsWith:
             let text = context.text(event)
-            return TextChecks.run(self, parameters, text: text, not: not)
+            return TextChecks.run(self, parameters, text: text, not: not, rule: rule)
         case .jsonSchema, .jsonKeys:
             return JSONChecks.run(self, parameters, text: context.text(event), not: not)
         case .allowedRequestTypes, .modelWhitelist, .modelRules, .requiredMetadataKeys:

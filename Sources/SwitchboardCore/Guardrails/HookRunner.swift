@@ -39,7 +39,7 @@ public enum HookRunner {
             var hookTime = 0.0
             for check in hook.checks where check.isEnabled {
                 var outcome = CheckOutcome(verdict: false)
-                let time = elapsed { outcome = check.check.run(check.parameters, context, event) }
+                let time = elapsed { outcome = check.check.run(check.parameters, context, event, rule: check.rule) }
                 hookTime += time
                 if let request = outcome.transformedRequest {
                     context.request = request

@@ -4,7 +4,13 @@ import Foundation
 /// Portkey's rules: a sentence ends at `.`, `!` or `?`; words are separated by white space; `endsWith` also accepts
 /// the suffix followed by a full stop; `not` inverts every verdict but `contains` (which has `operator: none`).
 enum TextChecks {
-    static func run(_ check: GuardrailCheck, _ parameters: JSONValue, text: String, not: Bool) -> CheckOutcome {
+    static func run(
+        _ check: GuardrailCheck,
+        _ parameters: JSONValue,
+        text: String,
+        not: Bool,
+        rule compiled: CompiledRule? = nil
+    ) -> CheckOutcome {
         func judged(_ holds: Bool, _ data: [(String, JSONValue)]) -> CheckOutcome {
             let verdict = not ? !holds : holds
             return CheckOutcome(
@@ -23,11 +29,11 @@ enum TextChecks {
         }
         switch check {
         case .regexMatch:
-            guard let rule = parameters["rule"]?.string, let regex = try? Regex(rule) else {
+            guard let rule = parameters["rule"]?.string, let regex = compiled ?? CompiledRule(rule) else {
                 return .failure("'rule' is not a regular expression")
             }
             guard !text.isEmpty else { return .failure("no text to match") }
-            let match = text.firstMatch(of: regex).map { String(text[$0.range]) }
+            let match = regex.firstMatch(in: text)
             return judged(
                 match != nil,
                 [("regexPattern", .string(rule)), ("matchedText", match.map(JSONValue.string) ?? .null)]

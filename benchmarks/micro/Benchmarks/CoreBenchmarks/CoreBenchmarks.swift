@@ -206,6 +206,12 @@ let benchmarks: @Sendable () -> Void = {
         text: #"{"provider":"bench","input_guardrails":[{"default.regexMatch":{"rule":"\\d{16}","not":true},"deny":true}]}"#
     ).hooks.before!
 
+    Benchmark("JSONValue:parseChat1KB") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(JSONValue(parsing: chat))
+        }
+    }
+
     Benchmark("HookRunner:regexMatch1KB") { benchmark in
         for _ in benchmark.scaledIterations {
             let context = GuardrailContext(requestType: "chatComplete", request: JSONValue(parsing: chat)!)
