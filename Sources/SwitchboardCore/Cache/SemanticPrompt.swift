@@ -21,33 +21,30 @@ public struct SemanticPrompt: Sendable, Equatable {
         let promptFields: Set<String>
         var system: [String] = []
         var turns: [Turn] = []
-        switch endpoint {
-        case .chatCompletions:
-            promptFields = ["messages"]
-            guard let messages = body["messages"]?.array else { return nil }
-            for message in messages {
-                guard let role = message["role"]?.string, let text = Self.text(of: message["content"]) else {
-                    return nil
-                }
-                if role == "system" || role == "developer", turns.isEmpty {
+        /// Reads messages (or Responses items) into the system texts and the turns; `false` when one is not text.
+        func read(_ items: [JSONValue], systemRoles: Bool) -> Bool {
+            for item in items {
+                if let type = item["type"]?.string, type != "message" { return false }
+                guard let role = item["role"]?.string, let text = Self.text(of: item["content"]) else { return false }
+                if systemRoles, role == "system" || role == "developer", turns.isEmpty {
                     system.append(text)
                 } else {
                     turns.append(Turn(role: role, text: text))
                 }
             }
+            return true
+        }
+        switch endpoint {
+        case .chatCompletions:
+            promptFields = ["messages"]
+            guard let messages = body["messages"]?.array, read(messages, systemRoles: true) else { return nil }
         case .messages:
             promptFields = ["messages", "system"]
             if let value = body["system"] {
                 guard let text = Self.text(of: value) else { return nil }
                 system.append(text)
             }
-            guard let messages = body["messages"]?.array else { return nil }
-            for message in messages {
-                guard let role = message["role"]?.string, let text = Self.text(of: message["content"]) else {
-                    return nil
-                }
-                turns.append(Turn(role: role, text: text))
-            }
+            guard let messages = body["messages"]?.array, read(messages, systemRoles: false) else { return nil }
         case .responses:
             promptFields = ["input", "instructions"]
             // A response that continues another one is a conversation the body does not show.
@@ -58,20 +55,8 @@ public struct SemanticPrompt: Sendable, Equatable {
             }
             if let text = body["input"]?.string {
                 turns.append(Turn(role: "user", text: text))
-            } else if let items = body["input"]?.array {
-                for item in items {
-                    if let type = item["type"]?.string, type != "message" { return nil }
-                    guard let role = item["role"]?.string, let text = Self.text(of: item["content"]) else {
-                        return nil
-                    }
-                    if role == "system" || role == "developer", turns.isEmpty {
-                        system.append(text)
-                    } else {
-                        turns.append(Turn(role: role, text: text))
-                    }
-                }
             } else {
-                return nil
+                guard let items = body["input"]?.array, read(items, systemRoles: true) else { return nil }
             }
         case .completions:
             promptFields = ["prompt"]
