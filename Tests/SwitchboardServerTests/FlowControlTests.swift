@@ -197,16 +197,16 @@ import Testing
     static let shortIdle = GatewayFixture.mockOnly + "\nserver: {timeouts: {idle_ms: 1000}}\n"
 
     /// A reader slower than the idle timeout in total, but never silent that long, is not cut: taking bytes
-    /// counts as progress. (32 pauses of 250 ms take 8 s against a 3 s idle timeout: a loaded CI machine may delay
-    /// the reading task by a second or two, which a 1 s timeout did not survive.)
+    /// counts as progress. (16 pauses of 400 ms take 6.4 s against a 5 s idle timeout: on a loaded CI machine this
+    /// test took 28 s, and a 1 s timeout cut it.)
     @Test func slowReaderIsNotCutByTheIdleTimeout() async throws {
-        let idle = GatewayFixture.mockOnly + "\nserver: {timeouts: {idle_ms: 3000}}\n"
+        let idle = GatewayFixture.mockOnly + "\nserver: {timeouts: {idle_ms: 5000}}\n"
         try await GatewayFixture.with(yaml: idle) { fixture in
             let expected = try await Self.expected(Self.json16M, fixture)
             let client = try await KeepAliveClient.connect(
                 group: fixture.group,
                 port: fixture.client.port,
-                reading: .trickle(everyBytes: 1 << 19, for: .milliseconds(250))
+                reading: .trickle(everyBytes: 1 << 20, for: .milliseconds(400))
             )
             defer { client.close() }
             let response = try await client.request(Self.path, body: Self.request(Self.json16M))
