@@ -33,6 +33,8 @@ public struct RouteTarget: Sendable {
     public var cache: CacheSettings?
     /// Guardrails and mutators run on the request before it goes to this target (docs/guardrails.md).
     public var beforeHooks: [GuardrailHook] = []
+    /// Guardrails and mutators run on this target's answer (docs/guardrails.md).
+    public var afterHooks: [GuardrailHook] = []
 
     public init(
         provider: String,

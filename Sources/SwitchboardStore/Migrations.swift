@@ -127,10 +127,13 @@ enum Migrations {
                 "CREATE INDEX cache_entries_namespace ON cache_entries (namespace)",
                 "ALTER TABLE request_logs ADD COLUMN cache_saved_cents \(real)",
             ]
+        case 10:
+            // Guardrails (issue 23): their results in the request log.
+            return ["ALTER TABLE request_logs ADD COLUMN hook_results TEXT"]
         default:
             return []
         }
     }
 
-    static let latest = 9
+    static let latest = 10
 }

@@ -12,7 +12,7 @@ extension SQLStore {
         duration_ms, first_byte_ms, upstream_ms, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
         reasoning_tokens, usage_source, cost_cents, stream, complete, retry_count, config, preset, virtual_key,
         api_key_id, option_index, metadata, request_headers, request_body, response_body, cache_status, response_bytes,
-        refused_by, cache_saved_cents
+        refused_by, cache_saved_cents, hook_results
         """
 
     public func insertRequestLogs(_ records: [RequestLogRecord]) async throws {
@@ -155,6 +155,7 @@ extension SQLStore {
         body(.int(r.responseBytes))
         body(.text(r.refusedBy))
         body(.real(r.cacheSavedCents))
+        body(.text(r.hookResults))
     }
 
     private static func logRecord(_ row: any SQLRow) throws -> RequestLogRecord {
@@ -198,6 +199,7 @@ extension SQLStore {
         record.responseBytes = try row.decode(column: "response_bytes", as: Int.self)
         record.refusedBy = try row.decode(column: "refused_by", as: String?.self)
         record.cacheSavedCents = try row.decode(column: "cache_saved_cents", as: Double?.self)
+        record.hookResults = try row.decode(column: "hook_results", as: String?.self)
         return record
     }
 

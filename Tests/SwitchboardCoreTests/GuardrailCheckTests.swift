@@ -217,6 +217,26 @@ import Testing
         #expect(GuardrailCheck.pii.run(Self.json("{}"), Self.chat("nothing here"), .beforeRequest).verdict)
     }
 
+    /// On the answer: a JSON answer's PII is redacted (the mutator's change); a stream's text, sent already, fails.
+    @Test func piiInTheAnswerIsRedactedOrReported() throws {
+        var context = Self.answer("Write to ada@example.org today.")
+        context.response = context.response.map { answer in
+            .object((answer.members ?? []) + [("id", "chatcmpl-ada@example.org-is-not-text")])
+        }
+        let redacted = GuardrailCheck.pii.run(Self.json(#"{"redact":true}"#), context, .afterRequest)
+        #expect(redacted.verdict)
+        let changed = try #require(redacted.transformedResponse)
+        #expect(changed["choices"]?.array?.first?["message"]?["content"]?.string == "Write to [EMAIL_ADDRESS] today.")
+        #expect(changed["choices"]?.array?.first?["message"]?["role"]?.string == "assistant")
+        #expect(changed["id"]?.string == "chatcmpl-ada@example.org-is-not-text", "only texts are redacted")
+        var streamed = Self.chat("question")
+        streamed.responseText = "Write to ada@example.org today."
+        let reported = GuardrailCheck.pii.run(Self.json(#"{"redact":true}"#), streamed, .afterRequest)
+        #expect(!reported.verdict)
+        #expect(reported.transformedResponse == nil)
+        #expect(reported.data?["redacted"]?.bool == false)
+    }
+
     @Test func badParametersAreNamed() {
         #expect(GuardrailCheck.regexMatch.problem(in: Self.json(#"{"rule":"("}"#))?.contains("rule") == true)
         #expect(GuardrailCheck.wordCount.problem(in: Self.json(#"{"minWords":1}"#))?.contains("maxWords") == true)

@@ -70,4 +70,57 @@ import Testing
                 == #" {"hook_results":{"before_request_hooks":[],"after_request_hooks":[]},"id":1}"#
         )
     }
+
+    /// An empty object whose closing brace comes in a later read gets the member without a stray comma.
+    @Test func hookResultsGoIntoAnEmptyObjectSplitAcrossReads() {
+        for parts in [["{", "}"], ["{ ", " }"], ["", "{}"], ["[1]"]] {
+            var insert = HookResultsInsert(results: .object([("a", 1)]))
+            var out: [UInt8] = []
+            for part in parts { Array(part.utf8).withUnsafeBytes { insert.consume($0) { out += $0 } } }
+            let text = String(decoding: out, as: UTF8.self)
+            #expect(JSONValue(parsing: Array(text.utf8)) != nil, "\(parts) → \(text)")
+            #expect(text.contains("hook_results") == (parts != ["[1]"]))
+        }
+    }
+
+    /// A stream's text, read in each protocol as it is relayed in pieces.
+    @Test func aStreamsTextIsGatheredInItsProtocol() {
+        let streams: [(WireProtocol?, String)] = [
+            (
+                .openAIChat,
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+                    + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}]}\n\ndata: [DONE]\n\n"
+            ),
+            (
+                .anthropicMessages,
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                    + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hel\"}}\n\nevent: content_block_delta\n"
+                    + "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"lo\"}}\n\n"
+            ),
+            (
+                .openAIResponses,
+                "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hel\"}\n\n"
+                    + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"lo\"}\n\n"
+            ),
+            (nil, "data: {\"choices\":[{\"text\":\"Hel\"}]}\n\ndata: {\"choices\":[{\"text\":\"lo\"}]}\n\n"),
+        ]
+        for (wire, stream) in streams {
+            var text = StreamedAnswerText(wire: wire)
+            let bytes = Array(stream.utf8)
+            // Split mid-event, as reads arrive.
+            for part in [bytes[..<17], bytes[17...]] { Array(part).withUnsafeBytes { text.consume($0) } }
+            #expect(text.text == "Hello", "\(String(describing: wire))")
+        }
+    }
+
+    /// Hooks that could not see what they check fail closed: each check errs, a guardrail with deny denies.
+    @Test func uncheckedHooksFailClosed() throws {
+        let json = JSONValue(parsing: Array(#"{"id":"h","deny":true,"checks":[{"id":"default.notNull"}]}"#.utf8))!
+        let hooks = try #require(try? ConfigHooks.hook(json, path: "h").get())
+        let run = HookRunner.unchecked([hooks], reason: "too large", now: "t")
+        #expect(run.denied)
+        #expect(run.results.first?["verdict"]?.bool == false)
+        #expect(run.results.first?["checks"]?.array?.first?["error"]?["message"]?.string == "too large")
+        #expect(run.outcomes.first?.errored == true)
+    }
 }

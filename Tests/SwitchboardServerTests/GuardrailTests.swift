@@ -65,14 +65,15 @@ import Testing
             #expect((answer.json["usage"] as? [String: Any])?["total_tokens"] is Int)
             let hooks = (answer.json["hook_results"] as? [String: Any])?["before_request_hooks"] as? [[String: Any]]
             #expect(hooks?.first?["verdict"] as? Bool == false)
-            // A stream keeps its events; its status says the guardrail failed.
+            // A stream keeps its events; its status says the guardrail failed, its last event has the results.
             let streamed = try await Self.chat(fixture, "one two three four five", config: short, stream: true)
             #expect(streamed.status == 246)
-            #expect(streamed.text.contains("data: [DONE]"))
-            // Passing: a plain 200 without results.
+            #expect(streamed.text.contains("data: [DONE]\n\nevent: hook_results\ndata: "), "\(streamed.text)")
+            // Passing: a 200 with the results (as Portkey answers).
             let passing = try await Self.chat(fixture, "one two", config: short)
             #expect(passing.status == 200)
-            #expect(passing.json["hook_results"] == nil)
+            let results = (passing.json["hook_results"] as? [String: Any])?["before_request_hooks"] as? [[String: Any]]
+            #expect(results?.first?["verdict"] as? Bool == true)
         }
     }
 
@@ -106,7 +107,10 @@ import Testing
                     #"{"provider":"mock","before_request_hooks":[{"id":"h","checks":[{"parameters":{}}]}]}"#,
                     "before_request_hooks[0].checks[0].id"
                 ),
-                (#"{"provider":"mock","output_guardrails":[{"default.notNull":{}}]}"#, "output_guardrails"),
+                (
+                    #"{"provider":"mock","output_guardrails":[{"default.nope":{}}]}"#,
+                    "output_guardrails[0].default.nope"
+                ),
             ]
             for (config, path) in cases {
                 let response = try await Self.chat(fixture, "hi", config: config)

@@ -82,6 +82,8 @@ struct LogItem: Encodable {
     var request: Request
     var response: Response
     var metrics: Metrics
+    /// The guardrails' results, `{before_request_hooks, after_request_hooks}`, when the request had hooks.
+    @Nullable var hook_results: JSONValue? = nil
     var object = "log"
 
     init(_ r: RequestLogRecord, detailed: Bool) {
@@ -93,6 +95,7 @@ struct LogItem: Encodable {
         self.id = r.id
         self.created_at = r.createdAt
         self.request = Request(url: r.path, method: r.method)
+        self.hook_results = r.hookResults.flatMap { JSONValue(parsing: Array($0.utf8)) }
         self.response = Response(
             status: r.status,
             responseTime: Int(r.durationMs.rounded()),

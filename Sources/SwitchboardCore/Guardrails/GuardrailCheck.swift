@@ -121,12 +121,21 @@ public struct CheckOutcome: Sendable, Equatable {
     public var data: JSONValue?
     public var error: String?
     public var transformedRequest: JSONValue?
+    /// The answer as a mutator changed it (PII redacted from a JSON answer).
+    public var transformedResponse: JSONValue?
 
-    public init(verdict: Bool, data: JSONValue? = nil, error: String? = nil, transformedRequest: JSONValue? = nil) {
+    public init(
+        verdict: Bool,
+        data: JSONValue? = nil,
+        error: String? = nil,
+        transformedRequest: JSONValue? = nil,
+        transformedResponse: JSONValue? = nil
+    ) {
         self.verdict = verdict
         self.data = data
         self.error = error
         self.transformedRequest = transformedRequest
+        self.transformedResponse = transformedResponse
     }
 
     static func failure(_ message: String) -> CheckOutcome {

@@ -11,6 +11,8 @@ public enum HookRunner {
         public var failed = false
         /// The request as the transformers left it, when one changed it.
         public var request: JSONValue?
+        /// The answer as the mutators left it, when one changed it (output hooks of JSON answers).
+        public var response: JSONValue?
         /// Checks run, failed and errored, by check id (for the metrics).
         public var outcomes: [(check: String, verdict: Bool, errored: Bool)] = []
     }
@@ -46,6 +48,11 @@ public enum HookRunner {
                     run.request = request
                     transformed = true
                 }
+                if let response = outcome.transformedResponse {
+                    context.response = response
+                    run.response = response
+                    transformed = true
+                }
                 if outcome.error != nil {
                     errored.append(check.check.id)
                 } else if outcome.verdict {
@@ -57,7 +64,8 @@ public enum HookRunner {
                 var fields: [(String, JSONValue)] = [
                     ("id", .string(check.check.id)), ("verdict", .bool(outcome.verdict)),
                     ("data", outcome.data ?? .null), ("execution_time", .number(time.rounded())),
-                    ("created_at", .string(now)), ("transformed", .bool(outcome.transformedRequest != nil)),
+                    ("created_at", .string(now)),
+                    ("transformed", .bool(outcome.transformedRequest != nil || outcome.transformedResponse != nil)),
                 ]
                 if let error = outcome.error { fields.append(("error", .object([("message", .string(error))]))) }
                 checks.append(.object(fields))
@@ -89,6 +97,46 @@ public enum HookRunner {
         return run
     }
 
+    /// The results of hooks that could not look at what they check (an answer over the size they check): every
+    /// check errs with `reason`, so the hooks fail closed — a guardrail with `deny` denies.
+    public static func unchecked(_ hooks: [GuardrailHook], reason: String, now: String) -> Run {
+        var run = Run()
+        for hook in hooks {
+            let checks = hook.checks.filter(\.isEnabled).map { check -> JSONValue in
+                run.outcomes.append((check.check.id, false, true))
+                return .object([
+                    ("id", .string(check.check.id)), ("verdict", .bool(false)), ("data", .null), ("execution_time", 0),
+                    ("created_at", .string(now)), ("transformed", .bool(false)),
+                    ("error", .object([("message", .string(reason))])),
+                ])
+            }
+            if hook.kind == .guardrail {
+                if hook.deny { run.denied = true } else { run.failed = true }
+            }
+            let ids = hook.checks.filter(\.isEnabled).map(\.check.id).joined(separator: ", ")
+            run.results.append(
+                .object([
+                    ("verdict", .bool(false)), ("id", .string(hook.id)), ("type", .string(hook.kind.rawValue)),
+                    ("deny", .bool(hook.deny)), ("async", .bool(hook.async)), ("skipped", .bool(false)),
+                    ("execution_time", 0), ("created_at", .string(now)), ("transformed", .bool(false)),
+                    ("checks", .array(checks)),
+                    (
+                        "feedback",
+                        .object([
+                            (
+                                "metadata",
+                                .object([
+                                    ("successfulChecks", ""), ("failedChecks", ""), ("erroredChecks", .string(ids)),
+                                ])
+                            )
+                        ])
+                    ),
+                ])
+            )
+        }
+        return run
+    }
+
     /// Portkey's 446 body: the error, and the hook results of both events.
     public static func deniedBody(before: [JSONValue], after: [JSONValue] = []) -> JSONValue {
         .object([
@@ -109,5 +157,15 @@ public enum HookRunner {
     /// `{before_request_hooks: […], after_request_hooks: […]}`.
     public static func hookResults(before: [JSONValue], after: [JSONValue] = []) -> JSONValue {
         .object([("before_request_hooks", .array(before)), ("after_request_hooks", .array(after))])
+    }
+
+    /// The event that ends a stream whose request has hooks: `event: hook_results` (Portkey's event name) with
+    /// `{"type": "hook_results", "hook_results": {…}}`. It follows the stream's own last event (after `[DONE]`,
+    /// `message_stop`, `response.completed`), where the SDKs that do not know it have stopped reading or skip it.
+    public static func streamEvent(before: [JSONValue], after: [JSONValue]) -> [UInt8] {
+        let data = JSONValue.object([
+            ("type", "hook_results"), ("hook_results", Self.hookResults(before: before, after: after)),
+        ])
+        return Array("event: hook_results\ndata: \(data.jsonText)\n\n".utf8)
     }
 }

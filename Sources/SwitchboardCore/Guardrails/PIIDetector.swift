@@ -58,14 +58,24 @@ enum PIIDetector {
             }
         )
         guard !found.isEmpty else { return CheckOutcome(verdict: true, data: .object([("detected", detected)])) }
-        guard redact, event == .beforeRequest else {
+        let redacted = JSONValue.object([("detected", detected), ("redacted", .bool(true))])
+        switch event {
+        case .beforeRequest where redact:
+            return CheckOutcome(
+                verdict: true,
+                data: redacted,
+                transformedRequest: Self.redacted(context.request, keys: Self.textKeys, categories: categories)
+            )
+        case .afterRequest where redact && context.responseText == nil && context.response != nil:
+            return CheckOutcome(
+                verdict: true,
+                data: redacted,
+                transformedResponse: Self.redacted(context.response!, keys: Self.answerKeys, categories: categories)
+            )
+        default:
+            // A streamed answer has reached the client already: found PII is reported, not redacted.
             return CheckOutcome(verdict: false, data: .object([("detected", detected), ("redacted", .bool(false))]))
         }
-        return CheckOutcome(
-            verdict: true,
-            data: .object([("detected", detected), ("redacted", .bool(true))]),
-            transformedRequest: Self.redacted(context.request, categories: categories)
-        )
     }
 
     /// The PII in `text`, without overlaps, in order.
@@ -192,14 +202,17 @@ enum PIIDetector {
         return texts
     }
 
-    /// The request with PII in its prompt fields replaced by placeholders.
-    static func redacted(_ request: JSONValue, categories: Set<Category>) -> JSONValue {
+    /// The keys under which an answer's texts are: its choices' messages, its content blocks, its output items.
+    private static let answerKeys = textKeys.union(["choices", "message", "output"])
+
+    /// The request (or answer) with PII in the texts under `keys` replaced by placeholders.
+    static func redacted(_ request: JSONValue, keys: Set<String>, categories: Set<Category>) -> JSONValue {
         func walk(_ value: JSONValue, _ inText: Bool) -> JSONValue {
             switch value {
             case .string(let text): return inText ? .string(Self.redacting(text, categories: categories)) : value
             case .array(let items): return .array(items.map { walk($0, inText) })
             case .object(let members):
-                return .object(members.map { Self.textKeys.contains($0.key) ? ($0.key, walk($0.value, true)) : $0 })
+                return .object(members.map { keys.contains($0.key) ? ($0.key, walk($0.value, true)) : $0 })
             default: return value
             }
         }

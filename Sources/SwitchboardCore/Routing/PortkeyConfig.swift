@@ -100,8 +100,7 @@ extension PortkeyConfig {
     ]
     /// Keys whose feature Switchboard does not have yet; ignoring them would silently drop a safety check.
     static let unsupportedKeys: Set<String> = [
-        "after_request_hooks", "output_guardrails", "output_mutators", "default_params", "drop_params", "prompt_id",
-        "passthrough",
+        "default_params", "drop_params", "prompt_id", "passthrough",
     ]
 
     /// Parses and validates a config.
@@ -196,7 +195,7 @@ extension PortkeyConfig {
                     case .failure(let problem):
                         self.fail(problem.field.isEmpty ? at : "\(at).\(problem.field)", problem.message)
                     }
-                case "before_request_hooks", "input_guardrails", "input_mutators":
+                case _ where ConfigHooks.keys.contains(key):
                     for (where_, message) in config.hooks.read(key, value, at: at) { self.fail(where_, message) }
                 case _ where PortkeyConfig.unsupportedKeys.contains(key):
                     self.fail(at, "'\(key)' is not supported by Switchboard yet; remove it from the config")
@@ -223,12 +222,10 @@ extension PortkeyConfig {
         {
             let keys = Set(members.map(\.key))
             if keys.contains("options") { return }
-            let meaningful: Set<String> = [
+            let meaningful = Set<String>([
                 "provider", "virtual_key", "targets", "strategy", "cache", "retry", "request_timeout", "custom_host",
-                "forward_headers", "override_params", "api_key", "cb_config", "before_request_hooks",
-                "input_guardrails",
-                "input_mutators",
-            ]
+                "forward_headers", "override_params", "api_key", "cb_config",
+            ]).union(ConfigHooks.keys)
             if keys.isDisjoint(with: meaningful) {
                 self.fail(
                     path,

@@ -89,6 +89,7 @@ extension RouteResolver {
         var breaker: CircuitBreakerSettings?
         var cache: CacheSettings?
         var beforeHooks: [GuardrailHook] = []
+        var afterHooks: [GuardrailHook] = []
     }
 
     func node(
@@ -112,6 +113,7 @@ extension RouteResolver {
         inherited.breaker = config.circuitBreaker ?? parent.breaker
         inherited.cache = config.cache ?? parent.cache
         inherited.beforeHooks = config.hooks.before ?? parent.beforeHooks
+        inherited.afterHooks = config.hooks.after ?? parent.afterHooks
         guard let strategy = config.strategy else {
             return .leaf(try self.leaf(config, path: path, inherited: inherited, request: request))
         }
@@ -171,6 +173,7 @@ extension RouteResolver {
         target.forwardHeaders = try request.forwardHeaderList() ?? inherited.forwardHeaders ?? []
         target.cache = inherited.cache
         target.beforeHooks = inherited.beforeHooks
+        target.afterHooks = inherited.afterHooks
         target.optionIndex = path
         try self.check(target, for: request)
         return PlanLeaf(

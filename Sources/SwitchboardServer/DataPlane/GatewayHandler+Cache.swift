@@ -144,7 +144,7 @@ extension GatewayHandler {
     func startCacheCapture(status: Int, contentType: String, eventStream: Bool) {
         // An answer carrying failed guardrails' results is this request's own.
         guard self.request!.cache != nil, !self.request!.cache!.status.isHit, (200..<300).contains(status),
-            self.request!.guardrails?.failed != true
+            self.request!.guardrails?.anyFailed != true
         else {
             return
         }

@@ -19,22 +19,30 @@ extension GatewayHandler {
             return
         }
         // Taken out while it runs, so its buffer is not shared and grows in place.
-        guard var filter = self.request!.accounting.stages.eventFilter.take() else { return }
+        guard var filter = self.request!.accounting.stages.eventFilter.take() else {
+            // Collected for output hooks, or a stream that ends with their event: the bytes as they are.
+            buffer.withUnsafeReadableBytes { bytes in self.collectRelayed(bytes, context: context) }
+            return
+        }
         buffer.withUnsafeReadableBytes { bytes in
             filter.consume(bytes) { events in self.collectRelayed(events, context: context) }
         }
         self.request!.accounting.stages.eventFilter = filter
     }
 
-    /// Ends a filtered body: what the filter still holds, then the last chunk when the gateway frames it.
+    /// Ends a filtered body: what the filter still holds, the hooks' event of a stream, then the last chunk when
+    /// the gateway frames it. A held answer is written once its output guardrails judged it
+    /// (``releaseHeldAnswer(context:)``).
     func finishFiltered(context: ChannelHandlerContext) {
         if var translator = self.request!.accounting.stages.translator.take() {
             translator.finish { rest in self.collectRelayed(rest, context: context) }
         } else if var filter = self.request!.accounting.stages.eventFilter.take() {
             filter.finish { rest in self.collectRelayed(rest, context: context) }
-        } else if self.request!.accounting.stages.hookInsert.take() == nil {
-            return
+        } else {
+            self.request!.accounting.stages.hookInsert = nil
         }
+        if self.request!.accounting.stages.endsWithHookEvent { self.relayHookEvent(context: context) }
+        if self.request!.accounting.stages.answerCheck?.holds == true { return }
         self.writeRelayed(context: context)
         if self.request!.accounting.stages.reframes {
             context.write(self.wrapOutboundOut(ByteBuffer(staticString: "0\r\n\r\n")), promise: nil)
@@ -45,6 +53,10 @@ extension GatewayHandler {
         guard !events.isEmpty else { return }
         if self.request!.accounting.stages.cacheCapture != nil {
             self.request!.accounting.stages.cacheCapture!.append(events)
+        }
+        if self.request!.accounting.stages.answerCheck != nil {
+            self.request!.accounting.stages.answerCheck!.append(events)
+            if self.request!.accounting.stages.answerCheck!.holds { return }
         }
         if self.request!.accounting.relayed == nil {
             // Room in front for the chunk-size line, so framing the events as a chunk copies nothing.

@@ -56,11 +56,33 @@ extension GatewayHandler {
         return false
     }
 
-    /// The request's `async` input hooks, once its answer is sent: counted, and a failure logged.
-    func runAsyncHooks(_ use: GuardrailUse) {
-        let hooks = use.hooks.filter(\.async)
-        guard !hooks.isEmpty else { return }
-        let run = HookRunner.run(hooks, event: .beforeRequest, context: use.context, now: Timestamps.now())
+    /// The request's `async` hooks, once its answer is sent: counted, and a failure logged. Output hooks read the
+    /// answer as it was sent (a JSON answer's copy, or the stream's text).
+    func runAsyncHooks(_ request: GatewayRequest) {
+        let asyncAfter = (request.exchange.target?.afterHooks ?? []).filter(\.async)
+        guard request.guardrails?.hooks.contains(where: \.async) == true || !asyncAfter.isEmpty else { return }
+        var context = request.guardrails?.context
+        if let use = request.guardrails {
+            self.logAsync(
+                HookRunner.run(use.hooks.filter(\.async), event: .beforeRequest, context: use.context, now: "")
+            )
+        }
+        guard !asyncAfter.isEmpty, (200..<300).contains(request.exchange.status) else { return }
+        if context == nil {
+            let body = request.source?.body ?? ByteBuffer()
+            context = GuardrailContext(
+                requestType: GuardrailContext.requestType(of: request.endpoint),
+                request: JSONValue(parsing: body.readableBytesView) ?? .null,
+                metadata: request.metadata
+            )
+        }
+        if let copy = request.accounting.stages.answerCheck, context!.response == nil {
+            context!.response = JSONValue(parsing: copy.body) ?? .null
+        }
+        self.logAsync(HookRunner.run(asyncAfter, event: .afterRequest, context: context!, now: ""))
+    }
+
+    private func logAsync(_ run: HookRunner.Run) {
         self.countChecks(run)
         let failed = run.outcomes.filter { !$0.verdict }.map(\.check)
         if !failed.isEmpty {
@@ -71,14 +93,14 @@ extension GatewayHandler {
         }
     }
 
-    private func countChecks(_ run: HookRunner.Run) {
+    func countChecks(_ run: HookRunner.Run) {
         for outcome in run.outcomes {
             let verdict = outcome.errored ? "error" : outcome.verdict ? "pass" : "fail"
             self.runtime.metrics.guardrailChecks(check: outcome.check, verdict: verdict).increment()
         }
     }
 
-    private static func milliseconds(_ body: () -> Void) -> Double {
+    static func milliseconds(_ body: () -> Void) -> Double {
         let start = ContinuousClock.now
         body()
         let elapsed = ContinuousClock.now - start
@@ -86,11 +108,19 @@ extension GatewayHandler {
     }
 }
 
-/// What a request's input hooks found: the hooks (to run them once), Portkey's result objects, whether a guardrail
-/// failed without `deny` (the answer becomes 246 with `hook_results`), and the context the `async` ones run on.
+/// What a request's hooks found: the input hooks (to run them once), Portkey's result objects of both events,
+/// whether a guardrail failed without `deny` (the answer becomes 246 with `hook_results`), and the context the
+/// `async` ones run on.
 struct GuardrailUse {
-    let hooks: [GuardrailHook]
-    let results: [JSONValue]
-    let failed: Bool
-    let context: GuardrailContext
+    var hooks: [GuardrailHook] = []
+    var results: [JSONValue] = []
+    var failed = false
+    var context: GuardrailContext
+    var afterResults: [JSONValue] = []
+    /// An output guardrail failed (a stream's, with `deny` too: a stream cannot be taken back).
+    var afterFailed = false
+
+    var anyFailed: Bool { self.failed || self.afterFailed }
+    /// `{before_request_hooks, after_request_hooks}`.
+    var hookResults: JSONValue { HookRunner.hookResults(before: self.results, after: self.afterResults) }
 }

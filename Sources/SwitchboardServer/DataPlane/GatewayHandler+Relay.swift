@@ -47,22 +47,19 @@ extension GatewayHandler: UpstreamResponseDelegate {
         if translated {
             self.startTranslation(status: head.status, eventStream: eventStream, clientMinorVersion: minor)
         }
-        // Guardrails failed without `deny`: 246, and a JSON answer carries their results (docs/guardrails.md).
-        let hooksFailed = self.request!.guardrails?.failed == true && (200..<300).contains(head.status)
-        if hooksFailed, !eventStream, !translated {
-            self.request!.accounting.stages.hookInsert = HookResultsInsert(
-                results: HookRunner.hookResults(before: self.request!.guardrails!.results)
-            )
-            self.request!.accounting.stages.reframes = minor >= 1
-        }
-        let rewritten = translated || self.request!.accounting.stages.hookInsert != nil
+        // The hooks' results go into the answer, and a held answer waits for its output guardrails.
+        let status =
+            self.request!.guardrails == nil && self.request!.exchange.target?.afterHooks.isEmpty != false
+            ? head.status : self.startAnswerHooks(status: head.status, eventStream: eventStream, minor: minor)
+        let holds = self.request!.accounting.stages.answerCheck?.holds == true
+        let rewritten = translated || self.request!.accounting.stages.filters && !payloadOnly
         if payloadOnly || self.request!.accounting.stages.filters { self.request!.upstream?.forwardsPayloadOnly = true }
         if minor == 0 || framing == .untilClose {
             // Without framing of its own, the body ends when the client's connection closes.
             self.request!.keepAlive = false
         }
         var out = context.channel.allocator.buffer(capacity: bytes.readableBytes + 320)
-        HTTPWire.writeStatusLine(&out, minorVersion: minor, status: hooksFailed ? 246 : head.status)
+        if !holds { HTTPWire.writeStatusLine(&out, minorVersion: minor, status: status) }
         bytes.withUnsafeReadableBytes { raw in
             for header in head.fields.headers {
                 let name = UnsafeRawBufferPointer(rebasing: raw[header.name])
@@ -93,6 +90,10 @@ extension GatewayHandler: UpstreamResponseDelegate {
             self.startCacheCapture(status: head.status, contentType: contentType, eventStream: eventStream)
         }
         self.writeGatewayHeaders(&out)
+        if holds {
+            self.request!.accounting.stages.answerCheck!.head = out
+            return
+        }
         out.writeStaticString("\r\n")
         context.write(self.wrapOutboundOut(out), promise: nil)
     }
@@ -126,6 +127,11 @@ extension GatewayHandler: UpstreamResponseDelegate {
         guard let context = self.context, self.request != nil else { return }
         if self.request!.accounting.stages.filters { self.finishFiltered(context: context) }
         self.request!.upstream = nil
+        if self.request!.accounting.stages.answerCheck?.holds == true {
+            self.releaseHeldAnswer(context: context)
+            // Denied: answered with 446 and finished.
+            guard self.request != nil else { return }
+        }
         context.flush()
         // A write that fails in the flush (the client reset the connection) has ended the request already.
         guard self.request != nil else { return }
@@ -207,7 +213,9 @@ extension GatewayHandler {
         self.holdReading(.peerFull, false)
         self.idleSince = .now()
         self.record(request, complete: complete)
-        if let guardrails = request.guardrails { self.runAsyncHooks(guardrails) }
+        if request.guardrails != nil || request.exchange.target?.afterHooks.isEmpty == false {
+            self.runAsyncHooks(request)
+        }
         if !request.keepAlive || !complete || !request.requestEnded {
             context.close(promise: nil)
             return

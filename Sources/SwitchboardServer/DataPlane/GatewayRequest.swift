@@ -48,8 +48,10 @@ final class GatewayRequest {
     /// A usage limit had no room for the request, but a cached answer costs nothing: its attempts may only be
     /// answered from the cache, and what the cache cannot answer gets this refusal.
     var cacheOnly: PolicyBook.Refusal?
-    /// What its input guardrails found, once they ran.
+    /// What its guardrails found, once they ran.
     var guardrails: GuardrailUse?
+    /// The status its hooks gave the answer (246: a guardrail failed without `deny`).
+    var hooksStatus: Int?
     /// What the response cache did for it, when its target's config caches.
     var cache: CacheUse?
     /// The cache OpenRouter's controls ask for (headers, preset), for targets whose config sets none.
@@ -96,7 +98,7 @@ final class GatewayRequest {
 
     var providerLabel: String { self.exchange.target?.provider ?? "gateway" }
     var endpointLabel: String { self.endpoint?.label ?? "other" }
-    var status: Int { self.exchange.status }
+    var status: Int { self.hooksStatus ?? self.exchange.status }
 }
 
 /// How the request body is handled.

@@ -35,6 +35,7 @@ extension RequestLogRecord {
         self.retryCount = request.exchange.plan?.retryAttemptCount ?? 0
         self.preset = request.preset
         self.refusedBy = request.refusedBy
+        self.hookResults = request.guardrails.map(\.hookResults.jsonText)
         if let cache = request.cache {
             self.cacheStatus = cache.status.rawValue
             self.cacheSavedCents = cache.answer?.costCents

@@ -19,8 +19,14 @@ struct ResponseStages {
     var keptBody: [UInt8]?
     /// The answer as the client gets it, kept for the response cache.
     var cacheCapture: CacheCapture?
-    /// Set when failed guardrails put their results into a JSON answer (246).
+    /// Set when input hooks put their results into a JSON answer.
     var hookInsert: HookResultsInsert?
+    /// A JSON answer collected (and held, for synchronous guardrails) for its output hooks.
+    var answerCheck: AnswerCheck?
+    /// A streamed answer's text, for its output hooks.
+    var answerText: StreamedAnswerText?
+    /// The stream ends with the `hook_results` event (its request has hooks).
+    var endsWithHookEvent = false
 
     static let maxLoggedBody = 256 * 1024
 
@@ -47,11 +53,15 @@ struct ResponseStages {
     }
 
     /// Whether relayed bytes go through the event filter (then the body is relayed as payload only).
-    var filters: Bool { self.eventFilter != nil || self.translator != nil || self.hookInsert != nil }
+    var filters: Bool {
+        self.eventFilter != nil || self.translator != nil || self.hookInsert != nil || self.answerCheck != nil
+            || self.endsWithHookEvent
+    }
 
     /// A piece of the body's payload, before it is relayed.
     mutating func payload(_ bytes: UnsafeRawBufferPointer) {
         self.usage?.consume(bytes)
+        self.answerText?.consume(bytes)
         // Filtered or translated, the client gets other bytes: those are kept where they are collected.
         if self.cacheCapture != nil, !self.filters { self.cacheCapture!.append(bytes) }
         if self.keptBody != nil {

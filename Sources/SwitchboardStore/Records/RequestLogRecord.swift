@@ -50,6 +50,8 @@ public struct RequestLogRecord: Sendable, Equatable {
     public var refusedBy: String?
     /// What a request answered from the response cache would have cost (its stored answer's cost), in cents.
     public var cacheSavedCents: Double?
+    /// The guardrails' results (`{before_request_hooks, after_request_hooks}`, JSON text), when it had hooks.
+    public var hookResults: String?
 
     public init(
         id: String,
