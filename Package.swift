@@ -201,6 +201,7 @@ let package = Package(
                 .target(name: "SwitchboardStore"),
                 .target(name: "SwitchboardTestSupport"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),

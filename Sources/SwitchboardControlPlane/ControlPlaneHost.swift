@@ -14,6 +14,8 @@ public protocol ControlPlaneHost: Sendable {
     func storedConfig(_ slug: String) -> PortkeyConfig?
     /// A provider credential stored under `slug`, as requests see it.
     func storedCredential(_ slug: String) -> ProviderCredential?
+    /// A saved guardrail under `slug`, as requests see it.
+    func storedGuardrail(_ slug: String) -> GuardrailHook?
     /// Reports this replica's policy usage to the store now, so that what the store shows is what was answered.
     func reportPolicyUsage() async
     /// A policy's usage was reset in the store (for one entity `valueKey`, or all).

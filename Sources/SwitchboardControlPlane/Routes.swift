@@ -52,6 +52,20 @@ extension RouteTable {
         ),
         RouteGroup(
             name: "control-plane",
+            prefixes: ["/v1/guardrails"],
+            style: .portkey,
+            docs: "docs/guardrails.md",
+            routes: [
+                .get("/v1/guardrails", GuardrailsAPI.list),
+                .post("/v1/guardrails", GuardrailsAPI.create),
+                .get("/v1/guardrails/{id}", GuardrailsAPI.get),
+                .put("/v1/guardrails/{id}", GuardrailsAPI.update),
+                .delete("/v1/guardrails/{id}", GuardrailsAPI.delete),
+                .get("/v1/guardrails/{id}/versions", GuardrailsAPI.versions),
+            ]
+        ),
+        RouteGroup(
+            name: "control-plane",
             prefixes: ["/v1/cache"],
             style: .portkey,
             docs: "docs/cache.md",

@@ -14,6 +14,8 @@ public struct RouteResolver: Sendable {
     public var storedCredentials: (@Sendable (String) -> ProviderCredential?)?
     /// Looks up models of the models registry by id; `nil` asks for the default project's default model.
     public var storedModels: (@Sendable (String?) -> RegistryModel?)?
+    /// Looks up saved guardrails by slug, for configs that name them.
+    public var storedGuardrails: (@Sendable (String) -> GuardrailHook?)?
     let indexBySlug: [String: Int]
     private let hostValidator: CustomHostValidator
     /// One ready target per configured provider, built once: a request copies one instead of assembling it.

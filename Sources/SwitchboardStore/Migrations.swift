@@ -128,8 +128,12 @@ enum Migrations {
                 "ALTER TABLE request_logs ADD COLUMN cache_saved_cents \(real)",
             ]
         case 10:
-            // Guardrails (issue 23): their results in the request log.
-            return ["ALTER TABLE request_logs ADD COLUMN hook_results TEXT"]
+            // Guardrails (issue 23): their results in the request log; saved guardrails are versioned documents
+            // like configs, in the same tables.
+            return [
+                "ALTER TABLE request_logs ADD COLUMN hook_results TEXT",
+                "ALTER TABLE configs ADD COLUMN kind TEXT NOT NULL DEFAULT 'config'",
+            ]
         default:
             return []
         }

@@ -22,6 +22,15 @@ public protocol Store: Sendable {
     /// Every version, newest first; `nil` when there is no such config.
     func configVersions(slug: String) async throws -> [StoredConfigVersion]?
 
+    /// Saved guardrails (`guard_…` slugs): versioned like configs, their document `{name, checks, actions}`.
+    func listGuardrails() async throws -> [StoredConfig]
+    func guardrail(slug: String) async throws -> StoredConfig?
+    /// - Throws: ``StoreError/conflict(_:)`` when the slug is taken (by a guardrail or a config).
+    func createGuardrail(slug: String, name: String, guardrail: String) async throws -> StoredConfig
+    func updateGuardrail(slug: String, name: String?, guardrail: String?) async throws -> StoredConfig?
+    func deleteGuardrail(slug: String) async throws -> Bool
+    func guardrailVersions(slug: String) async throws -> [StoredConfigVersion]?
+
     func listAPIKeys() async throws -> [StoredAPIKey]
     func apiKey(id: String) async throws -> StoredAPIKey?
     /// Stores a key by its hash (the plaintext never reaches the store).

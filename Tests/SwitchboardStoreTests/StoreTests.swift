@@ -1,8 +1,10 @@
 import Foundation
 import NIOPosix
-import SwitchboardStore
+import SQLKit
 import SwitchboardTestSupport
 import Testing
+
+@testable import SwitchboardStore
 
 /// One suite, run against every store kind available: SQLite always, PostgreSQL when `scripts/test.sh` started
 /// its private server (it always does; `swift test` alone runs SQLite only).
@@ -45,9 +47,26 @@ import Testing
     func migratesFromAPreviousSchemaKeepingData(kind: TestStores.Kind) async throws {
         let location = try await TestStores.location(kind, group: Self.group)
         let old = try await SQLStore.open(location, group: Self.group, logger: TestStores.logger)
-        try await old.migrate(upTo: 1)
-        #expect(try await old.schemaVersion() == 1)
-        _ = try await old.createConfig(slug: "pc-a", name: "a", config: #"{"provider":"openai"}"#, isDefault: false)
+        do {
+            try await old.migrate(upTo: 1)
+            #expect(try await old.schemaVersion() == 1)
+            // Written as the schema-1 code wrote it (today's code writes columns added since).
+            try await old.database.raw(
+                """
+                INSERT INTO configs (id, slug, name, is_default, status, created_at, last_updated_at)
+                VALUES ('c1', 'pc-a', 'a', 0, 'active', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
+                """
+            ).run()
+            try await old.database.raw(
+                """
+                INSERT INTO config_versions (id, config_id, name, status, config, created_at)
+                VALUES ('v1', 'c1', 'a', 'active', '{"provider":"openai"}', '2026-01-01T00:00:00.000Z')
+                """
+            ).run()
+        } catch {
+            await old.close()
+            throw error
+        }
         await old.close()
         let new = try await SQLStore.open(location, group: Self.group, logger: TestStores.logger)
         try await new.migrate()

@@ -88,6 +88,13 @@ struct ConfigsAPI: ControlPlaneAPI {
             throw APIFailure(400, error.message ?? "Invalid config passed", errors: error.errors)
         }
         let host = self.context.host
+        if let missing = config.guardrailReferences.first(where: { host.storedGuardrail($0.savedSlug!) == nil }) {
+            throw APIFailure(
+                400,
+                "\(missing.location): no saved guardrail '\(missing.savedSlug!)'; create it with POST /v1/guardrails "
+                    + "or put the checks inline."
+            )
+        }
         let unknown = host.config.unknownProviders(in: config) { host.storedCredential($0) != nil }
         if !unknown.isEmpty {
             throw APIFailure(

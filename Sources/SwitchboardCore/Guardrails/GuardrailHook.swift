@@ -36,6 +36,10 @@ public struct GuardrailHook: Sendable, Equatable {
     public var async: Bool
     public var onFail: JSONValue?
     public var onSuccess: JSONValue?
+    /// A config's reference to a saved guardrail (`"guard_…"`), replaced by it when a plan is made
+    /// (``RouteResolver``); where in the config it was, for the error when there is no such guardrail.
+    public var savedSlug: String?
+    public var location = ""
 
     public init(
         id: String,
@@ -154,11 +158,10 @@ public struct ConfigHooks: Sendable, Equatable {
         path: String
     ) -> Result<GuardrailHook, Problems> {
         if let slug = value.string {
-            return .failure(
-                Problems(list: [
-                    (path, "saved guardrails ('\(slug)') are not supported by Switchboard yet: put the checks inline")
-                ])
-            )
+            var reference = GuardrailHook(id: slug, kind: kind, checks: [])
+            reference.savedSlug = slug
+            reference.location = path
+            return .success(reference)
         }
         guard let members = value.members else {
             return .failure(Problems(list: [(path, "must be an object {\"<check id>\": {…}, deny?} or a slug")]))
@@ -221,5 +224,37 @@ public struct ConfigHooks: Sendable, Equatable {
         }
         if let problem = check.problem(in: parameters) { return .failure(Problems(list: [(path, problem)])) }
         return .success(GuardrailHook.Check(check: check, parameters: parameters))
+    }
+}
+
+extension GuardrailHook {
+    /// A saved guardrail's document as `POST /v1/guardrails` takes it: `{name, checks: [{id, parameters,
+    /// is_enabled}], actions: {deny, async, on_success, on_fail}}`, its checks checked as a config's are.
+    /// - Returns: the hook, or the problems with their fields.
+    public static func saved(_ document: JSONValue, slug: String) -> Result<GuardrailHook, ConfigValidationError> {
+        let actions = document["actions"] ?? .object([])
+        guard actions.members != nil else {
+            return .failure(ConfigValidationError(problems: [.init(path: "actions", message: "must be an object")]))
+        }
+        var hook: [(String, JSONValue)] = [("id", .string(slug)), ("checks", document["checks"] ?? .null)]
+        for key in ["deny", "async", "on_fail", "on_success"] {
+            if let value = actions[key] { hook.append((key, value)) }
+        }
+        switch ConfigHooks.hook(.object(hook), path: "") {
+        case .success(let parsed): return .success(parsed)
+        case .failure(let problems):
+            let list = problems.list.map {
+                ConfigValidationError.Problem(path: String($0.0.drop { $0 == "." }), message: $0.1)
+            }
+            return .failure(ConfigValidationError(problems: list))
+        }
+    }
+}
+
+extension PortkeyConfig {
+    /// The saved guardrails the config and its targets name (references, with where they are).
+    public var guardrailReferences: [GuardrailHook] {
+        ((self.hooks.before ?? []) + (self.hooks.after ?? [])).filter { $0.savedSlug != nil }
+            + self.targets.flatMap(\.guardrailReferences)
     }
 }

@@ -61,6 +61,28 @@ extension RouteResolver {
     }
 
     /// A config from the store or the config file (`configs:`), by slug.
+    /// `hooks` with their references to saved guardrails replaced by them (keeping the reference's kind).
+    func resolved(_ hooks: [GuardrailHook]) throws(GatewayError) -> [GuardrailHook] {
+        guard hooks.contains(where: { $0.savedSlug != nil }) else { return hooks }
+        var result: [GuardrailHook] = []
+        for hook in hooks {
+            guard let slug = hook.savedSlug else {
+                result.append(hook)
+                continue
+            }
+            guard var saved = self.storedGuardrails?(slug) else {
+                let problem = ConfigValidationError.Problem(
+                    path: hook.location,
+                    message: "no saved guardrail '\(slug)'; create it with POST /v1/guardrails or put the checks inline"
+                )
+                throw ConfigValidationError(problems: [problem]).gatewayError
+            }
+            saved.kind = hook.kind
+            result.append(saved)
+        }
+        return result
+    }
+
     func namedConfig(_ slug: String) throws(GatewayError) -> PortkeyConfig {
         if let config = self.storedConfigs?(slug) ?? self.config.configs[slug] { return config }
         let known = self.config.configs.keys.sorted()
@@ -112,8 +134,8 @@ extension RouteResolver {
         inherited.forwardHeaders = config.forwardHeaders ?? parent.forwardHeaders
         inherited.breaker = config.circuitBreaker ?? parent.breaker
         inherited.cache = config.cache ?? parent.cache
-        inherited.beforeHooks = config.hooks.before ?? parent.beforeHooks
-        inherited.afterHooks = config.hooks.after ?? parent.afterHooks
+        inherited.beforeHooks = try config.hooks.before.map(self.resolved) ?? parent.beforeHooks
+        inherited.afterHooks = try config.hooks.after.map(self.resolved) ?? parent.afterHooks
         guard let strategy = config.strategy else {
             return .leaf(try self.leaf(config, path: path, inherited: inherited, request: request))
         }

@@ -45,6 +45,7 @@ struct ControlPlaneLink: ControlPlaneHost {
     func storedConfig(_ slug: String) -> PortkeyConfig? { self.snapshot.lookup(slug) }
 
     func storedCredential(_ slug: String) -> ProviderCredential? { self.snapshot.credential(slug) }
+    func storedGuardrail(_ slug: String) -> GuardrailHook? { self.snapshot.guardrail(slug) }
 
     func price(provider: String, model: String) -> ModelPrice? {
         self.snapshot.registryPrice(provider: provider, model: model)

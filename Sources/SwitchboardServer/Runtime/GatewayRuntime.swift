@@ -62,6 +62,7 @@ public final class GatewayRuntime: Sendable {
             resolver.storedConfigs = { configs.lookup($0) }
             resolver.storedCredentials = { configs.credential($0) }
             resolver.storedModels = { configs.registryModel($0) }
+            resolver.storedGuardrails = { configs.guardrail($0) }
         }
         self.resolver = resolver
         self.store = store

@@ -15,6 +15,7 @@ final class StoreSnapshot: Sendable {
     private let presets = NIOLockedValueBox([String: Preset]())
     private let registry = NIOLockedValueBox(Registry())
     private let keys = NIOLockedValueBox([String: KeyGrant]())
+    private let guardrails = NIOLockedValueBox([String: GuardrailHook]())
     /// Opens the stored secrets.
     let vault: CredentialVault
     /// The limits in force (policies, and those of keys and credentials), replaced with the rest.
@@ -36,6 +37,11 @@ final class StoreSnapshot: Sendable {
 
     func lookup(_ slug: String) -> PortkeyConfig? {
         self.configs.withLockedValue { $0[slug] }
+    }
+
+    /// A saved guardrail by slug.
+    func guardrail(_ slug: String) -> GuardrailHook? {
+        self.guardrails.withLockedValue { $0[slug] }
     }
 
     func credential(_ slug: String) -> ProviderCredential? {
@@ -79,11 +85,13 @@ final class StoreSnapshot: Sendable {
 
     func replace(
         with configs: [String: PortkeyConfig],
+        guardrails: [String: GuardrailHook],
         credentials: [String: ProviderCredential],
         presets: [String: Preset],
         registry: Registry
     ) {
         self.configs.withLockedValue { $0 = configs }
+        self.guardrails.withLockedValue { $0 = guardrails }
         self.credentials.withLockedValue { $0 = credentials }
         self.presets.withLockedValue { $0 = presets }
         self.registry.withLockedValue { $0 = registry }
@@ -110,8 +118,20 @@ final class StoreSnapshot: Sendable {
                 )
             }
         }
+        var guardrails: [String: GuardrailHook] = [:]
+        for stored in try await store.listGuardrails() where stored.status != "archived" {
+            switch GuardrailHook.saved(JSONValue(parsing: Array(stored.config.utf8)) ?? .null, slug: stored.slug) {
+            case .success(let hook): guardrails[stored.slug] = hook
+            case .failure(let error):
+                logger.error(
+                    "saved guardrail is invalid; skipped",
+                    metadata: ["slug": "\(stored.slug)", "errors": "\(error.errors.joined(separator: "; "))"]
+                )
+            }
+        }
         self.replace(
             with: parsed,
+            guardrails: guardrails,
             credentials: try await self.openCredentials(from: store, logger: logger),
             presets: try await Self.presets(from: store, logger: logger),
             registry: try await self.registry(from: store, logger: logger)
