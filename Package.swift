@@ -56,6 +56,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // No I/O: config model and validation, request inspection and rewriting, routing decisions.
@@ -100,7 +101,17 @@ let package = Package(
             dependencies: [
                 .target(name: "SwitchboardCore"),
                 .target(name: "SwitchboardStore"),
+                .target(name: "SwitchboardPrompts"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Prompt templates: Mustache rendering with partials, no I/O.
+        .target(
+            name: "SwitchboardPrompts",
+            dependencies: [
+                .target(name: "SwitchboardCore"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -181,6 +192,14 @@ let package = Package(
                 .target(name: "SwitchboardControlPlane"),
                 .target(name: "SwitchboardCore"),
                 .target(name: "SwitchboardStore"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwitchboardPromptsTests",
+            dependencies: [
+                .target(name: "SwitchboardPrompts"),
+                .target(name: "SwitchboardCore"),
             ],
             swiftSettings: swiftSettings
         ),
