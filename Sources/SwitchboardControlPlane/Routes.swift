@@ -52,6 +52,32 @@ extension RouteTable {
         ),
         RouteGroup(
             name: "control-plane",
+            prefixes: ["/v1/prompts"],
+            style: .portkey,
+            docs: "docs/prompts.md",
+            routes: [
+                // Partials first: `/v1/prompts/partials` is not a prompt's id.
+                .get("/v1/prompts/partials", PromptsAPI.listPartials),
+                .post("/v1/prompts/partials", PromptsAPI.createPartial),
+                .get("/v1/prompts/partials/{id}", PromptsAPI.getPartial),
+                .put("/v1/prompts/partials/{id}", PromptsAPI.updatePartial),
+                .delete("/v1/prompts/partials/{id}", PromptsAPI.deletePartial),
+                .get("/v1/prompts/partials/{id}/versions", PromptsAPI.partialVersions),
+                .put("/v1/prompts/partials/{id}/makeDefault", PromptsAPI.makeDefaultPartial),
+                .get("/v1/prompts", PromptsAPI.list),
+                .post("/v1/prompts", PromptsAPI.create),
+                .get("/v1/prompts/{id}", PromptsAPI.get),
+                .put("/v1/prompts/{id}", PromptsAPI.update),
+                .delete("/v1/prompts/{id}", PromptsAPI.delete),
+                .get("/v1/prompts/{id}/versions", PromptsAPI.versions),
+                .get("/v1/prompts/{id}/versions/{versionId}", PromptsAPI.version),
+                .put("/v1/prompts/{id}/versions/{versionId}", PromptsAPI.labelVersion),
+                .put("/v1/prompts/{id}/makeDefault", PromptsAPI.makeDefault),
+                .post("/v1/prompts/{id}/render", PromptsAPI.render),
+            ]
+        ),
+        RouteGroup(
+            name: "control-plane",
             prefixes: ["/v1/guardrails"],
             style: .portkey,
             docs: "docs/guardrails.md",

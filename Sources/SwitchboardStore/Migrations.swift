@@ -133,6 +133,17 @@ enum Migrations {
             return [
                 "ALTER TABLE request_logs ADD COLUMN hook_results TEXT",
                 "ALTER TABLE configs ADD COLUMN kind TEXT NOT NULL DEFAULT 'config'",
+                // Prompt templates and partials, with numbered versions and a default one.
+                """
+                CREATE TABLE prompts (id TEXT PRIMARY KEY, slug TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+                  collection_id TEXT NOT NULL, status TEXT NOT NULL, default_version INTEGER NOT NULL,
+                  created_at TEXT NOT NULL, last_updated_at TEXT NOT NULL, UNIQUE (kind, slug))
+                """,
+                """
+                CREATE TABLE prompt_versions (id TEXT PRIMARY KEY, prompt_id TEXT NOT NULL, version INTEGER NOT NULL,
+                  document TEXT NOT NULL, description TEXT, label_id TEXT, status TEXT NOT NULL,
+                  created_at TEXT NOT NULL, UNIQUE (prompt_id, version))
+                """,
             ]
         default:
             return []

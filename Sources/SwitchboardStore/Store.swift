@@ -31,6 +31,38 @@ public protocol Store: Sendable {
     func deleteGuardrail(slug: String) async throws -> Bool
     func guardrailVersions(slug: String) async throws -> [StoredConfigVersion]?
 
+    /// Prompt templates and partials (docs/prompts.md), each kind with its own slugs.
+    func listPrompts(kind: StoredPrompt.Kind) async throws -> [StoredPrompt]
+    /// By slug or id.
+    func prompt(kind: StoredPrompt.Kind, key: String) async throws -> StoredPrompt?
+    /// Creates it with version 1, its default.
+    /// - Throws: ``StoreError/conflict(_:)`` when the slug is taken.
+    func createPrompt(_ prompt: NewPrompt) async throws -> StoredPrompt
+    /// Renames it and, with a document, adds a version (not made the default: ``makeDefaultPromptVersion``);
+    /// `nil` when there is no such prompt.
+    func updatePrompt(
+        kind: StoredPrompt.Kind,
+        key: String,
+        name: String?,
+        document: String?,
+        description: String?
+    ) async throws -> (prompt: StoredPrompt, version: StoredPromptVersion?)?
+    func deletePrompt(kind: StoredPrompt.Kind, key: String) async throws -> Bool
+    /// Every version, newest first; `nil` when there is no such prompt.
+    func promptVersions(kind: StoredPrompt.Kind, key: String) async throws -> [StoredPromptVersion]?
+    /// One version by number; `nil` when there is none.
+    func promptVersion(kind: StoredPrompt.Kind, key: String, version: Int) async throws -> StoredPromptVersion?
+    /// Sets (or clears) a version's label; false when there is no such version.
+    func labelPromptVersion(
+        kind: StoredPrompt.Kind,
+        key: String,
+        versionID: String,
+        labelID: String?
+    ) async throws
+        -> Bool
+    /// Makes version `version` the default; false when the prompt or the version does not exist.
+    func makeDefaultPromptVersion(kind: StoredPrompt.Kind, key: String, version: Int) async throws -> Bool
+
     func listAPIKeys() async throws -> [StoredAPIKey]
     func apiKey(id: String) async throws -> StoredAPIKey?
     /// Stores a key by its hash (the plaintext never reaches the store).

@@ -24,6 +24,11 @@ public struct TestResponse: Sendable {
         (try? JSONSerialization.jsonObject(with: Data(self.body))) as? [String: Any] ?? [:]
     }
 
+    /// The body parsed as JSON of any kind (an array, say); `nil` when it is not JSON.
+    public var jsonArray: [Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(self.body))) as? [Any]
+    }
+
     /// The `data:` payloads of an SSE body, in order (lines may end in CRLF, as Gemini's do).
     public var sseData: [String] {
         // Split on bytes: in a String, CRLF is one character and would not split on LF.

@@ -95,6 +95,26 @@ import Testing
             let anonymous = try await fixture.client.request("/v1/configs", method: .GET)
             #expect(anonymous.status == 401)
 
+            // An application renders prompts with its inference key; making them takes admin.
+            let prompt = try await fixture.client.request(
+                "/v1/prompts",
+                headers: [("x-portkey-api-key", inference.key)],
+                body: #"{"name":"p","slug":"p","string":"Hi {{who}}"}"#
+            )
+            #expect(prompt.status == 403)
+            let made = try await fixture.client.request(
+                "/v1/prompts",
+                headers: [("x-portkey-api-key", admin.key)],
+                body: #"{"name":"p","slug":"p","string":"Hi {{who}}"}"#
+            )
+            #expect(made.status == 200)
+            let rendered = try await fixture.client.request(
+                "/v1/prompts/p/render",
+                headers: [("x-portkey-api-key", inference.key)],
+                body: #"{"variables":{"who":"Ada"}}"#
+            )
+            #expect(rendered.status == 200, "\(rendered.text)")
+
             // Listings never show a key.
             let keys = try await fixture.client.request(
                 "/v1/api-keys",

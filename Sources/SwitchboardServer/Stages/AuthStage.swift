@@ -16,8 +16,11 @@ struct AuthStage: RequestStage {
         case .control:
             if request.head.method == .GET || request.head.method == .HEAD {
                 access = .read
-            } else if request.head.uri.hasPrefix("/v1/feedback") || request.head.uri.hasPrefix("/v1/logs") {
-                // Applications send feedback and their own logs with the key they call models with.
+            } else if request.head.uri.hasPrefix("/v1/feedback") || request.head.uri.hasPrefix("/v1/logs")
+                || Self.rendersAPrompt(request.head.uri)
+            {
+                // Applications send feedback, their own logs and prompts' variables with the key they call models
+                // with.
                 access = .inference
             } else {
                 access = .write
@@ -87,6 +90,12 @@ struct AuthStage: RequestStage {
         var difference: UInt8 = 0
         for (a, b) in zip(presented.utf8, expected.utf8) { difference |= a ^ b }
         return difference == 0 && presented.utf8.count == expected.utf8.count ? KeyGrant.admin : nil
+    }
+
+    /// `POST /v1/prompts/{id}/render`.
+    static func rendersAPrompt(_ uri: String) -> Bool {
+        let path = uri.split(separator: "?", maxSplits: 1).first ?? ""
+        return path.hasPrefix("/v1/prompts/") && path.hasSuffix("/render")
     }
 }
 
