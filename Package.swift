@@ -122,6 +122,7 @@ let package = Package(
                 .target(name: "SwitchboardCore"),
                 .target(name: "SwitchboardStore"),
                 .target(name: "SwitchboardControlPlane"),
+                .target(name: "SwitchboardPrompts"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

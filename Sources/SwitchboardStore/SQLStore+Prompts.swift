@@ -133,6 +133,15 @@ extension SQLStore {
         }
     }
 
+    public func listPromptVersions(kind: StoredPrompt.Kind) async throws -> [StoredPromptVersion] {
+        try await self.database.raw(
+            """
+            SELECT v.* FROM prompt_versions v JOIN prompts p ON p.id = v.prompt_id
+            WHERE p.kind = \(bind: kind.rawValue) ORDER BY v.prompt_id, v.version
+            """
+        ).all().map(Self.promptVersion)
+    }
+
     public func promptVersions(kind: StoredPrompt.Kind, key: String) async throws -> [StoredPromptVersion]? {
         guard let current = try await self.prompt(kind: kind, key: key) else { return nil }
         return try await self.database.raw(

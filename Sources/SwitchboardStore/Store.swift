@@ -48,6 +48,8 @@ public protocol Store: Sendable {
         description: String?
     ) async throws -> (prompt: StoredPrompt, version: StoredPromptVersion?)?
     func deletePrompt(kind: StoredPrompt.Kind, key: String) async throws -> Bool
+    /// Every version of every prompt (or partial), for the data plane's snapshot.
+    func listPromptVersions(kind: StoredPrompt.Kind) async throws -> [StoredPromptVersion]
     /// Every version, newest first; `nil` when there is no such prompt.
     func promptVersions(kind: StoredPrompt.Kind, key: String) async throws -> [StoredPromptVersion]?
     /// One version by number; `nil` when there is none.

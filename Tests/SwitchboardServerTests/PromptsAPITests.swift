@@ -165,4 +165,50 @@ import Testing
             #expect(try await Self.put(fixture, "/v1/prompts/p", #"{}"#).status == 400)
         }
     }
+
+    /// `POST /v1/prompts/{id}/completions` goes through the normal routing: the prompt's virtual key and model, its
+    /// parameters under the caller's hyperparameters, JSON or streamed; bad variables cost no upstream call.
+    @Test(arguments: TestStores.available)
+    func completionsAreRoutedLikeAChat(kind: TestStores.Kind) async throws {
+        try await GatewayFixture.with(storeKind: kind) { fixture in
+            let created = try await Self.post(
+                fixture,
+                "/v1/prompts",
+                #"{"name":"Ask","slug":"ask","string":"Tell me about {{topic}}.","parameters":{"temperature":0.3,"max_tokens":40},"model":"mock-1","virtual_key":"mock"}"#
+            )
+            #expect(created.status == 200, "\(created.text)")
+            let answer = try await Self.post(
+                fixture,
+                "/v1/prompts/ask/completions",
+                #"{"variables":{"topic":"tides"},"max_tokens":5}"#
+            )
+            #expect(answer.status == 200, "\(answer.text)")
+            #expect(answer.json["object"] as? String == "chat.completion")
+            #expect(answer.header("x-portkey-provider") == "mock")
+            let sent = try #require(fixture.mock.recorder.requests.last)
+            #expect(sent.uri == "/v1/chat/completions")
+            let body = try #require(JSONValue(parsing: Array(sent.bodyString.utf8)))
+            #expect(body["messages"]?.array?.first?["content"]?.string == "Tell me about tides.")
+            #expect(body["model"]?.string == "mock-1")
+            #expect(body["temperature"]?.number == 0.3)
+            #expect(body["max_tokens"]?.number == 5)
+
+            let streamed = try await Self.post(
+                fixture,
+                "/v1/prompts/ask@1/completions",
+                #"{"variables":{"topic":"tides"},"stream":true}"#
+            )
+            #expect(streamed.status == 200)
+            #expect(streamed.header("content-type")?.contains("text/event-stream") == true)
+            #expect(streamed.sseData.last == "[DONE]")
+
+            let calls = fixture.mock.recorder.requestCount
+            let missing = try await Self.post(fixture, "/v1/prompts/ask/completions", #"{"variables":{}}"#)
+            #expect(missing.status == 400)
+            #expect(missing.text.contains("Missing variables: topic"), "\(missing.text)")
+            #expect(try await Self.post(fixture, "/v1/prompts/nope/completions", "{}").status == 404)
+            #expect(try await Self.post(fixture, "/v1/prompts/ask@7/completions", "{}").status == 404)
+            #expect(fixture.mock.recorder.requestCount == calls, "no upstream call for a request that cannot succeed")
+        }
+    }
 }

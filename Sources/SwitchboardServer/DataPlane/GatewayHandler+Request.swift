@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import Prometheus
@@ -71,6 +72,13 @@ extension GatewayHandler {
                     if parts.count == 2 { return .local(.pricing(provider: parts[0], model: parts[1])) }
                 }
             }
+        }
+        if head.method == .POST, let prompt = Self.promptCompletion(uri) {
+            // A prompt's completion is a chat completion whose body the prompt stage renders.
+            request.endpoint = .chatCompletions
+            request.upstreamPath = "/chat/completions"
+            request.prompt = prompt
+            return .buffered
         }
         if self.runtime.controlPlane != nil, ControlPlane.serves(uri: uri) {
             return .control
@@ -147,6 +155,15 @@ extension GatewayHandler {
         self.request!.requestEnded = true
         self.request!.mode = .local(.error(error))
         self.sendError(error)
+    }
+
+    /// The prompt of `POST /v1/prompts/{id}/completions`.
+    static func promptCompletion(_ uri: String) -> String? {
+        let path = Self.pathOnly(uri)
+        guard path.hasPrefix("/v1/prompts/"), path.hasSuffix("/completions") else { return nil }
+        let id = path.dropFirst("/v1/prompts/".count).dropLast("/completions".count)
+        guard !id.isEmpty, !id.contains("/") else { return nil }
+        return String(id).removingPercentEncoding ?? String(id)
     }
 
     static func pathOnly(_ uri: String) -> String {

@@ -16,6 +16,7 @@ final class StoreSnapshot: Sendable {
     private let registry = NIOLockedValueBox(Registry())
     private let keys = NIOLockedValueBox([String: KeyGrant]())
     private let guardrails = NIOLockedValueBox([String: GuardrailHook]())
+    private let promptCatalog = NIOLockedValueBox(PromptCatalog())
     /// Opens the stored secrets.
     let vault: CredentialVault
     /// The limits in force (policies, and those of keys and credentials), replaced with the rest.
@@ -38,6 +39,9 @@ final class StoreSnapshot: Sendable {
     func lookup(_ slug: String) -> PortkeyConfig? {
         self.configs.withLockedValue { $0[slug] }
     }
+
+    /// The stored prompts and partials.
+    var prompts: PromptCatalog { self.promptCatalog.withLockedValue { $0 } }
 
     /// A saved guardrail by slug.
     func guardrail(_ slug: String) -> GuardrailHook? {
@@ -129,6 +133,8 @@ final class StoreSnapshot: Sendable {
                 )
             }
         }
+        let prompts = try await PromptCatalog(from: store)
+        self.promptCatalog.withLockedValue { $0 = prompts }
         self.replace(
             with: parsed,
             guardrails: guardrails,

@@ -35,6 +35,7 @@ extension RequestStage {
 enum RequestStages {
     static let all: [any RequestStage] = [
         AuthStage(),
+        PromptStage(),
         PresetStage(),
         CacheControlStage(),
         ModelRewriteStage(),
