@@ -141,7 +141,7 @@ import Testing
         (#"{"strategy":{"mode":"fallback"}}"#, "needs at least one target"),
         (#"{"provider":"openai","override_params":[1]}"#, "path: override_params, message: must be an object"),
         (#"{"provider":7}"#, "path: provider, message: must be a string"),
-        (#"{"provider":"openai","input_guardrails":["x"]}"#, "not supported by Switchboard yet"),
+        (#"{"provider":"openai","input_guardrails":["x"]}"#, "no saved guardrail 'x'"),
     ])
     func badInlineConfigsAre400(config: String, message: String) {
         guard

@@ -202,6 +202,36 @@ import Testing
             #expect(streamed.header("content-type")?.contains("text/event-stream") == true)
             #expect(streamed.sseData.last == "[DONE]")
 
+            // A config's `prompt_id`: a chat request of variables is rendered by that prompt; one with its own
+            // messages is served as it is.
+            let byConfig = try await fixture.client.request(
+                "/v1/chat/completions",
+                headers: [("x-portkey-config", #"{"prompt_id":"ask"}"#)],
+                body: #"{"variables":{"topic":"reefs"}}"#
+            )
+            #expect(byConfig.status == 200, "\(byConfig.text)")
+            let rendered = try #require(JSONValue(parsing: Array(fixture.mock.recorder.requests.last!.bodyString.utf8)))
+            #expect(rendered["messages"]?.array?.first?["content"]?.string == "Tell me about reefs.")
+            let ownMessages = try await fixture.client.request(
+                "/v1/chat/completions",
+                headers: [("x-portkey-config", #"{"prompt_id":"ask","provider":"mock"}"#)],
+                body: #"{"model":"mock-1","messages":[{"role":"user","content":"as is"}]}"#
+            )
+            #expect(ownMessages.status == 200)
+            #expect(fixture.mock.recorder.requests.last!.bodyString.contains("as is"))
+            let nested = try await fixture.client.request(
+                "/v1/chat/completions",
+                headers: [
+                    (
+                        "x-portkey-config",
+                        #"{"strategy":{"mode":"fallback"},"targets":[{"provider":"mock","prompt_id":"ask"}]}"#
+                    )
+                ],
+                body: #"{"variables":{"topic":"reefs"}}"#
+            )
+            #expect(nested.status == 400)
+            #expect(nested.text.contains("targets[0].prompt_id"), "\(nested.text)")
+
             let calls = fixture.mock.recorder.requestCount
             let missing = try await Self.post(fixture, "/v1/prompts/ask/completions", #"{"variables":{}}"#)
             #expect(missing.status == 400)

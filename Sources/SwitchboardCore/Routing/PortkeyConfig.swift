@@ -40,6 +40,8 @@ public struct PortkeyConfig: Sendable, Equatable {
     public var circuitBreaker: CircuitBreakerSettings?
     /// The response cache for the targets under this node (a child's replaces its parent's).
     public var cache: CacheSettings?
+    /// A saved prompt the request's `variables` render (root only; docs/prompts.md).
+    public var promptID: String?
     /// Guardrails and mutators (a child's replace its parent's, per event).
     public var hooks = ConfigHooks()
 
@@ -100,7 +102,7 @@ extension PortkeyConfig {
     ]
     /// Keys whose feature Switchboard does not have yet; ignoring them would silently drop a safety check.
     static let unsupportedKeys: Set<String> = [
-        "default_params", "drop_params", "prompt_id", "passthrough",
+        "default_params", "drop_params", "passthrough",
     ]
 
     /// Parses and validates a config.
@@ -165,6 +167,12 @@ extension PortkeyConfig {
                 case "api_key": config.apiKey = self.string(value, at)
                 case "virtual_key": config.virtualKey = self.string(value, at)
                 case "custom_host": config.customHost = self.string(value, at)
+                case "prompt_id":
+                    if path.isEmpty {
+                        config.promptID = self.string(value, at)
+                    } else {
+                        self.fail(at, "is read at the root of a config only (a prompt for the whole request)")
+                    }
                 case "override_params":
                     guard let params = value.members else {
                         self.fail(at, "must be an object")
@@ -224,7 +232,7 @@ extension PortkeyConfig {
             if keys.contains("options") { return }
             let meaningful = Set<String>([
                 "provider", "virtual_key", "targets", "strategy", "cache", "retry", "request_timeout", "custom_host",
-                "forward_headers", "override_params", "api_key", "cb_config",
+                "forward_headers", "override_params", "api_key", "cb_config", "prompt_id",
             ]).union(ConfigHooks.keys)
             if keys.isDisjoint(with: meaningful) {
                 self.fail(

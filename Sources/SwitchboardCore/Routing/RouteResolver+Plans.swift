@@ -14,6 +14,10 @@ extension RouteResolver {
             } else {
                 config = try self.namedConfig(text)
             }
+            // A config that only names a prompt routes by the model the prompt rendered (`virtual_key/model`).
+            if config.promptID != nil, config.provider == nil, config.virtualKey == nil, config.strategy == nil {
+                return .target(try self.resolve(request))
+            }
             plan = RoutePlan(root: try self.node(config, path: "config", inherited: Inherited(), request: request))
         } else if request.models != nil || request.providerPreferences != nil {
             plan = try self.openRouterPlan(request)
