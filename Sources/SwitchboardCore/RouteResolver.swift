@@ -17,7 +17,7 @@ public struct RouteResolver: Sendable {
     /// Looks up saved guardrails by slug, for configs that name them.
     public var storedGuardrails: (@Sendable (String) -> GuardrailHook?)?
     let indexBySlug: [String: Int]
-    private let hostValidator: CustomHostValidator
+    let hostValidator: CustomHostValidator
     /// One ready target per configured provider, built once: a request copies one instead of assembling it.
     private let configuredTargets: [RouteTarget?]
 

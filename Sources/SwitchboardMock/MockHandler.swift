@@ -101,6 +101,26 @@ final class MockHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    /// A guardrail webhook for the gateway's `webhook` and `log` checks: `/guardrail/webhook` judges a request
+    /// that mentions "forbidden" as failing, `/guardrail/slow` answers after two seconds, anything else under
+    /// `/guardrail/` (a log) answers `{}`.
+    private func answerGuardrail(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, path: String, body: [UInt8])
+    {
+        let forbidden = String(decoding: body, as: UTF8.self).contains("forbidden")
+        switch path {
+        case "/guardrail/webhook":
+            self.respond(context, head, status: .ok, body: Array(#"{"verdict":\#(!forbidden)}"#.utf8))
+        case "/guardrail/slow":
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .seconds(2)) {
+                let (handler, context) = loopBound.value
+                handler.respond(context, head, status: .ok, body: Array(#"{"verdict":true}"#.utf8))
+            }
+        default:
+            self.respond(context, head, status: .ok, body: Array("{}".utf8))
+        }
+    }
+
     // MARK: - Routing
 
     private func serve(context: ChannelHandlerContext, head: HTTPRequestHead) {
@@ -131,6 +151,7 @@ final class MockHandler: ChannelDuplexHandler {
                 receivedAt: .now()
             )
         )
+        if path.hasPrefix("/guardrail/") { return self.answerGuardrail(context, head, path: path, body: bodyBytes) }
         if head.method == .GET, path.hasSuffix("/models") {
             return self.respond(context, head, status: .ok, body: Array(MockResponses.models.utf8))
         }

@@ -174,7 +174,11 @@ import Testing
 
     @Test func theStagesRunInTheirOrder() {
         let names = RequestStages.all.map { String(describing: type(of: $0)) }
-        #expect(names == ["AuthStage", "PresetStage", "CacheControlStage", "ModelRewriteStage", "UsageOptionStage"])
+        #expect(
+            names == [
+                "AuthStage", "PromptStage", "PresetStage", "CacheControlStage", "ModelRewriteStage", "UsageOptionStage",
+            ]
+        )
     }
 
     // MARK: - Response stages

@@ -73,8 +73,20 @@ public enum GuardrailCheck: String, Sendable, Equatable, CaseIterable {
         case .modelRules: return parameters["rules"]?.members == nil ? "needs 'rules' {defaults, metadata}" : nil
         case .requiredMetadataKeys: return strings("metadataKeys") ?? operatorProblem()
         case .addPrefix: return parameters["prefix"]?.string == nil ? "needs 'prefix' (a string)" : nil
-        case .webhook: return parameters["webhookURL"]?.string == nil ? "needs 'webhookURL'" : nil
-        case .log: return parameters["logURL"]?.string == nil ? "needs 'logURL'" : nil
+        case .webhook, .log:
+            let key = self == .webhook ? "webhookURL" : "logURL"
+            guard let url = parameters[key]?.string, UpstreamURL(parsing: url) != nil else {
+                return "needs '\(key)': an absolute http:// or https:// URL"
+            }
+            if let timeout = parameters["timeout"], (timeout.number ?? 0) <= 0 {
+                return "'timeout' must be a positive number of milliseconds"
+            }
+            if let headers = parameters["headers"], headers.members == nil,
+                headers.string.flatMap({ JSONValue(parsing: Array($0.utf8))?.members }) == nil
+            {
+                return "'headers' must be an object of header names to values (or its JSON text)"
+            }
+            return nil
         case .pii: return PIIDetector.problem(in: parameters)
         case .allowedRequestTypes, .validUrls, .alluppercase, .alllowercase, .notNull: return nil
         }

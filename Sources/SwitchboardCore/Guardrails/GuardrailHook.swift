@@ -219,9 +219,6 @@ public struct ConfigHooks: Sendable, Equatable {
         guard parameters.members != nil else {
             return .failure(Problems(list: [(path, "the parameters of '\(id)' must be an object")]))
         }
-        if check.callsOut {
-            return .failure(Problems(list: [(path, "'\(id)' calls out over the network and is not supported yet")]))
-        }
         if let problem = check.problem(in: parameters) { return .failure(Problems(list: [(path, problem)])) }
         return .success(GuardrailHook.Check(check: check, parameters: parameters))
     }

@@ -20,11 +20,13 @@ public enum HookRunner {
     /// - Parameters:
     ///   - now: the `created_at` of the results (ISO 8601).
     ///   - elapsed: measures a check in milliseconds (a clock, outside Core's concerns).
+    ///   - callouts: the outcomes of the `webhook` and `log` checks, which the server ran (``GuardrailCallout``).
     public static func run(
         _ hooks: [GuardrailHook],
         event: HookEvent,
         context: GuardrailContext,
         now: String,
+        callouts: [GuardrailCallout.Position: CheckOutcome] = [:],
         elapsed: (() -> Void) -> Double = {
             $0()
             return 0
@@ -32,16 +34,22 @@ public enum HookRunner {
     ) -> Run {
         var run = Run()
         var context = context
-        for hook in hooks {
+        for (hookIndex, hook) in hooks.enumerated() {
             var checks: [JSONValue] = []
             var passed: [String] = []
             var failed: [String] = []
             var errored: [String] = []
             var transformed = false
             var hookTime = 0.0
-            for check in hook.checks where check.isEnabled {
+            for (checkIndex, check) in hook.checks.enumerated() where check.isEnabled {
                 var outcome = CheckOutcome(verdict: false)
-                let time = elapsed { outcome = check.check.run(check.parameters, context, event, rule: check.rule) }
+                let time = elapsed {
+                    let position = GuardrailCallout.Position(hook: hookIndex, check: checkIndex)
+                    outcome =
+                        check.check.callsOut
+                        ? callouts[position] ?? CheckOutcome(verdict: false, error: "\(check.check.id) was not run")
+                        : check.check.run(check.parameters, context, event, rule: check.rule)
+                }
                 hookTime += time
                 if let request = outcome.transformedRequest {
                     context.request = request

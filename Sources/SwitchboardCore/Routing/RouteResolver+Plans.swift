@@ -64,29 +64,63 @@ extension RouteResolver {
             && request.requestTimeout == nil && request.forwardHeaders == nil
     }
 
-    /// A config from the store or the config file (`configs:`), by slug.
-    /// `hooks` with their references to saved guardrails replaced by them (keeping the reference's kind).
-    func resolved(_ hooks: [GuardrailHook]) throws(GatewayError) -> [GuardrailHook] {
-        guard hooks.contains(where: { $0.savedSlug != nil }) else { return hooks }
+    /// `hooks` with their references to saved guardrails replaced by them (keeping the reference's kind), and the
+    /// URLs of their `webhook` and `log` checks held to the custom-host rules.
+    /// - Parameter output: the hooks run on the answer, where only `async` ones may call out.
+    func resolved(_ hooks: [GuardrailHook], output: Bool = false) throws(GatewayError) -> [GuardrailHook] {
         var result: [GuardrailHook] = []
-        for hook in hooks {
-            guard let slug = hook.savedSlug else {
-                result.append(hook)
-                continue
-            }
-            guard var saved = self.storedGuardrails?(slug) else {
-                let problem = ConfigValidationError.Problem(
-                    path: hook.location,
-                    message: "no saved guardrail '\(slug)'; create it with POST /v1/guardrails or put the checks inline"
+        for var hook in hooks {
+            if let slug = hook.savedSlug {
+                guard let saved = self.storedGuardrails?(slug) else {
+                    let problem = ConfigValidationError.Problem(
+                        path: hook.location,
+                        message: "no saved guardrail '\(slug)'; create it with POST /v1/guardrails or put the checks "
+                            + "inline"
+                    )
+                    throw ConfigValidationError(problems: [problem]).gatewayError
+                }
+                hook = GuardrailHook(
+                    id: saved.id,
+                    kind: hook.kind,
+                    checks: saved.checks,
+                    deny: saved.deny,
+                    async: saved.async,
+                    onFail: saved.onFail,
+                    onSuccess: saved.onSuccess
                 )
-                throw ConfigValidationError(problems: [problem]).gatewayError
             }
-            saved.kind = hook.kind
-            result.append(saved)
+            for check in hook.checks where check.check.callsOut {
+                try self.checkCallout(check, async: hook.async, output: output)
+            }
+            result.append(hook)
         }
         return result
     }
 
+    private func checkCallout(_ check: GuardrailHook.Check, async: Bool, output: Bool) throws(GatewayError) {
+        let problem = { (message: String) in
+            GatewayError(
+                status: 400,
+                type: "invalid_request_error",
+                code: "invalid_guardrail",
+                param: check.check.id,
+                message: message,
+                format: .portkey
+            )
+        }
+        if output, !async {
+            throw problem(
+                "\(check.check.id) calls out: on the answer it runs only in a hook with \"async\": true "
+                    + "(docs/guardrails.md)"
+            )
+        }
+        let url = check.parameters[check.check == .webhook ? "webhookURL" : "logURL"]?.string ?? ""
+        if case .failure(let error) = self.hostValidator.validate(url) {
+            throw problem("The URL of \(check.check.id) is refused: \(error.message)")
+        }
+    }
+
+    /// A config from the store or the config file (`configs:`), by slug.
     func namedConfig(_ slug: String) throws(GatewayError) -> PortkeyConfig {
         if let config = self.storedConfigs?(slug) ?? self.config.configs[slug] { return config }
         let known = self.config.configs.keys.sorted()
@@ -138,8 +172,12 @@ extension RouteResolver {
         inherited.forwardHeaders = config.forwardHeaders ?? parent.forwardHeaders
         inherited.breaker = config.circuitBreaker ?? parent.breaker
         inherited.cache = config.cache ?? parent.cache
-        inherited.beforeHooks = try config.hooks.before.map(self.resolved) ?? parent.beforeHooks
-        inherited.afterHooks = try config.hooks.after.map(self.resolved) ?? parent.afterHooks
+        inherited.beforeHooks =
+            try config.hooks.before.map { hooks throws(GatewayError) in try self.resolved(hooks) }
+            ?? parent.beforeHooks
+        inherited.afterHooks =
+            try config.hooks.after.map { hooks throws(GatewayError) in try self.resolved(hooks, output: true) }
+            ?? parent.afterHooks
         guard let strategy = config.strategy else {
             return .leaf(try self.leaf(config, path: path, inherited: inherited, request: request))
         }

@@ -78,7 +78,7 @@ extension GatewayHandler {
         self.dropUpstream()
         let target = self.request!.exchange.target!
         guard self.attemptMayProceed(attempt, to: target) else { return }
-        if !target.beforeHooks.isEmpty, self.deniedByInputHooks(target) { return }
+        if !target.beforeHooks.isEmpty, self.inputHooksStop(attempt, target: target) { return }
         if target.cache != nil || self.request!.openRouterCache != nil, self.answeredFromCache(attempt, to: target) {
             return
         }

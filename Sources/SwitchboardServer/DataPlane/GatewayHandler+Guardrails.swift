@@ -12,22 +12,45 @@ import SwitchboardStore
 /// that is sent. `async: true` hooks run after the answer, without delaying or changing it.
 extension GatewayHandler {
     /// Runs the target's input hooks, once per request for the same hooks (retries and fallbacks to targets with
-    /// the same hooks do not run them again). - Returns: `true` when a guardrail denied the request (answered).
-    func deniedByInputHooks(_ target: RouteTarget) -> Bool {
+    /// the same hooks do not run them again). Hooks with `webhook` or `log` checks make their calls first, off the
+    /// event loop; the attempt resumes when they answer.
+    /// - Returns: `true` when the attempt stops here: a guardrail denied the request (answered), or calls are out.
+    func inputHooksStop(_ attempt: Exchange.Attempt, target: RouteTarget) -> Bool {
         if self.request!.guardrails?.hooks == target.beforeHooks { return false }
         let body = self.request!.source?.body ?? ByteBuffer()
         // A body the checks cannot read is judged as empty: the checks that need text fail (closed, not open).
         let json = JSONValue(parsing: body.readableBytesView) ?? .null
-        let context = GuardrailContext(
+        let guardrailContext = GuardrailContext(
             requestType: GuardrailContext.requestType(of: self.request!.endpoint),
             request: json,
             metadata: self.request!.metadata
         )
+        let hooks = target.beforeHooks.filter { !$0.async }
+        if self.request!.calloutOutcomes == nil, let context = self.context {
+            let calls = GuardrailCallout.calls(hooks, context: guardrailContext, event: .beforeRequest)
+            if !calls.isEmpty {
+                let serial = self.request!.serial
+                let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+                Task {
+                    let outcomes = await GuardrailCalls.run(calls, event: .beforeRequest)
+                    handler.eventLoop.execute {
+                        let handler = handler.value
+                        guard handler.request?.serial == serial,
+                            handler.request!.exchange.state == .connecting(attempt: attempt.number)
+                        else { return }
+                        handler.request!.calloutOutcomes = outcomes
+                        handler.connect(attempt)
+                    }
+                }
+                return true
+            }
+        }
         let run = HookRunner.run(
-            target.beforeHooks.filter { !$0.async },
+            hooks,
             event: .beforeRequest,
-            context: context,
+            context: guardrailContext,
             now: Timestamps.now(),
+            callouts: self.request!.calloutOutcomes.take() ?? [:],
             elapsed: Self.milliseconds
         )
         self.countChecks(run)
@@ -35,7 +58,7 @@ extension GatewayHandler {
             hooks: target.beforeHooks,
             results: run.results,
             failed: run.failed,
-            context: context
+            context: guardrailContext
         )
         if run.denied {
             self.runtime.metrics.guardrailDenials.increment()
@@ -57,15 +80,14 @@ extension GatewayHandler {
     }
 
     /// The request's `async` hooks, once its answer is sent: counted, and a failure logged. Output hooks read the
-    /// answer as it was sent (a JSON answer's copy, or the stream's text).
+    /// answer as it was sent (a JSON answer's copy, or the stream's text). Hooks with `webhook` or `log` checks run
+    /// off the event loop when their calls answer.
     func runAsyncHooks(_ request: GatewayRequest) {
         let asyncAfter = (request.exchange.target?.afterHooks ?? []).filter(\.async)
         guard request.guardrails?.hooks.contains(where: \.async) == true || !asyncAfter.isEmpty else { return }
         var context = request.guardrails?.context
         if let use = request.guardrails {
-            self.logAsync(
-                HookRunner.run(use.hooks.filter(\.async), event: .beforeRequest, context: use.context, now: "")
-            )
+            self.runAsync(use.hooks.filter(\.async), event: .beforeRequest, context: use.context)
         }
         guard !asyncAfter.isEmpty, (200..<300).contains(request.exchange.status) else { return }
         if context == nil {
@@ -79,26 +101,20 @@ extension GatewayHandler {
         if let copy = request.accounting.stages.answerCheck, context!.response == nil {
             context!.response = JSONValue(parsing: copy.body) ?? .null
         }
-        self.logAsync(HookRunner.run(asyncAfter, event: .afterRequest, context: context!, now: ""))
+        self.runAsync(asyncAfter, event: .afterRequest, context: context!)
     }
 
-    private func logAsync(_ run: HookRunner.Run) {
-        self.countChecks(run)
-        let failed = run.outcomes.filter { !$0.verdict }.map(\.check)
-        if !failed.isEmpty {
-            self.runtime.logger.warning(
-                "async guardrail failed",
-                metadata: ["checks": "\(failed.joined(separator: ", "))"]
-            )
+    private func runAsync(_ hooks: [GuardrailHook], event: HookEvent, context: GuardrailContext) {
+        guard !hooks.isEmpty else { return }
+        let calls = GuardrailCalls.calls(hooks, context: context, event: event)
+        guard !calls.isEmpty else {
+            GuardrailCalls.report(HookRunner.run(hooks, event: event, context: context, now: ""), runtime: self.runtime)
+            return
         }
+        GuardrailCalls.judgeLater(hooks, calls: calls, event: event, context: context, runtime: self.runtime)
     }
 
-    func countChecks(_ run: HookRunner.Run) {
-        for outcome in run.outcomes {
-            let verdict = outcome.errored ? "error" : outcome.verdict ? "pass" : "fail"
-            self.runtime.metrics.guardrailChecks(check: outcome.check, verdict: verdict).increment()
-        }
-    }
+    func countChecks(_ run: HookRunner.Run) { GuardrailCalls.count(run, metrics: self.runtime.metrics) }
 
     static func milliseconds(_ body: () -> Void) -> Double {
         let start = ContinuousClock.now

@@ -52,6 +52,8 @@ final class GatewayRequest {
     var cacheOnly: PolicyBook.Refusal?
     /// What its guardrails found, once they ran.
     var guardrails: GuardrailUse?
+    /// The outcomes of its input hooks' `webhook` and `log` calls, between their return and the hooks' run.
+    var calloutOutcomes: [GuardrailCallout.Position: CheckOutcome]?
     /// The status its hooks gave the answer (246: a guardrail failed without `deny`).
     var hooksStatus: Int?
     /// What the response cache did for it, when its target's config caches.
