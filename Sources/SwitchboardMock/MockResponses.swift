@@ -158,21 +158,51 @@ public enum MockResponses {
         #"{"id":"\#(c.id)","object":"response","created_at":\#(c.created),"status":"completed","model":\#(c.modelJSON),"output":[{"type":"message","id":"msg_\#(c.id)","status":"completed","role":"assistant","content":[{"type":"output_text","text":\#(JSONString.quote(text(tokens: c.completionTokens))),"annotations":[]}]}],"usage":{"input_tokens":\#(c.promptTokens),"input_tokens_details":{"cached_tokens":\#(c.cachedTokens)},"output_tokens":\#(c.completionTokens),"total_tokens":\#(c.promptTokens + c.completionTokens)}}"#
     }
 
+    /// Event `index` of a Responses stream, as OpenAI sends it: the item and its text part announced, the text's
+    /// deltas, the part, the item and the response done.
     static func responseEvent(_ c: Context, _ index: Int) -> String? {
         func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
         let tokens = c.completionTokens
+        let item = #""item_id":"msg_\#(c.id)","output_index":0"#
+        // Made for the three closing events only: a stream of a million tokens makes it three times.
+        var text: String { JSONString.quote(Self.text(tokens: tokens)) }
         switch index {
         case 0:
             return event(
                 "response.created",
                 #"{"type":"response.created","response":{"id":"\#(c.id)","object":"response","created_at":\#(c.created),"status":"in_progress","model":\#(c.modelJSON),"output":[]}}"#
             )
-        case 1...tokens:
+        case 1:
+            return event(
+                "response.output_item.added",
+                #"{"type":"response.output_item.added","output_index":0,"item":{"type":"message","id":"msg_\#(c.id)","status":"in_progress","role":"assistant","content":[]}}"#
+            )
+        case 2:
+            return event(
+                "response.content_part.added",
+                #"{"type":"response.content_part.added",\#(item),"content_index":0,"part":{"type":"output_text","text":"","annotations":[]}}"#
+            )
+        case 3..<(tokens + 3):
             return event(
                 "response.output_text.delta",
-                #"{"type":"response.output_text.delta","item_id":"msg_\#(c.id)","output_index":0,"content_index":0,"delta":\#(JSONString.quote(word(index - 1)))}"#
+                #"{"type":"response.output_text.delta",\#(item),"content_index":0,"delta":\#(JSONString.quote(word(index - 3)))}"#
             )
-        case tokens + 1:
+        case tokens + 3:
+            return event(
+                "response.output_text.done",
+                #"{"type":"response.output_text.done",\#(item),"content_index":0,"text":\#(text)}"#
+            )
+        case tokens + 4:
+            return event(
+                "response.content_part.done",
+                #"{"type":"response.content_part.done",\#(item),"content_index":0,"part":{"type":"output_text","text":\#(text),"annotations":[]}}"#
+            )
+        case tokens + 5:
+            return event(
+                "response.output_item.done",
+                #"{"type":"response.output_item.done","output_index":0,"item":{"type":"message","id":"msg_\#(c.id)","status":"completed","role":"assistant","content":[{"type":"output_text","text":\#(text),"annotations":[]}]}}"#
+            )
+        case tokens + 6:
             return event("response.completed", #"{"type":"response.completed","response":\#(response(c))}"#)
         default: return nil
         }
