@@ -132,6 +132,7 @@ enum Migrations {
             // like configs, in the same tables.
             return [
                 "ALTER TABLE request_logs ADD COLUMN hook_results TEXT",
+                "ALTER TABLE request_logs ADD COLUMN prompt_slug TEXT",
                 "ALTER TABLE configs ADD COLUMN kind TEXT NOT NULL DEFAULT 'config'",
                 // Prompt templates and partials, with numbered versions and a default one.
                 """

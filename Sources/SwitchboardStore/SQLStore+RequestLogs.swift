@@ -12,7 +12,7 @@ extension SQLStore {
         duration_ms, first_byte_ms, upstream_ms, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
         reasoning_tokens, usage_source, cost_cents, stream, complete, retry_count, config, preset, virtual_key,
         api_key_id, option_index, metadata, request_headers, request_body, response_body, cache_status, response_bytes,
-        refused_by, cache_saved_cents, hook_results
+        refused_by, cache_saved_cents, hook_results, prompt_slug
         """
 
     public func insertRequestLogs(_ records: [RequestLogRecord]) async throws {
@@ -156,6 +156,7 @@ extension SQLStore {
         body(.text(r.refusedBy))
         body(.real(r.cacheSavedCents))
         body(.text(r.hookResults))
+        body(.text(r.promptSlug))
     }
 
     private static func logRecord(_ row: any SQLRow) throws -> RequestLogRecord {
@@ -200,6 +201,7 @@ extension SQLStore {
         record.refusedBy = try row.decode(column: "refused_by", as: String?.self)
         record.cacheSavedCents = try row.decode(column: "cache_saved_cents", as: Double?.self)
         record.hookResults = try row.decode(column: "hook_results", as: String?.self)
+        record.promptSlug = try row.decode(column: "prompt_slug", as: String?.self)
         return record
     }
 

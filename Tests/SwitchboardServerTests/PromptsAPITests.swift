@@ -192,6 +192,11 @@ import Testing
             #expect(body["model"]?.string == "mock-1")
             #expect(body["temperature"]?.number == 0.3)
             #expect(body["max_tokens"]?.number == 5)
+            // The log says which prompt made the request.
+            #expect(try await OutputGuardrailTests.logged(fixture, answer).promptSlug == "ask")
+            let id = try #require(answer.header("x-request-id"))
+            let item = try await Self.get(fixture, "/v1/logs/\(id)")
+            #expect((item.json["metrics"] as? [String: Any])?["prompt_slug"] as? String == "ask", "\(item.text)")
 
             let streamed = try await Self.post(
                 fixture,

@@ -134,6 +134,7 @@ struct LogItem: Encodable {
             virtual_key: r.virtualKey,
             config: r.config,
             preset: r.preset,
+            prompt_slug: r.promptSlug,
             last_used_option_index: r.optionIndex.map(Self.lastIndex),
             api_key_id: r.apiKeyID,
             refused_by: r.refusedBy,

@@ -38,6 +38,8 @@ final class GatewayRequest {
     var preset: String?
     /// The prompt a `POST /v1/prompts/{id}/completions` names (`slug`, `slug@3`, `slug@latest`).
     var prompt: String?
+    /// The slug of the prompt it was rendered from (for the log).
+    var promptSlug: String?
     /// `x-portkey-metadata` over the API key's default metadata, read once (by routing conditions, the policy
     /// stage and the request log) after the key is known.
     lazy var metadata: [(key: String, value: JSONValue)] = self.portkey.metadata(

@@ -36,6 +36,7 @@ extension RequestLogRecord {
         self.preset = request.preset
         self.refusedBy = request.refusedBy
         self.hookResults = request.guardrails.map(\.hookResults.jsonText)
+        self.promptSlug = request.promptSlug
         if let cache = request.cache {
             self.cacheStatus = cache.status.rawValue
             self.cacheSavedCents = cache.answer?.costCents

@@ -22,7 +22,7 @@ struct PromptStage: RequestStage {
         }
         guard let name = request.prompt else { return }
         let catalog = runtime.snapshot.prompts
-        guard let (_, document) = catalog.version(named: name) else {
+        guard let (slug, document) = catalog.version(named: name) else {
             throw GatewayError(
                 status: 404,
                 type: "invalid_request_error",
@@ -66,6 +66,7 @@ struct PromptStage: RequestStage {
             members[index].value = .string("\(key)/\(model)")
             rendered = .object(members)
         }
+        request.promptSlug = slug
         body.body = ByteBuffer(string: rendered.jsonText)
         body.inspection = try body.body.withUnsafeReadableBytes { bytes throws(GatewayError) in
             try RequestInspection.inspect(bytes, endpoint: .chatCompletions)

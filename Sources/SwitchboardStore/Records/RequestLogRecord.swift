@@ -52,6 +52,8 @@ public struct RequestLogRecord: Sendable, Equatable {
     public var cacheSavedCents: Double?
     /// The guardrails' results (`{before_request_hooks, after_request_hooks}`, JSON text), when it had hooks.
     public var hookResults: String?
+    /// The saved prompt the request was rendered from.
+    public var promptSlug: String?
 
     public init(
         id: String,
