@@ -264,12 +264,15 @@ struct PromptsAPI: ControlPlaneAPI {
     /// Every partial's templates by reference: the default version by slug, every version by slug and number.
     private func partials() async throws -> [PartialReference: String] {
         var templates: [PartialReference: String] = [:]
+        var slugs: [String: String] = [:]
         for partial in try await self.context.store.listPrompts(kind: .partial) {
+            slugs[partial.id] = partial.slug
             templates[PartialReference(slug: partial.slug)] = Self.document(partial.version)["string"]?.string
-            for version in try await self.context.store.promptVersions(kind: .partial, key: partial.id) ?? [] {
-                templates[PartialReference(slug: partial.slug, version: version.version)] =
-                    Self.document(version)["string"]?.string
-            }
+        }
+        // Every version in one query, not one per partial.
+        for version in try await self.context.store.listPromptVersions(kind: .partial) {
+            guard let slug = slugs[version.promptID] else { continue }
+            templates[PartialReference(slug: slug, version: version.version)] = Self.document(version)["string"]?.string
         }
         return templates
     }

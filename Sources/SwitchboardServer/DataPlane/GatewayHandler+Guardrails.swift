@@ -106,7 +106,7 @@ extension GatewayHandler {
 
     private func runAsync(_ hooks: [GuardrailHook], event: HookEvent, context: GuardrailContext) {
         guard !hooks.isEmpty else { return }
-        let calls = GuardrailCalls.calls(hooks, context: context, event: event)
+        let calls = GuardrailCallout.calls(hooks, context: context, event: event)
         guard !calls.isEmpty else {
             GuardrailCalls.report(HookRunner.run(hooks, event: event, context: context, now: ""), runtime: self.runtime)
             return

@@ -61,10 +61,6 @@ enum GuardrailCalls {
         }
     }
 
-    static func calls(_ hooks: [GuardrailHook], context: GuardrailContext, event: HookEvent) -> [GuardrailCallout] {
-        GuardrailCallout.calls(hooks, context: context, event: event)
-    }
-
     /// Runs `async` hooks whose checks call out, once the calls answer: counted, a failure logged.
     static func judgeLater(
         _ hooks: [GuardrailHook],
